@@ -1,0 +1,1 @@
+"""Telegram bot front end of the MSCOS community forum."""

@@ -1,0 +1,196 @@
+"""Practitioner routes: boards, threads, posts."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from forum_service.api.auth import acting_identity
+from forum_service.api.keys import FORUM
+from forum_service.api.openapi import Doc, Param, documented
+from forum_service.api.params import idempotency_key, json_body, path_id, query_int
+from forum_service.api.schemas import (
+    BoardList,
+    BoardOut,
+    CreatedThread,
+    CreateReplyRequest,
+    CreateThreadRequest,
+    Me,
+    PostEnvelope,
+    PostList,
+    PostOut,
+    ThreadDetail,
+    ThreadList,
+    ThreadOut,
+)
+from forum_service.domain import DomainError
+
+routes = web.RouteTableDef()
+
+IDEMPOTENCY = Param("Idempotency-Key", "header", "repeat-safe create: the same key stores one post")
+CURSOR = Param("cursor", "query", "opaque cursor from the previous page")
+LIMIT = Param("limit", "query", "page size (1-100, default 20)", {"type": "integer"})
+
+
+def _json(model: object, status: int = 200) -> web.Response:
+    assert hasattr(model, "model_dump_json")
+    return web.Response(
+        text=model.model_dump_json(), status=status, content_type="application/json"
+    )
+
+
+@routes.get("/api/v1/boards")
+@documented(
+    Doc("List the boards with their counts of approved threads", BoardList, tags=("forum",))
+)
+async def list_boards(request: web.Request) -> web.Response:
+    """List every board."""
+    boards = await request.app[FORUM].list_boards()
+    return _json(BoardList(boards=[BoardOut.of(board) for board in boards]))
+
+
+@routes.get("/api/v1/boards/{slug}/threads")
+@documented(
+    Doc(
+        "List a board's approved threads, newest activity first",
+        ThreadList,
+        params=(CURSOR, LIMIT),
+        errors=(400, 404),
+        identity=False,
+        tags=("forum",),
+    )
+)
+async def list_threads(request: web.Request) -> web.Response:
+    """List a board's approved threads with cursor pagination."""
+    limit = query_int(request, "limit", default=20, low=1, high=100)
+    page = await request.app[FORUM].list_threads(
+        request.match_info["slug"], request.query.get("cursor"), limit
+    )
+    return _json(
+        ThreadList(threads=[ThreadOut.of(t) for t in page.items], next_cursor=page.next_cursor)
+    )
+
+
+@routes.post("/api/v1/threads")
+@documented(
+    Doc(
+        "Start a thread (stored as pending until a moderator approves it)",
+        CreatedThread,
+        status=201,
+        request=CreateThreadRequest,
+        params=(IDEMPOTENCY,),
+        errors=(400, 403, 404, 409, 422, 429),
+        tags=("forum",),
+    )
+)
+async def create_thread(request: web.Request) -> web.Response:
+    """Create a pending thread with its opening post."""
+    key = acting_identity(request)
+    body = CreateThreadRequest.model_validate(await json_body(request))
+    created = await request.app[FORUM].create_thread(
+        key, body.board, body.title, body.body, idempotency_key(request)
+    )
+    return _json(
+        CreatedThread(thread_id=created.post.thread_id, post=PostOut.of(created.post, mine=True)),
+        status=200 if created.replayed else 201,
+    )
+
+
+@routes.get("/api/v1/threads/{thread_id}")
+@documented(
+    Doc(
+        "Read a thread: approved posts (and the caller's own pending or rejected ones)",
+        ThreadDetail,
+        params=(
+            Param("after", "query", "read posts after this post id", {"type": "integer"}),
+            Param("limit", "query", "posts per page (1-200, default 50)", {"type": "integer"}),
+        ),
+        errors=(400, 404),
+        tags=("forum",),
+    )
+)
+async def read_thread(request: web.Request) -> web.Response:
+    """Read one thread."""
+    key = acting_identity(request)
+    thread_id = path_id(request, "thread_id")
+    after = query_int(request, "after", default=0, low=0, high=2**62)
+    limit = query_int(request, "limit", default=50, low=1, high=200)
+    view, more = await request.app[FORUM].read_thread(
+        key, thread_id, after_post_id=after, limit=limit
+    )
+    posts = [PostOut.of(post, mine=False) for post in view.posts]
+    return _json(
+        ThreadDetail(
+            thread=ThreadOut.of(view.thread),
+            posts=posts,
+            next_after=posts[-1].id if more and posts else None,
+        )
+    )
+
+
+@routes.post("/api/v1/threads/{thread_id}/posts")
+@documented(
+    Doc(
+        "Reply to an approved thread (stored as pending)",
+        PostEnvelope,
+        status=201,
+        request=CreateReplyRequest,
+        params=(IDEMPOTENCY,),
+        errors=(400, 403, 404, 409, 422, 429),
+        tags=("forum",),
+    )
+)
+async def reply(request: web.Request) -> web.Response:
+    """Create a pending reply."""
+    key = acting_identity(request)
+    thread_id = path_id(request, "thread_id")
+    body = CreateReplyRequest.model_validate(await json_body(request))
+    created = await request.app[FORUM].reply(key, thread_id, body.body, idempotency_key(request))
+    return _json(
+        PostEnvelope(post=PostOut.of(created.post, mine=True)),
+        status=200 if created.replayed else 201,
+    )
+
+
+@routes.get("/api/v1/posts/{post_id}")
+@documented(Doc("Read one post", PostEnvelope, errors=(400, 404), tags=("forum",)))
+async def read_post(request: web.Request) -> web.Response:
+    """Read one post; unapproved posts only for their author."""
+    key = acting_identity(request)
+    post, mine = await request.app[FORUM].read_post(key, path_id(request, "post_id"))
+    return _json(PostEnvelope(post=PostOut.of(post, mine=mine)))
+
+
+@routes.get("/api/v1/me/posts")
+@documented(
+    Doc(
+        "List my posts with their status (newest first)",
+        PostList,
+        params=(CURSOR, LIMIT),
+        errors=(400,),
+        tags=("forum",),
+    )
+)
+async def my_posts(request: web.Request) -> web.Response:
+    """List the caller's posts of every status."""
+    key = acting_identity(request)
+    limit = query_int(request, "limit", default=20, low=1, high=100)
+    raw_cursor = request.query.get("cursor")
+    if raw_cursor is not None and not raw_cursor.isdigit():
+        raise DomainError("cursor_invalid", "cursor is not one this service issued")
+    posts, next_cursor = await request.app[FORUM].my_posts(
+        key, int(raw_cursor) if raw_cursor else None, limit
+    )
+    return _json(
+        PostList(
+            posts=[PostOut.of(post, mine=True) for post in posts],
+            next_cursor=str(next_cursor) if next_cursor else None,
+        )
+    )
+
+
+@routes.get("/api/v1/me")
+@documented(Doc("My role and standing", Me, errors=(400,), tags=("forum",)))
+async def me(request: web.Request) -> web.Response:
+    """Return the caller's role (the bot shows moderator commands accordingly)."""
+    identity = await request.app[FORUM].whoami(acting_identity(request))
+    return _json(Me(role=identity.role.value, suspended=identity.suspended))

@@ -1,0 +1,13 @@
+"""Every typed application key in one module, imported by views and the app factory."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from forum_service.services.forum import ForumService
+from forum_service.settings import ServiceSettings
+from forum_service.storage.database import Database
+
+SETTINGS = web.AppKey("settings", ServiceSettings)
+DATABASE = web.AppKey("database", Database)
+FORUM = web.AppKey("forum", ForumService)

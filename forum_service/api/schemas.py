@@ -1,0 +1,201 @@
+"""Request and response bodies of the JSON API (pydantic); also the source of the OpenAPI doc."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr
+from pydantic_core import PydanticCustomError
+
+from forum_service.domain import Board, DomainError, Post, ThreadSummary
+from forum_service.validation import clean_body, clean_title
+
+
+def _rule(check: Callable[[str], str]) -> Callable[[str], str]:
+    def run(value: str) -> str:
+        try:
+            return check(value)
+        except DomainError as error:
+            raise PydanticCustomError(error.code, error.message, {"custom": True}) from None
+
+    return run
+
+
+Title = Annotated[StrictStr, AfterValidator(_rule(clean_title))]
+Body = Annotated[StrictStr, AfterValidator(_rule(clean_body))]
+
+
+class Request(BaseModel):
+    """Base of request bodies: strict types, unknown fields refused."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class CreateThreadRequest(Request):
+    """Start a thread on a board; stored as pending."""
+
+    board: Annotated[StrictStr, Field(min_length=1, max_length=40, examples=["safety"])]
+    title: Title
+    body: Body
+
+
+class CreateReplyRequest(Request):
+    """Reply to an approved thread; stored as pending."""
+
+    body: Body
+
+
+class BoardOut(BaseModel):
+    """A board as clients see it."""
+
+    slug: str
+    title: str
+    description: str
+    approved_thread_count: int
+
+    @classmethod
+    def of(cls, board: Board) -> BoardOut:
+        """Convert a domain board."""
+        return cls(
+            slug=board.slug,
+            title=board.title,
+            description=board.description,
+            approved_thread_count=board.approved_thread_count,
+        )
+
+
+class BoardList(BaseModel):
+    """Every board."""
+
+    boards: list[BoardOut]
+
+
+class ThreadOut(BaseModel):
+    """A thread summary."""
+
+    id: int
+    board: str
+    title: str
+    status: str
+    author: str = Field(description="the opening post's per-thread pseudonym")
+    created_at: datetime
+    last_activity_at: datetime
+    reply_count: int = Field(description="approved replies")
+
+    @classmethod
+    def of(cls, thread: ThreadSummary) -> ThreadOut:
+        """Convert a domain thread summary."""
+        return cls(
+            id=thread.id,
+            board=thread.board_slug,
+            title=thread.title,
+            status=thread.status.value,
+            author=thread.author_pseudonym,
+            created_at=thread.created_at,
+            last_activity_at=thread.last_activity_at,
+            reply_count=thread.approved_reply_count,
+        )
+
+
+class ThreadList(BaseModel):
+    """One page of a board's approved threads."""
+
+    threads: list[ThreadOut]
+    next_cursor: str | None
+
+
+class PostOut(BaseModel):
+    """A post. ``rejection_reason`` and ``mine`` are only meaningful to the author."""
+
+    id: int
+    thread_id: int
+    board: str
+    thread_title: str
+    is_opening: bool
+    author: str = Field(description="per-thread pseudonym")
+    body: str
+    status: str
+    revision: int
+    rejection_reason: str | None
+    mine: bool
+    created_at: datetime
+    updated_at: datetime
+    approved_at: datetime | None
+
+    @classmethod
+    def of(cls, post: Post, *, mine: bool) -> PostOut:
+        """Convert a domain post; a rejection reason is shown to its author only."""
+        return cls(
+            id=post.id,
+            thread_id=post.thread_id,
+            board=post.board_slug,
+            thread_title=post.thread_title,
+            is_opening=post.is_opening,
+            author=post.author_pseudonym,
+            body=post.body,
+            status=post.status.value,
+            revision=post.revision,
+            rejection_reason=post.rejection_reason if mine else None,
+            mine=mine,
+            created_at=post.created_at,
+            updated_at=post.updated_at,
+            approved_at=post.approved_at,
+        )
+
+
+class PostEnvelope(BaseModel):
+    """One post."""
+
+    post: PostOut
+
+
+class CreatedThread(BaseModel):
+    """A created (or replayed) thread with its opening post."""
+
+    thread_id: int
+    post: PostOut
+
+
+class PostList(BaseModel):
+    """A page of posts."""
+
+    posts: list[PostOut]
+    next_cursor: str | None
+
+
+class ThreadDetail(BaseModel):
+    """A thread with the posts the caller may see (approved ones, plus the caller's own)."""
+
+    thread: ThreadOut
+    posts: list[PostOut]
+    next_after: int | None = Field(description="pass as ?after= to read further posts")
+
+
+class Me(BaseModel):
+    """The caller's standing."""
+
+    role: str
+    suspended: bool
+
+
+class ErrorDetail(BaseModel):
+    """What went wrong."""
+
+    code: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """The one error shape."""
+
+    error: ErrorDetail
+
+
+class Health(BaseModel):
+    """Liveness and dependencies."""
+
+    status: str
+    database: str
+    details: dict[str, Any] = {}

@@ -1,0 +1,55 @@
+"""Application factory: wires settings, database, services, routes and middlewares."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from forum_service.api import forum_routes, system_routes
+from forum_service.api.auth import service_token_middleware
+from forum_service.api.errors import error_middleware
+from forum_service.api.keys import DATABASE, FORUM, SETTINGS
+from forum_service.pseudonyms import Pseudonymizer
+from forum_service.services.forum import ForumService
+from forum_service.settings import ServiceSettings
+from forum_service.storage.database import Database
+
+#: Requests larger than this are refused with 413 before they are read (a post is ≤ 4,000 chars).
+MAX_REQUEST_BYTES = 64 * 1024
+
+
+def create_app(settings: ServiceSettings, *, database: Database | None = None) -> web.Application:
+    """Build the forum service application.
+
+    Args:
+        settings: the service settings.
+        database: an existing database to share (the single-process runner); when None the app
+            opens its own on startup and disposes it on cleanup.
+
+    Returns:
+        The aiohttp application, ready for ``web.run_app`` or a test client.
+    """
+    app = web.Application(
+        middlewares=[error_middleware, service_token_middleware],
+        client_max_size=MAX_REQUEST_BYTES,
+    )
+    app[SETTINGS] = settings
+
+    async def database_context(app: web.Application) -> AsyncIterator[None]:
+        own = database is None
+        db = database or Database(settings.database_url, echo=settings.db_echo)
+        app[DATABASE] = db
+        app[FORUM] = ForumService(
+            db,
+            Pseudonymizer(settings.pseudonym_secret.get_secret_value().encode()),
+            posts_per_hour=settings.posts_per_hour,
+        )
+        yield
+        if own:
+            await db.dispose()
+
+    app.cleanup_ctx.append(database_context)
+    app.add_routes(system_routes.routes)
+    app.add_routes(forum_routes.routes)
+    return app

@@ -1,0 +1,188 @@
+"""Domain values of the forum: frozen objects that cross the layers.
+
+Repositories return these, never ORM rows, so nothing above storage can trigger hidden I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+#: An identity key is the bot's one-way derivation (argon2id) of a Telegram user id: 32 bytes, hex.
+IDENTITY_KEY_PATTERN = re.compile(r"^[0-9a-f]{64}$")
+
+TITLE_MAX = 200
+BODY_MAX = 4000
+
+
+class PostStatus(StrEnum):
+    """Life cycle of a post: nothing is visible to others before a human approves it."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    HIDDEN = "hidden"
+
+
+class Role(StrEnum):
+    """What an identity may do; checked in the service, never only in the bot."""
+
+    PRACTITIONER = "practitioner"
+    MODERATOR = "moderator"
+    ADMIN = "admin"
+
+    @property
+    def can_moderate(self) -> bool:
+        """Whether this role may work the moderation queue."""
+        return self in (Role.MODERATOR, Role.ADMIN)
+
+
+class RevisionKind(StrEnum):
+    """Why a post's text changed."""
+
+    SUBMITTED = "submitted"
+    RESUBMITTED = "resubmitted"
+    MODERATOR_EDIT = "moderator_edit"
+
+
+class DomainError(Exception):
+    """A use case refused; ``code`` is stable and shown to API clients."""
+
+    status = 400
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class NotFound(DomainError):
+    """The target does not exist or is not visible to the caller."""
+
+    status = 404
+
+
+class Forbidden(DomainError):
+    """The caller may not do this."""
+
+    status = 403
+
+
+class Conflict(DomainError):
+    """The target changed under the caller (stale version, already decided, already claimed)."""
+
+    status = 409
+
+
+class RateLimited(DomainError):
+    """Too many actions of one kind in the current window."""
+
+    status = 429
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityKey:
+    """The bot's one-way identity key; the service never sees a Telegram id."""
+
+    value: str
+
+    @classmethod
+    def parse(cls, raw: str | None) -> IdentityKey:
+        """Validate a raw header value.
+
+        Args:
+            raw: the ``X-Forum-Identity`` header.
+
+        Returns:
+            The identity key.
+
+        Raises:
+            DomainError: ``identity_malformed`` when it is not 64 lowercase hex characters.
+        """
+        if raw is None or not IDENTITY_KEY_PATTERN.fullmatch(raw):
+            raise DomainError(
+                "identity_malformed",
+                "X-Forum-Identity must be 64 lowercase hexadecimal characters",
+            )
+        return cls(raw)
+
+    def __repr__(self) -> str:
+        # Keep keys out of tracebacks and logs.
+        return "IdentityKey(<redacted>)"
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """A pseudonymous participant, known to the service only by its identity key."""
+
+    id: int
+    role: Role
+    suspended: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Board:
+    """A forum board, one per MSCOS core outcome (admins may add more)."""
+
+    id: int
+    slug: str
+    title: str
+    description: str
+    position: int
+    approved_thread_count: int
+    auto_approve_low_risk: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadSummary:
+    """A thread as listed on its board."""
+
+    id: int
+    board_slug: str
+    title: str
+    status: PostStatus
+    author_pseudonym: str
+    created_at: datetime
+    last_activity_at: datetime
+    approved_reply_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """One post (the opening post of a thread or a reply)."""
+
+    id: int
+    thread_id: int
+    board_slug: str
+    thread_title: str
+    is_opening: bool
+    author_pseudonym: str
+    body: str
+    status: PostStatus
+    revision: int
+    rejection_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+    approved_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadView:
+    """A thread with the posts the caller may see."""
+
+    thread: ThreadSummary
+    posts: tuple[Post, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """One page of a cursor-paginated listing."""
+
+    items: tuple[T, ...]
+    next_cursor: str | None

@@ -1,0 +1,320 @@
+"""Reading and posting: the practitioner's use cases."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from forum_service.clock import Clock, utc_now
+from forum_service.domain import (
+    Board,
+    Conflict,
+    DomainError,
+    Forbidden,
+    Identity,
+    IdentityKey,
+    NotFound,
+    Page,
+    Post,
+    PostStatus,
+    RateLimited,
+    ThreadSummary,
+    ThreadView,
+)
+from forum_service.pseudonyms import Pseudonymizer
+from forum_service.storage import forum_repo
+from forum_service.storage.database import Database
+
+Inserter = Callable[[AsyncSession, tuple[Identity, IdentityKey], datetime], Awaitable[int]]
+
+#: Identities younger than this get a stricter posting limit (escalation for new accounts).
+NEW_IDENTITY_AGE = timedelta(hours=24)
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedPost:
+    """Result of a create: the post, and whether it was a replay of an earlier request."""
+
+    post: Post
+    replayed: bool
+
+
+def encode_cursor(at: datetime, item_id: int) -> str:
+    """Encode a keyset position as an opaque URL-safe cursor."""
+    raw = json.dumps([at.astimezone(UTC).isoformat(), item_id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    """Decode a cursor made by :func:`encode_cursor`.
+
+    Raises:
+        DomainError: ``cursor_invalid`` for anything else.
+    """
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        at_text, item_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        at = datetime.fromisoformat(at_text)
+        if not isinstance(item_id, int) or at.tzinfo is None:
+            raise ValueError("bad cursor")
+    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
+        raise DomainError("cursor_invalid", "cursor is not one this service issued") from None
+    return at, item_id
+
+
+class ForumService:
+    """Boards, threads and posts as practitioners see them.
+
+    Args:
+        db: the database.
+        pseudonyms: derives per-thread handles.
+        posts_per_hour: posting limit per identity (a quarter of it for new identities).
+        clock: time source.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        pseudonyms: Pseudonymizer,
+        *,
+        posts_per_hour: int = 20,
+        clock: Clock = utc_now,
+    ) -> None:
+        self._db = db
+        self._pseudonyms = pseudonyms
+        self._posts_per_hour = posts_per_hour
+        self._clock = clock
+
+    async def _actor(self, session: AsyncSession, key: IdentityKey) -> Identity:
+        return await forum_repo.ensure_identity(session, key.value, self._clock())
+
+    async def whoami(self, key: IdentityKey) -> Identity:
+        """Return (creating on first sight) the caller's identity."""
+        async with self._db.write("whoami") as session:
+            return await self._actor(session, key)
+
+    async def list_boards(self) -> list[Board]:
+        """Return every board with its count of approved threads."""
+        async with self._db.read("list_boards") as session:
+            return await forum_repo.list_boards(session)
+
+    async def list_threads(self, slug: str, cursor: str | None, limit: int) -> Page[ThreadSummary]:
+        """Return one page of a board's approved threads, newest activity first.
+
+        New threads created while a client pages appear before its cursor, so later pages
+        neither repeat nor skip what was already there.
+        """
+        after = decode_cursor(cursor) if cursor else None
+        async with self._db.read("list_threads") as session:
+            board = await forum_repo.board_by_slug(session, slug)
+            if board is None:
+                raise NotFound("board_not_found", f"there is no board called {slug!r}")
+            threads = await forum_repo.list_threads(session, board.id, after=after, limit=limit + 1)
+        more = len(threads) > limit
+        threads = threads[:limit]
+        next_cursor = (
+            encode_cursor(threads[-1].last_activity_at, threads[-1].id)
+            if more and threads
+            else None
+        )
+        return Page(items=tuple(threads), next_cursor=next_cursor)
+
+    async def read_thread(
+        self, key: IdentityKey, thread_id: int, *, after_post_id: int = 0, limit: int = 50
+    ) -> tuple[ThreadView, bool]:
+        """Return a thread with the posts the caller may see, and whether more posts follow.
+
+        An unapproved thread exists only for its author; others get ``thread_not_found``.
+        """
+        async with self._db.write("read_thread") as session:
+            viewer = await self._actor(session, key)
+            found = await forum_repo.thread_with_author(session, thread_id)
+            if found is None or (
+                found[0].status is not PostStatus.APPROVED and found[1] != viewer.id
+            ):
+                raise NotFound("thread_not_found", f"there is no thread {thread_id}")
+            posts = await forum_repo.visible_posts(
+                session, thread_id, viewer.id, after_id=after_post_id, limit=limit + 1
+            )
+        return ThreadView(thread=found[0], posts=tuple(posts[:limit])), len(posts) > limit
+
+    async def read_post(self, key: IdentityKey, post_id: int) -> tuple[Post, bool]:
+        """Return one post and whether the caller wrote it; others see approved posts only."""
+        async with self._db.write("read_post") as session:
+            viewer = await self._actor(session, key)
+            found = await forum_repo.post_with_author(session, post_id)
+        if found is None:
+            raise NotFound("post_not_found", f"there is no post {post_id}")
+        post, author_id = found
+        mine = author_id == viewer.id
+        if post.status is not PostStatus.APPROVED and not mine and not viewer.role.can_moderate:
+            raise NotFound("post_not_found", f"there is no post {post_id}")
+        return post, mine
+
+    async def my_posts(
+        self, key: IdentityKey, cursor: int | None, limit: int
+    ) -> tuple[list[Post], int | None]:
+        """Return the caller's posts of every status, newest first, and the next cursor."""
+        async with self._db.write("my_posts") as session:
+            viewer = await self._actor(session, key)
+            posts = await forum_repo.posts_by_author(
+                session, viewer.id, before_id=cursor, limit=limit + 1
+            )
+        more = len(posts) > limit
+        posts = posts[:limit]
+        return posts, (posts[-1].id if more and posts else None)
+
+    async def create_thread(
+        self, key: IdentityKey, slug: str, title: str, body: str, idempotency_key: str | None
+    ) -> CreatedPost:
+        """Store a new thread and its opening post as pending (invisible until approved)."""
+        fingerprint = _fingerprint("thread", slug, title, body)
+        return await self._create(
+            "create_thread",
+            key,
+            idempotency_key,
+            fingerprint,
+            lambda session, actor, now: self._insert_thread(session, actor, slug, title, body, now),
+        )
+
+    async def reply(
+        self, key: IdentityKey, thread_id: int, body: str, idempotency_key: str | None
+    ) -> CreatedPost:
+        """Store a reply to an approved thread as pending."""
+        fingerprint = _fingerprint("reply", str(thread_id), body)
+        return await self._create(
+            "reply",
+            key,
+            idempotency_key,
+            fingerprint,
+            lambda session, actor, now: self._insert_reply(session, actor, thread_id, body, now),
+        )
+
+    async def _insert_thread(
+        self,
+        session: AsyncSession,
+        actor: tuple[Identity, IdentityKey],
+        slug: str,
+        title: str,
+        body: str,
+        now: datetime,
+    ) -> int:
+        board = await forum_repo.board_by_slug(session, slug)
+        if board is None:
+            raise NotFound("board_not_found", f"there is no board called {slug!r}")
+        identity, key = actor
+        thread_id = await forum_repo.insert_thread(
+            session, board_id=board.id, author_id=identity.id, title=title, now=now
+        )
+        return await forum_repo.insert_post(
+            session,
+            thread_id=thread_id,
+            author_id=identity.id,
+            pseudonym=self._pseudonyms.for_thread(key.value, thread_id),
+            body=body,
+            is_opening=True,
+            title=title,
+            now=now,
+        )
+
+    async def _insert_reply(
+        self,
+        session: AsyncSession,
+        actor: tuple[Identity, IdentityKey],
+        thread_id: int,
+        body: str,
+        now: datetime,
+    ) -> int:
+        identity, key = actor
+        found = await forum_repo.thread_with_author(session, thread_id)
+        if found is None or (
+            found[0].status is not PostStatus.APPROVED and found[1] != identity.id
+        ):
+            raise NotFound("thread_not_found", f"there is no thread {thread_id}")
+        if found[0].status is not PostStatus.APPROVED:
+            raise DomainError("thread_not_open", "replies open once the thread has been approved")
+        return await forum_repo.insert_post(
+            session,
+            thread_id=thread_id,
+            author_id=identity.id,
+            pseudonym=self._pseudonyms.for_thread(key.value, thread_id),
+            body=body,
+            is_opening=False,
+            title=None,
+            now=now,
+        )
+
+    async def _create(
+        self,
+        name: str,
+        key: IdentityKey,
+        idempotency_key: str | None,
+        fingerprint: str,
+        insert: Inserter,
+    ) -> CreatedPost:
+        try:
+            return await self._create_once(name, key, idempotency_key, fingerprint, insert)
+        except IntegrityError:
+            # A concurrent request with the same idempotency key won the race: answer with its post.
+            if idempotency_key is None:
+                raise
+            return await self._create_once(name, key, idempotency_key, fingerprint, insert)
+
+    async def _create_once(
+        self,
+        name: str,
+        key: IdentityKey,
+        idempotency_key: str | None,
+        fingerprint: str,
+        insert: Inserter,
+    ) -> CreatedPost:
+        now = self._clock()
+        async with self._db.write(name) as session:
+            identity = await self._actor(session, key)
+            if idempotency_key is not None:
+                earlier = await forum_repo.find_idempotent_post(
+                    session, identity.id, idempotency_key
+                )
+                if earlier is not None:
+                    post_id, earlier_fingerprint = earlier
+                    if earlier_fingerprint != fingerprint:
+                        raise Conflict(
+                            "idempotency_key_reused",
+                            "this Idempotency-Key was already used for a different request",
+                        )
+                    found = await forum_repo.post_with_author(session, post_id)
+                    assert found is not None
+                    return CreatedPost(post=found[0], replayed=True)
+            if identity.suspended:
+                raise Forbidden("identity_suspended", "your account is suspended from posting")
+            await self._check_rate(session, identity, now)
+            post_id = await insert(session, (identity, key), now)
+            if idempotency_key is not None:
+                await forum_repo.remember_idempotency_key(
+                    session, identity.id, idempotency_key, fingerprint, post_id, now
+                )
+            found = await forum_repo.post_with_author(session, post_id)
+            assert found is not None
+            return CreatedPost(post=found[0], replayed=False)
+
+    async def _check_rate(self, session: AsyncSession, identity: Identity, now: datetime) -> None:
+        limit = self._posts_per_hour
+        if now - identity.created_at < NEW_IDENTITY_AGE:
+            limit = max(1, limit // 4)
+        recent = await forum_repo.count_posts_since(session, identity.id, now - timedelta(hours=1))
+        if recent >= limit:
+            raise RateLimited(
+                "rate_limited", f"you can post {limit} times an hour; please try again later"
+            )
+
+
+def _fingerprint(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()

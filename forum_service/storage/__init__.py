@@ -1,0 +1,1 @@
+"""Storage layer: SQLAlchemy tables, database access and repositories returning domain objects."""

@@ -1,0 +1,126 @@
+"""Engine, sessions and named units of work, with the dialect differences in one place."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.pool import NullPool
+
+log = logging.getLogger(__name__)
+
+_BEGIN_MODE = "forum_sqlite_begin"
+
+
+@dataclass(frozen=True, slots=True)
+class Dialect:
+    """What the database can do; code asks this instead of testing driver names."""
+
+    name: str
+    supports_skip_locked: bool
+
+
+class Database:
+    """Owns the engine and hands out one session per unit of work.
+
+    Args:
+        url: SQLAlchemy async URL (``sqlite+aiosqlite://`` or ``postgresql+asyncpg://``).
+        echo: log SQL statements (never enable in production: statements carry post text).
+    """
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        parsed = make_url(url)
+        self.dialect = Dialect(
+            name=parsed.get_backend_name(),
+            supports_skip_locked=parsed.get_backend_name() == "postgresql",
+        )
+        kwargs: dict[str, Any] = {"echo": echo}
+        if self.dialect.name == "sqlite":
+            database = parsed.database
+            if database and database != ":memory:":
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            # One connection per checkout: aiosqlite connections are threads, cheap to open;
+            # sharing one pool across event loops (tests) would break.
+            kwargs.update(poolclass=NullPool, connect_args={"timeout": 30})
+        else:
+            kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20)
+        self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        if self.dialect.name == "sqlite":
+            _install_sqlite_hooks(self.engine)
+        self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @asynccontextmanager
+    async def write(self, name: str) -> AsyncIterator[AsyncSession]:
+        """Open a read-write transaction named after its use case; commits on success.
+
+        On SQLite the transaction starts with ``BEGIN IMMEDIATE`` so that a read followed by a
+        write waits for the lock (busy timeout) instead of failing with "database is locked".
+        """
+        async with self._unit(name, {_BEGIN_MODE: "IMMEDIATE"}) as session:
+            yield session
+
+    @asynccontextmanager
+    async def read(self, name: str) -> AsyncIterator[AsyncSession]:
+        """Open a read-only unit of work named after its use case."""
+        async with self._unit(name, {}) as session:
+            yield session
+
+    @asynccontextmanager
+    async def _unit(self, name: str, options: dict[str, Any]) -> AsyncIterator[AsyncSession]:
+        started = time.perf_counter()
+        async with self._sessions() as session:
+            await session.connection(execution_options=options)
+            try:
+                yield session
+                await session.commit()
+            except BaseException:
+                await session.rollback()
+                raise
+            finally:
+                log.debug("db.%s took %.1f ms", name, (time.perf_counter() - started) * 1000)
+
+    async def ping(self) -> bool:
+        """Return True when the database answers a trivial query."""
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except Exception:  # any driver error means "not reachable"
+            log.warning("database ping failed", exc_info=True)
+            return False
+        return True
+
+    async def dispose(self) -> None:
+        """Close every pooled connection."""
+        await self.engine.dispose()
+
+
+def _install_sqlite_hooks(engine: AsyncEngine) -> None:
+    """Take over BEGIN from pysqlite so write transactions can be IMMEDIATE (SQLAlchemy recipe)."""
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        mode = conn.get_execution_options().get(_BEGIN_MODE, "")
+        conn.exec_driver_sql(f"BEGIN {mode}".strip())

@@ -1,0 +1,375 @@
+"""Repository of boards, threads, posts and identities. Returns frozen domain objects only."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from forum_service.domain import (
+    Board,
+    Identity,
+    Post,
+    PostStatus,
+    RevisionKind,
+    Role,
+    ThreadSummary,
+)
+from forum_service.storage.tables import (
+    BoardRow,
+    IdempotencyKeyRow,
+    IdentityRow,
+    PostRevisionRow,
+    PostRow,
+    ThreadRow,
+)
+
+APPROVED = PostStatus.APPROVED.value
+
+
+def _identity(row: IdentityRow) -> Identity:
+    return Identity(
+        id=row.id, role=Role(row.role), suspended=row.suspended, created_at=row.created_at
+    )
+
+
+async def ensure_identity(session: AsyncSession, key: str, now: datetime) -> Identity:
+    """Return the identity with ``key``, creating a practitioner on first sight.
+
+    Uses ``INSERT ... ON CONFLICT DO NOTHING`` so two first requests at once cannot collide.
+    """
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = (
+        insert(IdentityRow)
+        .values(key=key, role=Role.PRACTITIONER.value, suspended=False, created_at=now)
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
+    await session.execute(stmt)
+    row = (await session.execute(select(IdentityRow).where(IdentityRow.key == key))).scalar_one()
+    return _identity(row)
+
+
+async def find_identity(session: AsyncSession, key: str) -> Identity | None:
+    """Return the identity with ``key`` if the service has seen it."""
+    row = (
+        await session.execute(select(IdentityRow).where(IdentityRow.key == key))
+    ).scalar_one_or_none()
+    return None if row is None else _identity(row)
+
+
+async def list_boards(session: AsyncSession) -> list[Board]:
+    """Return every board in display order with its count of approved threads."""
+    counts = (
+        select(ThreadRow.board_id, func.count().label("n"))
+        .where(ThreadRow.status == APPROVED)
+        .group_by(ThreadRow.board_id)
+        .subquery()
+    )
+    rows = await session.execute(
+        select(BoardRow, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.board_id == BoardRow.id)
+        .order_by(BoardRow.position, BoardRow.id)
+    )
+    return [_board(row, count) for row, count in rows.all()]
+
+
+def _board(row: BoardRow, count: int) -> Board:
+    return Board(
+        id=row.id,
+        slug=row.slug,
+        title=row.title,
+        description=row.description,
+        position=row.position,
+        approved_thread_count=int(count),
+        auto_approve_low_risk=row.auto_approve_low_risk,
+    )
+
+
+async def board_by_slug(session: AsyncSession, slug: str) -> Board | None:
+    """Return the board called ``slug``, or None."""
+    row = (
+        await session.execute(select(BoardRow).where(BoardRow.slug == slug))
+    ).scalar_one_or_none()
+    if row is None:
+        return None
+    count = await session.scalar(
+        select(func.count())
+        .select_from(ThreadRow)
+        .where(ThreadRow.board_id == row.id, ThreadRow.status == APPROVED)
+    )
+    return _board(row, count or 0)
+
+
+async def list_threads(
+    session: AsyncSession,
+    board_id: int,
+    *,
+    after: tuple[datetime, int] | None,
+    limit: int,
+) -> list[ThreadSummary]:
+    """Return approved threads of a board, newest activity first, after a keyset position.
+
+    Args:
+        session: the unit of work.
+        board_id: the board.
+        after: ``(last_activity_at, id)`` of the last thread already shown, or None.
+        limit: the most threads to return.
+    """
+    stmt = (
+        select(ThreadRow, BoardRow.slug, PostRow.pseudonym)
+        .join(BoardRow, BoardRow.id == ThreadRow.board_id)
+        .join(PostRow, and_(PostRow.thread_id == ThreadRow.id, PostRow.is_opening.is_(True)))
+        .where(ThreadRow.board_id == board_id, ThreadRow.status == APPROVED)
+        .order_by(ThreadRow.last_activity_at.desc(), ThreadRow.id.desc())
+        .limit(limit)
+    )
+    if after is not None:
+        at, thread_id = after
+        stmt = stmt.where(
+            or_(
+                ThreadRow.last_activity_at < at,
+                and_(ThreadRow.last_activity_at == at, ThreadRow.id < thread_id),
+            )
+        )
+    rows = (await session.execute(stmt)).all()
+    counts = await _reply_counts(session, [row.id for row, _, _ in rows])
+    return [_thread(row, slug, pseudonym, counts.get(row.id, 0)) for row, slug, pseudonym in rows]
+
+
+async def _reply_counts(session: AsyncSession, thread_ids: list[int]) -> dict[int, int]:
+    if not thread_ids:
+        return {}
+    rows = await session.execute(
+        select(PostRow.thread_id, func.count())
+        .where(
+            PostRow.thread_id.in_(thread_ids),
+            PostRow.status == APPROVED,
+            PostRow.is_opening.is_(False),
+        )
+        .group_by(PostRow.thread_id)
+    )
+    return {thread_id: int(n) for thread_id, n in rows.all()}
+
+
+def _thread(row: ThreadRow, slug: str, pseudonym: str, replies: int) -> ThreadSummary:
+    return ThreadSummary(
+        id=row.id,
+        board_slug=slug,
+        title=row.title,
+        status=PostStatus(row.status),
+        author_pseudonym=pseudonym,
+        created_at=row.created_at,
+        last_activity_at=row.last_activity_at,
+        approved_reply_count=replies,
+    )
+
+
+async def thread_with_author(
+    session: AsyncSession, thread_id: int
+) -> tuple[ThreadSummary, int] | None:
+    """Return a thread (any status) and its author's identity id, or None."""
+    row = (
+        await session.execute(
+            select(ThreadRow, BoardRow.slug, PostRow.pseudonym)
+            .join(BoardRow, BoardRow.id == ThreadRow.board_id)
+            .join(PostRow, and_(PostRow.thread_id == ThreadRow.id, PostRow.is_opening.is_(True)))
+            .where(ThreadRow.id == thread_id)
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    thread, slug, pseudonym = row
+    counts = await _reply_counts(session, [thread.id])
+    return _thread(thread, slug, pseudonym, counts.get(thread.id, 0)), thread.author_id
+
+
+def _post_select() -> Select[PostRow, str, str]:
+    return (
+        select(PostRow, ThreadRow.title, BoardRow.slug)
+        .join(ThreadRow, ThreadRow.id == PostRow.thread_id)
+        .join(BoardRow, BoardRow.id == ThreadRow.board_id)
+    )
+
+
+def _post(row: PostRow, thread_title: str, slug: str) -> Post:
+    return Post(
+        id=row.id,
+        thread_id=row.thread_id,
+        board_slug=slug,
+        thread_title=thread_title,
+        is_opening=row.is_opening,
+        author_pseudonym=row.pseudonym,
+        body=row.body,
+        status=PostStatus(row.status),
+        revision=row.revision,
+        rejection_reason=row.rejection_reason,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        approved_at=row.approved_at,
+    )
+
+
+async def visible_posts(
+    session: AsyncSession, thread_id: int, viewer_id: int, *, after_id: int, limit: int
+) -> list[Post]:
+    """Return approved posts of a thread plus the viewer's own unapproved ones, oldest first."""
+    stmt = (
+        _post_select()
+        .where(
+            PostRow.thread_id == thread_id,
+            PostRow.id > after_id,
+            or_(PostRow.status == APPROVED, PostRow.author_id == viewer_id),
+        )
+        .order_by(PostRow.id)
+        .limit(limit)
+    )
+    return [_post(*row) for row in (await session.execute(stmt)).all()]
+
+
+async def post_with_author(session: AsyncSession, post_id: int) -> tuple[Post, int] | None:
+    """Return one post (any status) and its author's identity id, or None."""
+    row = (await session.execute(_post_select().where(PostRow.id == post_id))).one_or_none()
+    if row is None:
+        return None
+    post_row, title, slug = row
+    return _post(post_row, title, slug), post_row.author_id
+
+
+async def posts_by_author(
+    session: AsyncSession, author_id: int, *, before_id: int | None, limit: int
+) -> list[Post]:
+    """Return an author's posts of every status, newest first."""
+    stmt = _post_select().where(PostRow.author_id == author_id)
+    if before_id is not None:
+        stmt = stmt.where(PostRow.id < before_id)
+    stmt = stmt.order_by(PostRow.id.desc()).limit(limit)
+    return [_post(*row) for row in (await session.execute(stmt)).all()]
+
+
+async def count_posts_since(session: AsyncSession, author_id: int, since: datetime) -> int:
+    """Count the posts an author created since ``since`` (rate limiting)."""
+    count = await session.scalar(
+        select(func.count())
+        .select_from(PostRow)
+        .where(PostRow.author_id == author_id, PostRow.created_at >= since)
+    )
+    return int(count or 0)
+
+
+async def insert_thread(
+    session: AsyncSession, *, board_id: int, author_id: int, title: str, now: datetime
+) -> int:
+    """Insert a pending thread and return its id."""
+    row = ThreadRow(
+        board_id=board_id,
+        author_id=author_id,
+        title=title,
+        status=PostStatus.PENDING.value,
+        created_at=now,
+        last_activity_at=now,
+    )
+    session.add(row)
+    await session.flush()
+    return row.id
+
+
+async def insert_post(
+    session: AsyncSession,
+    *,
+    thread_id: int,
+    author_id: int,
+    pseudonym: str,
+    body: str,
+    is_opening: bool,
+    title: str | None,
+    now: datetime,
+) -> int:
+    """Insert a pending post with its first revision and return its id."""
+    row = PostRow(
+        thread_id=thread_id,
+        author_id=author_id,
+        pseudonym=pseudonym,
+        is_opening=is_opening,
+        body=body,
+        status=PostStatus.PENDING.value,
+        revision=1,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(row)
+    await session.flush()
+    session.add(
+        PostRevisionRow(
+            post_id=row.id,
+            revision=1,
+            kind=RevisionKind.SUBMITTED.value,
+            title=title,
+            body=body,
+            created_at=now,
+        )
+    )
+    await session.flush()
+    return row.id
+
+
+async def set_post_status(
+    session: AsyncSession,
+    post_id: int,
+    status: PostStatus,
+    now: datetime,
+    *,
+    rejection_reason: str | None = None,
+) -> None:
+    """Move a post (and, for an opening post, its thread) to ``status``.
+
+    Approving a reply bumps its thread's last activity so the board lists it first.
+    """
+    post = (await session.execute(select(PostRow).where(PostRow.id == post_id))).scalar_one()
+    post.status = status.value
+    post.updated_at = now
+    post.rejection_reason = rejection_reason
+    if status is PostStatus.APPROVED:
+        post.approved_at = now
+    thread_values: dict[str, object] = {}
+    if post.is_opening:
+        thread_values["status"] = status.value
+    if status is PostStatus.APPROVED:
+        thread_values["last_activity_at"] = now
+    if thread_values:
+        await session.execute(
+            update(ThreadRow).where(ThreadRow.id == post.thread_id).values(**thread_values)
+        )
+    await session.flush()
+
+
+async def find_idempotent_post(
+    session: AsyncSession, identity_id: int, key: str
+) -> tuple[int, str] | None:
+    """Return ``(post_id, fingerprint)`` recorded for an identity's idempotency key, if any."""
+    row = (
+        await session.execute(
+            select(IdempotencyKeyRow.post_id, IdempotencyKeyRow.fingerprint).where(
+                IdempotencyKeyRow.identity_id == identity_id, IdempotencyKeyRow.key == key
+            )
+        )
+    ).one_or_none()
+    return None if row is None else (row[0], row[1])
+
+
+async def remember_idempotency_key(
+    session: AsyncSession, identity_id: int, key: str, fingerprint: str, post_id: int, now: datetime
+) -> None:
+    """Record which post an idempotency key created (unique per identity)."""
+    session.add(
+        IdempotencyKeyRow(
+            identity_id=identity_id,
+            key=key,
+            fingerprint=fingerprint,
+            post_id=post_id,
+            created_at=now,
+        )
+    )
+    await session.flush()

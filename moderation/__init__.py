@@ -1,0 +1,1 @@
+"""Moderation pipeline: scorers, PII screen, watched words and the routing policy."""

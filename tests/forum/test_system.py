@@ -1,0 +1,75 @@
+"""Health, the OpenAPI document and settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+from forum_service.api.openapi import doc_of
+from forum_service.cli import main
+from forum_service.settings import ConfigError, ServiceSettings
+from tests.conftest import Api
+
+
+async def test_healthz_reports_database_reachable(api: Api) -> None:
+    response = await api.client.get("/healthz")
+    assert response.status == 200
+    assert (await response.json())["database"] == "reachable"
+
+
+async def test_openapi_documents_exactly_the_real_routes(api: Api, app: web.Application) -> None:
+    response = await api.client.get("/api/v1/openapi.json")
+    document: dict[str, Any] = await response.json()
+    assert document["openapi"].startswith("3.")
+    documented = {
+        (method.upper(), path)
+        for path, operations in document["paths"].items()
+        for method in operations
+    }
+    real = set()
+    for route in app.router.routes():
+        if route.method == "HEAD":
+            continue
+        assert doc_of(route.handler) is not None, f"{route.method} {route} is undocumented"
+        info = route.resource.get_info() if route.resource else {}
+        real.add((route.method, info.get("path") or info.get("formatter")))
+    assert documented == real
+    create = document["paths"]["/api/v1/threads"]["post"]
+    assert "requestBody" in create and "201" in create["responses"]
+
+
+def test_missing_settings_give_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FORUM_SERVICE_TOKEN", raising=False)
+    monkeypatch.delenv("FORUM_PSEUDONYM_SECRET", raising=False)
+    monkeypatch.chdir("/")  # no .env there
+    with pytest.raises(ConfigError) as caught:
+        ServiceSettings.from_env()
+    message = str(caught.value)
+    assert "FORUM_SERVICE_TOKEN" in message and "FORUM_PSEUDONYM_SECRET" in message
+
+
+def test_malformed_settings_are_named_without_echoing_secrets(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir("/")
+    monkeypatch.setenv("FORUM_SERVICE_TOKEN", "short-secret")
+    monkeypatch.setenv("FORUM_PSEUDONYM_SECRET", "x" * 20)
+    monkeypatch.setenv("FORUM_DATABASE_URL", "mysql://nope")
+    monkeypatch.setenv("FORUM_PORT", "not-a-port")
+    with pytest.raises(ConfigError) as caught:
+        ServiceSettings.from_env()
+    message = str(caught.value)
+    for name in ("FORUM_SERVICE_TOKEN", "FORUM_DATABASE_URL", "FORUM_PORT"):
+        assert name in message
+    assert "short-secret" not in message
+
+
+def test_cli_exits_2_with_a_message_on_bad_configuration(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir("/")
+    monkeypatch.delenv("FORUM_SERVICE_TOKEN", raising=False)
+    assert main(["migrate"]) == 2
+    assert "FORUM_SERVICE_TOKEN" in capsys.readouterr().err
