@@ -1,0 +1,242 @@
+"""Routing decisions of ModerationPolicy and the fail-closed batch screen."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pytest
+
+from moderation import (
+    LABELS,
+    ModerationPolicy,
+    PiiFinding,
+    Route,
+    ScorerError,
+    Thresholds,
+    WatchAction,
+    WatchedWord,
+    WatchMatch,
+    screen_texts,
+)
+
+LOW = dict.fromkeys(LABELS, 0.05)
+
+
+def _scores(**overrides: float) -> dict[str, float]:
+    return {**LOW, **overrides}
+
+
+@pytest.fixture
+def policy() -> ModerationPolicy:
+    return ModerationPolicy(Thresholds())
+
+
+def test_threshold_defaults_follow_the_design() -> None:
+    assert Thresholds().as_dict() == {
+        "toxicity": 0.80,
+        "severe_toxicity": 0.30,
+        "obscene": 0.80,
+        "identity_attack": 0.60,
+        "insult": 0.60,
+        "threat": 0.60,
+        "sexual_explicit": 0.60,
+    }
+    assert tuple(f.name for f in dataclasses.fields(Thresholds)) == LABELS
+
+
+def test_thresholds_from_mapping_override_only_given_labels() -> None:
+    thresholds = Thresholds.from_mapping({"threat": 0.5, "toxicity": 1})
+
+    assert thresholds.threat == 0.5
+    assert thresholds.toxicity == 1.0
+    assert thresholds.insult == 0.60
+
+
+@pytest.mark.parametrize(
+    ("mapping", "message"),
+    [
+        ({"hate": 0.5}, "unknown moderation label"),
+        ({"threat": 1.2}, "greater than 0 and at most 1"),
+        ({"threat": 0.0}, "greater than 0 and at most 1"),
+        ({"threat": float("nan")}, "greater than 0 and at most 1"),
+        ({"threat": True}, "must be a number"),
+        ({"threat": "0.5"}, "must be a number"),
+    ],
+)
+def test_invalid_thresholds_are_rejected_with_a_clear_message(
+    mapping: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        Thresholds.from_mapping(mapping)
+
+
+def test_score_over_threshold_is_flagged_with_reason(policy: ModerationPolicy) -> None:
+    result = policy.decide(_scores(threat=0.91), [], [], "detoxify")
+
+    assert result.route is Route.FLAGGED
+    assert result.reasons == ("threat 0.91 ≥ 0.60",)
+    assert result.priority == pytest.approx(0.91 / 0.60)
+    assert result.scorer == "detoxify"
+    assert not result.auto_approvable
+
+
+def test_score_exactly_at_threshold_is_flagged(policy: ModerationPolicy) -> None:
+    assert policy.decide(_scores(insult=0.60), [], [], "m").route is Route.FLAGGED
+
+
+def test_scores_under_every_threshold_are_low_risk(policy: ModerationPolicy) -> None:
+    result = policy.decide(_scores(toxicity=0.79, severe_toxicity=0.29), [], [], "detoxify")
+
+    assert result.route is Route.LOW_RISK
+    assert result.auto_approvable
+    assert result.priority < 1.0
+    assert result.reasons == ("under every threshold; no PII; no watched word",)
+
+
+def test_flagged_post_outranks_low_risk_post(policy: ModerationPolicy) -> None:
+    flagged = policy.decide(_scores(insult=0.7), [], [], "m")
+    low = policy.decide(_scores(insult=0.5), [], [], "m")
+
+    assert flagged.priority > low.priority
+
+
+def test_missing_scores_mean_not_screened_with_high_priority(policy: ModerationPolicy) -> None:
+    result = policy.decide(None, [], [], None)
+    flagged_once = policy.decide(_scores(threat=0.9), [], [], "m")
+
+    assert result.route is Route.NOT_SCREENED
+    assert result.reasons == ("not screened: model unavailable",)
+    assert result.scores is None
+    assert result.priority > flagged_once.priority
+    assert not result.auto_approvable
+
+
+def test_not_screened_post_keeps_its_pii_reasons(policy: ModerationPolicy) -> None:
+    result = policy.decide(None, [PiiFinding("phone", 0, 12)], [], None)
+
+    assert result.route is Route.NOT_SCREENED
+    assert "PII: phone number (1)" in result.reasons
+    assert result.priority == pytest.approx(4.0)
+
+
+def test_pii_flags_an_otherwise_harmless_post(policy: ModerationPolicy) -> None:
+    pii = [PiiFinding("phone", 5, 17), PiiFinding("phone", 30, 42), PiiFinding("email", 50, 70)]
+
+    result = policy.decide(LOW, pii, [], "m")
+
+    assert result.route is Route.FLAGGED
+    assert result.reasons == ("PII: phone number (2)", "PII: e-mail address (1)")
+    assert result.pii == tuple(pii)
+    assert result.priority > policy.decide(_scores(threat=0.9), [], [], "m").priority
+
+
+@pytest.mark.parametrize("action", [WatchAction.FLAG, WatchAction.BLOCK])
+def test_flag_and_block_words_flag_but_never_reject(
+    policy: ModerationPolicy, action: WatchAction
+) -> None:
+    match = WatchMatch("wire the money", action, 0, 14)
+
+    result = policy.decide(LOW, [], [match], "m")
+
+    assert result.route is Route.FLAGGED
+    assert result.reasons == (f'watched word: "wire the money" ({action.value})',)
+
+
+def test_require_review_word_is_never_low_risk(policy: ModerationPolicy) -> None:
+    match = WatchMatch("agency", WatchAction.REQUIRE_REVIEW, 3, 9)
+
+    result = policy.decide(dict.fromkeys(LABELS, 0.0), [], [match], "m")
+
+    assert result.route is Route.REVIEW
+    assert result.reasons == ('watched word: "agency" (require review)',)
+    assert not result.auto_approvable
+
+
+def test_reasons_list_strongest_label_first(policy: ModerationPolicy) -> None:
+    result = policy.decide(_scores(insult=0.65, severe_toxicity=0.9, threat=0.99), [], [], "m")
+
+    assert result.reasons == (
+        "severe_toxicity 0.90 ≥ 0.30",
+        "threat 0.99 ≥ 0.60",
+        "insult 0.65 ≥ 0.60",
+    )
+    assert result.priority == pytest.approx(3.0)
+
+
+def test_labels_a_model_does_not_predict_are_not_judged(policy: ModerationPolicy) -> None:
+    six_labels = {label: 0.1 for label in LABELS if label != "sexual_explicit"}
+
+    assert policy.decide(six_labels, [], [], "original").route is Route.LOW_RISK
+
+
+def test_unknown_score_labels_are_ignored(policy: ModerationPolicy) -> None:
+    assert policy.decide({**LOW, "male": 0.99}, [], [], "m").route is Route.LOW_RISK
+
+
+@pytest.mark.parametrize("bad", [1.01, -0.2, float("nan"), float("inf")])
+def test_invalid_scores_are_a_programming_error(policy: ModerationPolicy, bad: float) -> None:
+    with pytest.raises(ValueError, match="toxicity"):
+        policy.decide(_scores(toxicity=bad), [], [], "m")
+
+
+def test_result_scores_cannot_be_mutated(policy: ModerationPolicy) -> None:
+    scores = _scores()
+    result = policy.decide(scores, [], [], "m")
+    scores["threat"] = 0.99
+
+    assert result.scores is not None
+    assert result.scores["threat"] == 0.05
+    with pytest.raises(TypeError):
+        result.scores["threat"] = 0.99  # type: ignore[index]
+
+
+def test_screen_texts_routes_each_post(policy: ModerationPolicy, static_scorer: Any) -> None:
+    scorer = static_scorer(_scores())
+    words = [WatchedWord("passport", WatchAction.REQUIRE_REVIEW)]
+
+    results = screen_texts(
+        ["All well.", "Call 07700 900123.", "They kept her passport."],
+        scorer=scorer,
+        policy=policy,
+        watched_words=words,
+    )
+
+    assert [r.route for r in results] == [Route.LOW_RISK, Route.FLAGGED, Route.REVIEW]
+    assert all(r.scorer == "static" for r in results)
+    assert len(scorer.calls) == 1
+
+
+def test_screen_texts_fails_closed_when_the_scorer_fails(
+    policy: ModerationPolicy, failing_scorer: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    results = screen_texts(["secret post text"], scorer=failing_scorer, policy=policy)
+
+    assert [r.route for r in results] == [Route.NOT_SCREENED]
+    assert results[0].scorer is None
+    assert "secret post text" not in caplog.text
+    assert "not screened" in caplog.text
+
+
+def test_screen_texts_fails_closed_on_a_short_answer(policy: ModerationPolicy) -> None:
+    class Short:
+        name = "short"
+
+        def score(self, texts: Any) -> list[dict[str, float]]:
+            return [dict(LOW)]
+
+    results = screen_texts(["a", "b"], scorer=Short(), policy=policy)
+
+    assert [r.route for r in results] == [Route.NOT_SCREENED, Route.NOT_SCREENED]
+
+
+def test_screen_texts_without_a_model_marks_every_post_not_screened(
+    policy: ModerationPolicy,
+) -> None:
+    results = screen_texts(["a", "b"], scorer=None, policy=policy)
+
+    assert {r.route for r in results} == {Route.NOT_SCREENED}
+
+
+def test_scorer_error_is_an_exception() -> None:
+    assert issubclass(ScorerError, Exception)
