@@ -6,12 +6,15 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from forum_service.api import forum_routes, system_routes
+from forum_service.api import admin_routes, forum_routes, moderation_routes, system_routes
 from forum_service.api.auth import service_token_middleware
 from forum_service.api.errors import error_middleware
-from forum_service.api.keys import DATABASE, FORUM, SETTINGS
+from forum_service.api.keys import ADMIN, DATABASE, FORUM, MODERATION, OUTBOX, SETTINGS
 from forum_service.pseudonyms import Pseudonymizer
+from forum_service.services.admin import AdminService
 from forum_service.services.forum import ForumService
+from forum_service.services.moderation import ModerationService
+from forum_service.services.outbox import OutboxService
 from forum_service.settings import ServiceSettings
 from forum_service.storage.database import Database
 
@@ -40,11 +43,11 @@ def create_app(settings: ServiceSettings, *, database: Database | None = None) -
         own = database is None
         db = database or Database(settings.database_url, echo=settings.db_echo)
         app[DATABASE] = db
-        app[FORUM] = ForumService(
-            db,
-            Pseudonymizer(settings.pseudonym_secret.get_secret_value().encode()),
-            posts_per_hour=settings.posts_per_hour,
-        )
+        pseudonyms = Pseudonymizer(settings.pseudonym_secret.get_secret_value().encode())
+        app[FORUM] = ForumService(db, pseudonyms, posts_per_hour=settings.posts_per_hour)
+        app[MODERATION] = ModerationService(db, pseudonyms)
+        app[ADMIN] = AdminService(db, pseudonyms)
+        app[OUTBOX] = OutboxService(db)
         yield
         if own:
             await db.dispose()
@@ -52,4 +55,6 @@ def create_app(settings: ServiceSettings, *, database: Database | None = None) -
     app.cleanup_ctx.append(database_context)
     app.add_routes(system_routes.routes)
     app.add_routes(forum_routes.routes)
+    app.add_routes(moderation_routes.routes)
+    app.add_routes(admin_routes.routes)
     return app

@@ -24,6 +24,7 @@ def _configure_logging(level: str) -> None:
     )
     # Access logs carry query strings and paths only; keep them, but never headers or bodies.
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -74,23 +75,41 @@ def cmd_api(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    """Single machine: migrate, then serve the API in this process."""
-    from aiohttp import web
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Run the moderation worker."""
+    from forum_service.runner import run_worker
 
-    from forum_service.app import create_app
-    from forum_service.storage import migrate
-
-    settings = ServiceSettings.from_env()
-    asyncio.run(migrate.upgrade(settings.database_url))
-    log.info("database migrated; starting the API on %s:%s", settings.host, settings.port)
-    web.run_app(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        print=lambda message: log.info("%s", message),
-    )
+    asyncio.run(run_worker(ServiceSettings.from_env()))
     return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Single machine: migrate, then the API, the moderation worker and the bot in one process."""
+    from forum_service.single import run
+
+    run(ServiceSettings.from_env())
+    return 0
+
+
+def cmd_bot(args: argparse.Namespace) -> int:
+    """Run the Telegram bot (long polling, or webhook with BOT_WEBHOOK_URL)."""
+    from bot.app import run_bot
+    from bot.settings import BotSettings
+
+    settings = BotSettings.from_env()
+    if settings.telegram_bot_token is None:
+        raise ConfigError(
+            "invalid bot configuration:\n  TELEGRAM_BOT_TOKEN: required to run the bot"
+        )
+    run_bot(settings)
+    return 0
+
+
+def cmd_model(args: argparse.Namespace) -> int:
+    """Operator tooling for the Detoxify model directory (prepare, validate, build-tiny)."""
+    from moderation.detoxify_model import main as model_main
+
+    return model_main(args.model_args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -114,6 +133,19 @@ def build_parser() -> argparse.ArgumentParser:
     api.add_argument("--host")
     api.add_argument("--port", type=int)
     api.set_defaults(func=cmd_api)
+
+    worker = sub.add_parser("worker", help="run the moderation worker (screens pending posts)")
+    worker.set_defaults(func=cmd_worker)
+
+    model = sub.add_parser(
+        "model",
+        help="offline Detoxify model directory: prepare | validate | build-tiny",
+    )
+    model.add_argument("model_args", nargs=argparse.REMAINDER)
+    model.set_defaults(func=cmd_model)
+
+    bot = sub.add_parser("bot", help="run the Telegram bot")
+    bot.set_defaults(func=cmd_bot)
 
     run = sub.add_parser("run", help="single machine: migrate and run everything in one process")
     run.set_defaults(func=cmd_run)

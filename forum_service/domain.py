@@ -186,3 +186,99 @@ class Page(Generic[T]):
 
     items: tuple[T, ...]
     next_cursor: str | None
+
+
+class Screening(StrEnum):
+    """Whether the model has looked at the current revision of a post."""
+
+    UNSCREENED = "unscreened"
+    SCREENED = "screened"
+    NOT_SCREENED = "not_screened"
+
+
+class DecisionAction(StrEnum):
+    """What a moderator can decide on a queue item."""
+
+    APPROVE = "approve"
+    EDIT_APPROVE = "edit_approve"
+    REJECT = "reject"
+
+
+#: Canned rejection reasons: code → the sentence the author receives.
+CANNED_REASONS: dict[str, str] = {
+    "personal_details": "It contains personal details that could identify someone.",
+    "abusive": "It is abusive or disrespectful towards other members.",
+    "unsafe": "It could put a survivor, a witness or a member at risk.",
+    "off_topic": "It is off topic for this board.",
+    "duplicate": "It repeats an existing thread.",
+    "other": "",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A PII finding on a post: its kind and character span (never the matched text)."""
+
+    kind: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class ModerationItem:
+    """A post waiting for (or past) a human decision, with everything the model said."""
+
+    id: int
+    version: int
+    status: str
+    screening: Screening
+    route: str | None
+    priority: float
+    scorer: str | None
+    scores: dict[str, float] | None
+    findings: tuple[Finding, ...]
+    watch_matches: tuple[dict[str, object], ...]
+    reasons: tuple[str, ...]
+    open_reports: int
+    claimed_by_me: bool
+    claimed_by_other: bool
+    claim_expires_at: datetime | None
+    post: Post
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """An open report as moderators see it (never who reported)."""
+
+    id: int
+    post_id: int
+    item_id: int | None
+    reason: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One line of the append-only audit log."""
+
+    id: int
+    actor: str
+    action: str
+    target_type: str
+    target_id: int | None
+    reason: str | None
+    details: dict[str, object] | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """A message waiting in the outbox for one recipient."""
+
+    id: int
+    recipient_key: str
+    kind: str
+    payload: dict[str, object]
+    attempts: int
+    created_at: datetime

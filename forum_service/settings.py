@@ -5,7 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/forum.db"
@@ -18,9 +25,10 @@ class ConfigError(Exception):
 def _describe(error: ValidationError, prefix: str) -> str:
     lines = []
     for item in error.errors():
-        field = str(item["loc"][0]) if item["loc"] else "?"
+        field = str(item["loc"][0]).upper() if item["loc"] else "SETTINGS"
+        name = field if field.startswith("DETOXIFY_") or not item["loc"] else prefix + field
         # Never echo the offending value: it may be a secret.
-        lines.append(f"  {prefix}{field.upper()}: {item['msg']}")
+        lines.append(f"  {name}: {item['msg']}")
     return "invalid configuration:\n" + "\n".join(lines)
 
 
@@ -33,7 +41,7 @@ class ServiceSettings(BaseSettings):
     """
 
     model_config = SettingsConfigDict(
-        env_prefix="FORUM_", env_file=".env", extra="ignore", frozen=True
+        env_prefix="FORUM_", env_file=".env", extra="ignore", frozen=True, populate_by_name=True
     )
 
     database_url: str = DEFAULT_DATABASE_URL
@@ -54,6 +62,40 @@ class ServiceSettings(BaseSettings):
                 f"(got a URL with scheme {value.split(':', 1)[0]!r})"
             )
         return value
+
+    # Moderation worker. The Detoxify variables keep their product names (no FORUM_ prefix).
+    detoxify_checkpoint: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DETOXIFY_CHECKPOINT", "FORUM_DETOXIFY_CHECKPOINT"),
+    )
+    detoxify_config_dir: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DETOXIFY_CONFIG_DIR", "FORUM_DETOXIFY_CONFIG_DIR"),
+    )
+    detoxify_quantize: bool = Field(
+        default=False, validation_alias=AliasChoices("DETOXIFY_QUANTIZE", "FORUM_DETOXIFY_QUANTIZE")
+    )
+    moderation_thresholds: dict[str, float] = Field(
+        default_factory=dict,
+        description='JSON object of per-label overrides, e.g. {"threat": 0.7}',
+    )
+    moderation_batch_size: Annotated[int, Field(ge=1, le=512)] = 16
+    moderation_lease_seconds: Annotated[int, Field(ge=5, le=3600)] = 120
+    moderation_poll_seconds: Annotated[float, Field(gt=0, le=60)] = 1.0
+
+    @field_validator("moderation_thresholds")
+    @classmethod
+    def _known_thresholds(cls, value: dict[str, float]) -> dict[str, float]:
+        from moderation.policy import Thresholds
+
+        Thresholds.from_mapping(value)
+        return value
+
+    @model_validator(mode="after")
+    def _detoxify_pair(self) -> ServiceSettings:
+        if (self.detoxify_checkpoint is None) != (self.detoxify_config_dir is None):
+            raise ValueError("set DETOXIFY_CHECKPOINT and DETOXIFY_CONFIG_DIR together")
+        return self
 
     @classmethod
     def from_env(cls) -> ServiceSettings:

@@ -189,3 +189,35 @@ async def client(aiohttp_client: Any, app: web.Application) -> TestClient[Any, A
 def api(client: TestClient[Any, Any]) -> Api:
     """The API helper."""
     return Api(client)
+
+
+async def make_admin(api: Api, identity: str) -> None:
+    """Make ``identity`` an admin the way the bot bootstraps its configured admins."""
+    await api.call(
+        "POST",
+        "/api/v1/system/bootstrap-admins",
+        None,
+        json={"identity_keys": [identity]},
+        expect=200,
+    )
+
+
+async def make_moderator(api: Api, identity: str, admin: str | None = None) -> None:
+    """Make ``identity`` a moderator through an admin's one-time invite."""
+    admin = admin or api.new_identity()
+    await make_admin(api, admin)
+    invite = await api.call(
+        "POST", "/api/v1/admin/invites", admin, json={"role": "moderator"}, expect=201
+    )
+    await api.call(
+        "POST", "/api/v1/invites/redeem", identity, json={"code": invite["code"]}, expect=200
+    )
+
+
+@pytest.fixture(autouse=True)
+def _ptb_and_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PTB 22: RetryAfter.retry_after as timedelta (else a deprecation warning, fatal under -W
+    error, replaces the RetryAfter); loopback traffic never goes through a proxy."""
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aiohttp import web
+from pydantic import BaseModel
 
 from forum_service.api.auth import acting_identity
 from forum_service.api.keys import FORUM
@@ -31,8 +32,8 @@ CURSOR = Param("cursor", "query", "opaque cursor from the previous page")
 LIMIT = Param("limit", "query", "page size (1-100, default 20)", {"type": "integer"})
 
 
-def _json(model: object, status: int = 200) -> web.Response:
-    assert hasattr(model, "model_dump_json")
+def json_response(model: BaseModel, status: int = 200) -> web.Response:
+    """Serialise a pydantic model as the JSON response."""
     return web.Response(
         text=model.model_dump_json(), status=status, content_type="application/json"
     )
@@ -45,7 +46,7 @@ def _json(model: object, status: int = 200) -> web.Response:
 async def list_boards(request: web.Request) -> web.Response:
     """List every board."""
     boards = await request.app[FORUM].list_boards()
-    return _json(BoardList(boards=[BoardOut.of(board) for board in boards]))
+    return json_response(BoardList(boards=[BoardOut.of(board) for board in boards]))
 
 
 @routes.get("/api/v1/boards/{slug}/threads")
@@ -65,7 +66,7 @@ async def list_threads(request: web.Request) -> web.Response:
     page = await request.app[FORUM].list_threads(
         request.match_info["slug"], request.query.get("cursor"), limit
     )
-    return _json(
+    return json_response(
         ThreadList(threads=[ThreadOut.of(t) for t in page.items], next_cursor=page.next_cursor)
     )
 
@@ -89,7 +90,7 @@ async def create_thread(request: web.Request) -> web.Response:
     created = await request.app[FORUM].create_thread(
         key, body.board, body.title, body.body, idempotency_key(request)
     )
-    return _json(
+    return json_response(
         CreatedThread(thread_id=created.post.thread_id, post=PostOut.of(created.post, mine=True)),
         status=200 if created.replayed else 201,
     )
@@ -118,7 +119,7 @@ async def read_thread(request: web.Request) -> web.Response:
         key, thread_id, after_post_id=after, limit=limit
     )
     posts = [PostOut.of(post, mine=False) for post in view.posts]
-    return _json(
+    return json_response(
         ThreadDetail(
             thread=ThreadOut.of(view.thread),
             posts=posts,
@@ -145,7 +146,7 @@ async def reply(request: web.Request) -> web.Response:
     thread_id = path_id(request, "thread_id")
     body = CreateReplyRequest.model_validate(await json_body(request))
     created = await request.app[FORUM].reply(key, thread_id, body.body, idempotency_key(request))
-    return _json(
+    return json_response(
         PostEnvelope(post=PostOut.of(created.post, mine=True)),
         status=200 if created.replayed else 201,
     )
@@ -157,7 +158,7 @@ async def read_post(request: web.Request) -> web.Response:
     """Read one post; unapproved posts only for their author."""
     key = acting_identity(request)
     post, mine = await request.app[FORUM].read_post(key, path_id(request, "post_id"))
-    return _json(PostEnvelope(post=PostOut.of(post, mine=mine)))
+    return json_response(PostEnvelope(post=PostOut.of(post, mine=mine)))
 
 
 @routes.get("/api/v1/me/posts")
@@ -180,7 +181,7 @@ async def my_posts(request: web.Request) -> web.Response:
     posts, next_cursor = await request.app[FORUM].my_posts(
         key, int(raw_cursor) if raw_cursor else None, limit
     )
-    return _json(
+    return json_response(
         PostList(
             posts=[PostOut.of(post, mine=True) for post in posts],
             next_cursor=str(next_cursor) if next_cursor else None,
@@ -193,4 +194,4 @@ async def my_posts(request: web.Request) -> web.Response:
 async def me(request: web.Request) -> web.Response:
     """Return the caller's role (the bot shows moderator commands accordingly)."""
     identity = await request.app[FORUM].whoami(acting_identity(request))
-    return _json(Me(role=identity.role.value, suspended=identity.suspended))
+    return json_response(Me(role=identity.role.value, suspended=identity.suspended))

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from forum_service.services.admin import AdminService
 from forum_service.services.forum import ForumService
+from forum_service.services.moderation import ModerationService
+from forum_service.services.outbox import OutboxService
 from forum_service.settings import ServiceSettings
 from forum_service.storage.database import Database
 
 SETTINGS = web.AppKey("settings", ServiceSettings)
 DATABASE = web.AppKey("database", Database)
 FORUM = web.AppKey("forum", ForumService)
+MODERATION = web.AppKey("moderation", ModerationService)
+ADMIN = web.AppKey("admin", AdminService)
+OUTBOX = web.AppKey("outbox", OutboxService)

@@ -8,6 +8,7 @@ from forum_service import __version__
 from forum_service.api.keys import DATABASE
 from forum_service.api.openapi import Doc, build_document, documented
 from forum_service.api.schemas import Health
+from forum_service.services.screening import component_states
 
 routes = web.RouteTableDef()
 
@@ -15,7 +16,7 @@ routes = web.RouteTableDef()
 @routes.get("/healthz")
 @documented(
     Doc(
-        "Liveness: the process answers and the database is reachable",
+        "Health: database reachable; degraded when the moderation model is unavailable",
         Health,
         errors=(503,),
         public=True,
@@ -24,10 +25,17 @@ routes = web.RouteTableDef()
 )
 async def healthz(request: web.Request) -> web.Response:
     """Report whether the database answers."""
-    reachable = await request.app[DATABASE].ping()
+    db = request.app[DATABASE]
+    reachable = await db.ping()
+    components = await component_states(db) if reachable else {}
+    degraded = {name: detail for name, (state, detail) in components.items() if state != "ok"}
+    status = "unavailable" if not reachable else ("degraded" if degraded else "ok")
     health = Health(
-        status="ok" if reachable else "unavailable",
+        status=status,
         database="reachable" if reachable else "unreachable",
+        details={
+            name: {"state": state, "detail": detail} for name, (state, detail) in components.items()
+        },
     )
     return web.Response(
         text=health.model_dump_json(),

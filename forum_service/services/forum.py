@@ -26,14 +26,20 @@ from forum_service.domain import (
     Post,
     PostStatus,
     RateLimited,
+    RevisionKind,
     ThreadSummary,
     ThreadView,
 )
 from forum_service.pseudonyms import Pseudonymizer
-from forum_service.storage import forum_repo
+from forum_service.services.admin import load_watched_words
+from forum_service.storage import forum_repo, moderation_repo
 from forum_service.storage.database import Database
+from moderation.watchwords import WatchAction, match_watched_words
 
 Inserter = Callable[[AsyncSession, tuple[Identity, IdentityKey], datetime], Awaitable[int]]
+
+#: Reports one identity may file per hour.
+REPORTS_PER_HOUR = 10
 
 #: Identities younger than this get a stricter posting limit (escalation for new accounts).
 NEW_IDENTITY_AGE = timedelta(hours=24)
@@ -182,6 +188,7 @@ class ForumService:
             key,
             idempotency_key,
             fingerprint,
+            f"{title}\n{body}",
             lambda session, actor, now: self._insert_thread(session, actor, slug, title, body, now),
         )
 
@@ -195,6 +202,7 @@ class ForumService:
             key,
             idempotency_key,
             fingerprint,
+            body,
             lambda session, actor, now: self._insert_reply(session, actor, thread_id, body, now),
         )
 
@@ -214,7 +222,7 @@ class ForumService:
         thread_id = await forum_repo.insert_thread(
             session, board_id=board.id, author_id=identity.id, title=title, now=now
         )
-        return await forum_repo.insert_post(
+        post_id = await forum_repo.insert_post(
             session,
             thread_id=thread_id,
             author_id=identity.id,
@@ -224,6 +232,8 @@ class ForumService:
             title=title,
             now=now,
         )
+        await moderation_repo.open_item(session, post_id, now)
+        return post_id
 
     async def _insert_reply(
         self,
@@ -241,7 +251,7 @@ class ForumService:
             raise NotFound("thread_not_found", f"there is no thread {thread_id}")
         if found[0].status is not PostStatus.APPROVED:
             raise DomainError("thread_not_open", "replies open once the thread has been approved")
-        return await forum_repo.insert_post(
+        post_id = await forum_repo.insert_post(
             session,
             thread_id=thread_id,
             author_id=identity.id,
@@ -251,6 +261,8 @@ class ForumService:
             title=None,
             now=now,
         )
+        await moderation_repo.open_item(session, post_id, now)
+        return post_id
 
     async def _create(
         self,
@@ -258,15 +270,17 @@ class ForumService:
         key: IdentityKey,
         idempotency_key: str | None,
         fingerprint: str,
+        blocked_text: str,
         insert: Inserter,
     ) -> CreatedPost:
+        args = (name, key, idempotency_key, fingerprint, blocked_text, insert)
         try:
-            return await self._create_once(name, key, idempotency_key, fingerprint, insert)
+            return await self._create_once(*args)
         except IntegrityError:
             # A concurrent request with the same idempotency key won the race: answer with its post.
             if idempotency_key is None:
                 raise
-            return await self._create_once(name, key, idempotency_key, fingerprint, insert)
+            return await self._create_once(*args)
 
     async def _create_once(
         self,
@@ -274,6 +288,7 @@ class ForumService:
         key: IdentityKey,
         idempotency_key: str | None,
         fingerprint: str,
+        blocked_text: str,
         insert: Inserter,
     ) -> CreatedPost:
         now = self._clock()
@@ -296,6 +311,7 @@ class ForumService:
             if identity.suspended:
                 raise Forbidden("identity_suspended", "your account is suspended from posting")
             await self._check_rate(session, identity, now)
+            await _refuse_blocked_words(session, blocked_text)
             post_id = await insert(session, (identity, key), now)
             if idempotency_key is not None:
                 await forum_repo.remember_idempotency_key(
@@ -304,6 +320,56 @@ class ForumService:
             found = await forum_repo.post_with_author(session, post_id)
             assert found is not None
             return CreatedPost(post=found[0], replayed=False)
+
+    async def revise(self, key: IdentityKey, post_id: int, body: str, title: str | None) -> Post:
+        """Revise a rejected post and resubmit it: a new revision that re-enters the queue."""
+        now = self._clock()
+        async with self._db.write("revise_post") as session:
+            identity = await self._actor(session, key)
+            found = await forum_repo.post_with_author(session, post_id)
+            if found is None or found[1] != identity.id:
+                raise NotFound("post_not_found", f"there is no post {post_id} of yours")
+            post = found[0]
+            if identity.suspended:
+                raise Forbidden("identity_suspended", "your account is suspended from posting")
+            if post.status is not PostStatus.REJECTED:
+                raise Conflict(
+                    "not_rejected", "only a rejected post can be revised and resubmitted"
+                )
+            if title is not None and not post.is_opening:
+                raise DomainError("title_not_editable", "only an opening post has a title")
+            await _refuse_blocked_words(session, body if title is None else f"{title}\n{body}")
+            await forum_repo.add_revision(
+                session, post_id, body=body, title=title, kind=RevisionKind.RESUBMITTED, now=now
+            )
+            await moderation_repo.reopen_for_revision(session, post_id, now)
+            refreshed = await forum_repo.post_with_author(session, post_id)
+            assert refreshed is not None
+            return refreshed[0]
+
+    async def report(self, key: IdentityKey, post_id: int, reason: str) -> None:
+        """Report an approved post: it goes back to the moderation queue.
+
+        Rate limited per identity; one report per person per post. A post the caller cannot
+        see answers ``post_not_found`` like a missing one, so reports cannot probe for posts.
+        """
+        now = self._clock()
+        async with self._db.write("report_post") as session:
+            identity = await self._actor(session, key)
+            if identity.suspended:
+                raise Forbidden("identity_suspended", "your account is suspended")
+            recent = await moderation_repo.count_reports_since(
+                session, identity.id, now - timedelta(hours=1)
+            )
+            if recent >= REPORTS_PER_HOUR:
+                raise RateLimited("rate_limited", "too many reports this hour; try again later")
+            found = await forum_repo.post_with_author(session, post_id)
+            if found is None or found[0].status is not PostStatus.APPROVED:
+                raise NotFound("post_not_found", f"there is no post {post_id}")
+            if await moderation_repo.has_reported(session, post_id, identity.id):
+                raise Conflict("already_reported", "you have already reported this post")
+            await moderation_repo.add_report(session, post_id, identity.id, reason, now)
+            await moderation_repo.reopen_for_report(session, post_id, now)
 
     async def _check_rate(self, session: AsyncSession, identity: Identity, now: datetime) -> None:
         limit = self._posts_per_hour
@@ -314,6 +380,15 @@ class ForumService:
             raise RateLimited(
                 "rate_limited", f"you can post {limit} times an hour; please try again later"
             )
+
+
+async def _refuse_blocked_words(session: AsyncSession, text: str) -> None:
+    """Refuse text with a "block" watched word before anything is stored (admins' choice)."""
+    words = [w for w in await load_watched_words(session) if w.action is WatchAction.BLOCK]
+    if words and match_watched_words(text, words):
+        raise DomainError(
+            "blocked_word", "your post contains a word this forum does not allow; please rephrase"
+        )
 
 
 def _fingerprint(*parts: str) -> str:

@@ -345,6 +345,49 @@ async def set_post_status(
     await session.flush()
 
 
+async def add_revision(
+    session: AsyncSession,
+    post_id: int,
+    *,
+    body: str,
+    title: str | None,
+    kind: RevisionKind,
+    now: datetime,
+) -> int:
+    """Make ``body`` (and ``title`` of an opening post) the current text, keeping the history.
+
+    The post goes back to pending. Returns the new revision number.
+    """
+    post = (await session.execute(select(PostRow).where(PostRow.id == post_id))).scalar_one()
+    post.revision += 1
+    post.body = body
+    post.status = PostStatus.PENDING.value
+    post.rejection_reason = None
+    post.updated_at = now
+    if title is not None:
+        await session.execute(
+            update(ThreadRow).where(ThreadRow.id == post.thread_id).values(title=title)
+        )
+    if post.is_opening:
+        await session.execute(
+            update(ThreadRow)
+            .where(ThreadRow.id == post.thread_id)
+            .values(status=PostStatus.PENDING.value)
+        )
+    session.add(
+        PostRevisionRow(
+            post_id=post_id,
+            revision=post.revision,
+            kind=kind.value,
+            title=title,
+            body=body,
+            created_at=now,
+        )
+    )
+    await session.flush()
+    return post.revision
+
+
 async def find_idempotent_post(
     session: AsyncSession, identity_id: int, key: str
 ) -> tuple[int, str] | None:

@@ -1,0 +1,281 @@
+"""Admin routes (moderators, watched words, boards, audit log) and the bot's system routes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from aiohttp import web
+
+from forum_service.api.auth import acting_identity
+from forum_service.api.forum_routes import json_response
+from forum_service.api.keys import ADMIN, OUTBOX
+from forum_service.api.moderation_schemas import (
+    AuditEntryOut,
+    AuditList,
+    AutoApproveRequest,
+    BootstrapRequest,
+    CountOut,
+    InviteOut,
+    InviteRequest,
+    ModeratorList,
+    ModeratorOut,
+    NotificationList,
+    NotificationOut,
+    OutboxAckRequest,
+    OutboxClaimRequest,
+    RedeemRequest,
+    RemoveModeratorRequest,
+    RoleOut,
+    WatchedWordList,
+    WatchedWordOut,
+    WatchedWordRequest,
+)
+from forum_service.api.openapi import Doc, Param, documented
+from forum_service.api.params import json_body, path_id, query_int
+from forum_service.domain import DomainError, IdentityKey, Role
+from forum_service.services.admin import INVITE_TTL
+from forum_service.services.outbox import Ack, Outcome
+from moderation.watchwords import WatchAction
+
+routes = web.RouteTableDef()
+
+ADMIN_ERRORS = (400, 403, 404, 422)
+
+
+@routes.get("/api/v1/admin/audit")
+@documented(
+    Doc(
+        "The audit log, newest first (admins)",
+        AuditList,
+        params=(
+            Param("cursor", "query", "from the previous page"),
+            Param("limit", "query", "1-200, default 50", {"type": "integer"}),
+        ),
+        errors=(400, 403),
+        tags=("admin",),
+    )
+)
+async def audit(request: web.Request) -> web.Response:
+    """Read the audit log."""
+    key = acting_identity(request)
+    limit = query_int(request, "limit", default=50, low=1, high=200)
+    raw = request.query.get("cursor")
+    if raw is not None and not raw.isdigit():
+        raise DomainError("cursor_invalid", "cursor is not one this service issued")
+    entries = await request.app[ADMIN].audit_log(key, int(raw) if raw else None, limit)
+    more = len(entries) == limit
+    return json_response(
+        AuditList(
+            entries=[AuditEntryOut.of(e) for e in entries],
+            next_cursor=str(entries[-1].id) if more and entries else None,
+        )
+    )
+
+
+@routes.get("/api/v1/admin/watched-words")
+@documented(Doc("List watched words (admins)", WatchedWordList, errors=(400, 403), tags=("admin",)))
+async def list_words(request: web.Request) -> web.Response:
+    """List watched words."""
+    words = await request.app[ADMIN].watched_words(acting_identity(request))
+    return json_response(
+        WatchedWordList(
+            words=[WatchedWordOut(id=w.id, word=w.word, action=w.action.value) for w in words]
+        )
+    )
+
+
+@routes.post("/api/v1/admin/watched-words")
+@documented(
+    Doc(
+        "Add a watched word: block (refused at submission), flag, or require_review",
+        WatchedWordOut,
+        status=201,
+        request=WatchedWordRequest,
+        errors=ADMIN_ERRORS,
+        tags=("admin",),
+    )
+)
+async def add_word(request: web.Request) -> web.Response:
+    """Add a watched word."""
+    key = acting_identity(request)
+    body = WatchedWordRequest.model_validate(await json_body(request))
+    entry = await request.app[ADMIN].add_watched_word(key, body.word, WatchAction(body.action))
+    return json_response(
+        WatchedWordOut(id=entry.id, word=entry.word, action=entry.action.value), status=201
+    )
+
+
+@routes.delete("/api/v1/admin/watched-words/{word_id}")
+@documented(Doc("Remove a watched word (admins)", CountOut, errors=ADMIN_ERRORS, tags=("admin",)))
+async def remove_word(request: web.Request) -> web.Response:
+    """Remove a watched word."""
+    await request.app[ADMIN].remove_watched_word(
+        acting_identity(request), path_id(request, "word_id")
+    )
+    return json_response(CountOut(count=1))
+
+
+@routes.post("/api/v1/admin/invites")
+@documented(
+    Doc(
+        "Create a one-time invite code for a new moderator (admins)",
+        InviteOut,
+        status=201,
+        request=InviteRequest,
+        errors=ADMIN_ERRORS,
+        tags=("admin",),
+    )
+)
+async def invite(request: web.Request) -> web.Response:
+    """Create an invite code."""
+    key = acting_identity(request)
+    body = InviteRequest.model_validate(await json_body(request))
+    code = await request.app[ADMIN].create_invite(key, Role(body.role))
+    return json_response(
+        InviteOut(code=code, role=body.role, expires_in_days=INVITE_TTL.days), status=201
+    )
+
+
+@routes.post("/api/v1/invites/redeem")
+@documented(
+    Doc(
+        "Redeem an invite code (becomes moderator or admin)",
+        RoleOut,
+        request=RedeemRequest,
+        errors=(400, 404, 422),
+        tags=("admin",),
+    )
+)
+async def redeem(request: web.Request) -> web.Response:
+    """Redeem an invite code."""
+    key = acting_identity(request)
+    body = RedeemRequest.model_validate(await json_body(request))
+    role = await request.app[ADMIN].redeem_invite(key, body.code)
+    return json_response(RoleOut(role=role.value))
+
+
+@routes.get("/api/v1/admin/moderators")
+@documented(
+    Doc(
+        "List moderators and admins by handle (admins)",
+        ModeratorList,
+        errors=(400, 403),
+        tags=("admin",),
+    )
+)
+async def moderators(request: web.Request) -> web.Response:
+    """List moderators."""
+    found = await request.app[ADMIN].moderators(acting_identity(request))
+    return json_response(
+        ModeratorList(moderators=[ModeratorOut(handle=h, role=r.value) for h, r in found])
+    )
+
+
+@routes.post("/api/v1/admin/moderators/remove")
+@documented(
+    Doc(
+        "Remove a moderator by handle (admins)",
+        CountOut,
+        request=RemoveModeratorRequest,
+        errors=ADMIN_ERRORS,
+        tags=("admin",),
+    )
+)
+async def remove_moderator(request: web.Request) -> web.Response:
+    """Remove a moderator."""
+    key = acting_identity(request)
+    body = RemoveModeratorRequest.model_validate(await json_body(request))
+    await request.app[ADMIN].remove_moderator(key, body.handle)
+    return json_response(CountOut(count=1))
+
+
+@routes.put("/api/v1/admin/boards/{slug}/auto-approve")
+@documented(
+    Doc(
+        "Switch a board's auto-approval of low-risk posts (admins)",
+        CountOut,
+        request=AutoApproveRequest,
+        errors=ADMIN_ERRORS,
+        tags=("admin",),
+    )
+)
+async def auto_approve(request: web.Request) -> web.Response:
+    """Switch auto-approval."""
+    key = acting_identity(request)
+    body = AutoApproveRequest.model_validate(await json_body(request))
+    await request.app[ADMIN].set_auto_approve(key, request.match_info["slug"], body.enabled)
+    return json_response(CountOut(count=1))
+
+
+@routes.post("/api/v1/system/bootstrap-admins")
+@documented(
+    Doc(
+        "Make the bot's configured bootstrap admins admins (service token only)",
+        CountOut,
+        request=BootstrapRequest,
+        errors=(400, 422),
+        identity=False,
+        tags=("system",),
+    )
+)
+async def bootstrap_admins(request: web.Request) -> web.Response:
+    """Promote bootstrap admins."""
+    body = BootstrapRequest.model_validate(await json_body(request))
+    keys = [IdentityKey.parse(raw) for raw in body.identity_keys]
+    count = await request.app[ADMIN].bootstrap_admins(keys)
+    return json_response(CountOut(count=count))
+
+
+@routes.post("/api/v1/outbox/claim")
+@documented(
+    Doc(
+        "Claim due notifications under a lease (the bot)",
+        NotificationList,
+        request=OutboxClaimRequest,
+        errors=(400, 422),
+        identity=False,
+        tags=("system",),
+    )
+)
+async def outbox_claim(request: web.Request) -> web.Response:
+    """Claim notifications."""
+    body = OutboxClaimRequest.model_validate(await json_body(request))
+    found = await request.app[OUTBOX].claim(body.limit, timedelta(seconds=body.lease_seconds))
+    return json_response(
+        NotificationList(
+            notifications=[
+                NotificationOut(
+                    id=n.id,
+                    recipient=n.recipient_key,
+                    kind=n.kind,
+                    payload=n.payload,
+                    attempts=n.attempts,
+                    created_at=n.created_at,
+                )
+                for n in found
+            ]
+        )
+    )
+
+
+@routes.post("/api/v1/outbox/ack")
+@documented(
+    Doc(
+        "Acknowledge claimed notifications (the bot)",
+        CountOut,
+        request=OutboxAckRequest,
+        errors=(400, 422),
+        identity=False,
+        tags=("system",),
+    )
+)
+async def outbox_ack(request: web.Request) -> web.Response:
+    """Acknowledge notifications."""
+    body = OutboxAckRequest.model_validate(await json_body(request))
+    changed = await request.app[OUTBOX].ack(
+        [
+            Ack(id=a.id, outcome=Outcome(a.outcome), retry_after=float(a.retry_after))
+            for a in body.acks
+        ]
+    )
+    return json_response(CountOut(count=changed))

@@ -1,0 +1,308 @@
+"""Request and response bodies of the moderation, admin and outbox routes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, StrictBool, StrictFloat, StrictInt, StrictStr
+
+from forum_service.api.schemas import Body, PostOut, Request, Title
+from forum_service.domain import AuditEntry, ModerationItem, Report
+
+Reason = Annotated[StrictStr, Field(min_length=1, max_length=500)]
+
+
+class ReviseRequest(Request):
+    """Revise a rejected post and resubmit it."""
+
+    body: Body
+    title: Title | None = None
+
+
+class ReportRequest(Request):
+    """Report an approved post."""
+
+    reason: Reason
+
+
+class ClaimRequest(Request):
+    """Claim an item at the version the moderator saw."""
+
+    version: StrictInt
+
+
+class DecisionRequest(Request):
+    """A moderator's decision on a queue item."""
+
+    version: StrictInt
+    action: Literal["approve", "edit_approve", "reject"]
+    reason_code: StrictStr | None = Field(
+        default=None,
+        description="canned reason: personal_details, abusive, unsafe, off_topic, duplicate, other",
+    )
+    reason: Reason | None = Field(default=None, description="free text sent to the author")
+    body: Body | None = Field(default=None, description="edit_approve: the edited text")
+    title: Title | None = Field(default=None, description="edit_approve: the edited title")
+    note: Reason | None = Field(default=None, description="edit_approve: what changed and why")
+
+
+class HideRequest(Request):
+    """Hide an approved post."""
+
+    reason: Reason
+
+
+class SuspendRequest(Request):
+    """Suspend or reinstate the author of a post."""
+
+    suspended: StrictBool
+    reason: Reason | None = None
+
+
+class FindingOut(BaseModel):
+    """A PII finding: kind and span in the text the screen saw (title + blank line + body)."""
+
+    kind: str
+    start: int
+    end: int
+
+
+class QueueItemOut(BaseModel):
+    """A queue item with the model's scores, PII findings and reasons."""
+
+    id: int
+    version: int
+    status: str
+    screening: str
+    route: str | None
+    priority: float
+    scorer: str | None
+    scores: dict[str, float] | None
+    pii: list[FindingOut]
+    watched_words: list[dict[str, Any]]
+    reasons: list[str]
+    open_reports: int
+    claimed_by_me: bool
+    claimed_by_other: bool
+    claim_expires_at: datetime | None
+    post: PostOut
+    created_at: datetime
+
+    @classmethod
+    def of(cls, item: ModerationItem) -> QueueItemOut:
+        """Convert a domain item."""
+        return cls(
+            id=item.id,
+            version=item.version,
+            status=item.status,
+            screening=item.screening.value,
+            route=item.route,
+            priority=item.priority,
+            scorer=item.scorer,
+            scores=item.scores,
+            pii=[FindingOut(kind=f.kind, start=f.start, end=f.end) for f in item.findings],
+            watched_words=[dict(m) for m in item.watch_matches],
+            reasons=list(item.reasons),
+            open_reports=item.open_reports,
+            claimed_by_me=item.claimed_by_me,
+            claimed_by_other=item.claimed_by_other,
+            claim_expires_at=item.claim_expires_at,
+            post=PostOut.of(item.post, mine=False),
+            created_at=item.created_at,
+        )
+
+
+class QueueList(BaseModel):
+    """Pending items, highest risk first."""
+
+    items: list[QueueItemOut]
+
+
+class QueueItemEnvelope(BaseModel):
+    """One queue item."""
+
+    item: QueueItemOut
+
+
+class ReportOut(BaseModel):
+    """An open report (never who filed it)."""
+
+    id: int
+    post_id: int
+    item_id: int | None
+    reason: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, report: Report) -> ReportOut:
+        """Convert a domain report."""
+        return cls(
+            id=report.id,
+            post_id=report.post_id,
+            item_id=report.item_id,
+            reason=report.reason,
+            created_at=report.created_at,
+        )
+
+
+class ReportList(BaseModel):
+    """Open reports, oldest first."""
+
+    reports: list[ReportOut]
+
+
+class AuditEntryOut(BaseModel):
+    """One audit line."""
+
+    id: int
+    actor: str
+    action: str
+    target_type: str
+    target_id: int | None
+    reason: str | None
+    details: dict[str, Any] | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, entry: AuditEntry) -> AuditEntryOut:
+        """Convert a domain audit entry."""
+        return cls(
+            id=entry.id,
+            actor=entry.actor,
+            action=entry.action,
+            target_type=entry.target_type,
+            target_id=entry.target_id,
+            reason=entry.reason,
+            details=entry.details,
+            created_at=entry.created_at,
+        )
+
+
+class AuditList(BaseModel):
+    """Audit entries, newest first."""
+
+    entries: list[AuditEntryOut]
+    next_cursor: str | None
+
+
+class WatchedWordRequest(Request):
+    """Add a watched word or phrase."""
+
+    word: Annotated[StrictStr, Field(min_length=1, max_length=100)]
+    action: Literal["block", "flag", "require_review"]
+
+
+class WatchedWordOut(BaseModel):
+    """A watched word."""
+
+    id: int
+    word: str
+    action: str
+
+
+class WatchedWordList(BaseModel):
+    """Every watched word."""
+
+    words: list[WatchedWordOut]
+
+
+class InviteRequest(Request):
+    """Create a one-time invite code."""
+
+    role: Literal["moderator", "admin"] = "moderator"
+
+
+class InviteOut(BaseModel):
+    """A fresh invite code (shown once)."""
+
+    code: str
+    role: str
+    expires_in_days: int
+
+
+class RedeemRequest(Request):
+    """Redeem an invite code."""
+
+    code: Annotated[StrictStr, Field(min_length=1, max_length=100)]
+
+
+class RoleOut(BaseModel):
+    """A role granted or held."""
+
+    role: str
+
+
+class RemoveModeratorRequest(Request):
+    """Remove a moderator by handle."""
+
+    handle: Annotated[StrictStr, Field(min_length=1, max_length=40)]
+
+
+class ModeratorOut(BaseModel):
+    """A moderator or admin by handle."""
+
+    handle: str
+    role: str
+
+
+class ModeratorList(BaseModel):
+    """Moderators and admins."""
+
+    moderators: list[ModeratorOut]
+
+
+class AutoApproveRequest(Request):
+    """Switch a board's auto-approval of low-risk posts."""
+
+    enabled: StrictBool
+
+
+class BootstrapRequest(Request):
+    """Identity keys of the bot's configured bootstrap admins."""
+
+    identity_keys: Annotated[list[StrictStr], Field(max_length=50)]
+
+
+class CountOut(BaseModel):
+    """A count."""
+
+    count: int
+
+
+class OutboxClaimRequest(Request):
+    """Claim due notifications."""
+
+    limit: Annotated[StrictInt, Field(ge=1, le=500)] = 50
+    lease_seconds: Annotated[StrictInt, Field(ge=5, le=3600)] = 60
+
+
+class NotificationOut(BaseModel):
+    """A claimed notification with its recipient's identity key."""
+
+    id: int
+    recipient: str
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+    created_at: datetime
+
+
+class NotificationList(BaseModel):
+    """Claimed notifications."""
+
+    notifications: list[NotificationOut]
+
+
+class AckItem(Request):
+    """Outcome of one notification."""
+
+    id: StrictInt
+    outcome: Literal["sent", "retry", "blocked", "failed"]
+    retry_after: Annotated[StrictFloat | StrictInt, Field(ge=0, le=3600)] = 0
+
+
+class OutboxAckRequest(Request):
+    """Outcomes of claimed notifications."""
+
+    acks: Annotated[list[AckItem], Field(max_length=1000)]

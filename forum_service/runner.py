@@ -1,0 +1,83 @@
+"""Background jobs hosted by an aiohttp application (single-machine ``run``) or on their own."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+from aiohttp import web
+
+from forum_service.api.keys import DATABASE
+from forum_service.scorers import scorer_loader
+from forum_service.services.screening import ScreeningWorker
+from forum_service.settings import ServiceSettings
+from forum_service.storage.database import Database
+from moderation.policy import ModerationPolicy, Thresholds
+
+log = logging.getLogger(__name__)
+
+WORKER_TASK = web.AppKey("worker_task", asyncio.Task[None])
+WORKER_STOP = web.AppKey("worker_stop", asyncio.Event)
+
+
+def build_worker(settings: ServiceSettings, db: Database) -> ScreeningWorker:
+    """Build the moderation worker from the settings."""
+    return ScreeningWorker(
+        db,
+        scorer_loader(settings),
+        ModerationPolicy(Thresholds.from_mapping(settings.moderation_thresholds)),
+        batch_size=settings.moderation_batch_size,
+        lease=timedelta(seconds=settings.moderation_lease_seconds),
+    )
+
+
+def attach_worker(app: web.Application, settings: ServiceSettings) -> None:
+    """Run the moderation worker inside ``app`` (started after the database, stopped first).
+
+    The loop is stopped in ``on_shutdown`` so it is not left running through aiohttp's graceful
+    shutdown wait (code after ``yield`` in a cleanup context runs only after that wait).
+    """
+
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        worker = build_worker(settings, app[DATABASE])
+        app[WORKER_STOP] = stop
+        app[WORKER_TASK] = asyncio.create_task(
+            worker.run_forever(stop, idle_seconds=settings.moderation_poll_seconds),
+            name="moderation-worker",
+        )
+        yield
+        await _stop(app)
+
+    async def on_shutdown(app: web.Application) -> None:
+        await _stop(app)
+
+    app.cleanup_ctx.append(context)
+    app.on_shutdown.append(on_shutdown)
+
+
+async def _stop(app: web.Application) -> None:
+    app[WORKER_STOP].set()
+    task = app[WORKER_TASK]
+    if not task.done():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(task), timeout=10)
+    if not task.done():
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def run_worker(settings: ServiceSettings) -> None:
+    """Run the moderation worker on its own until interrupted."""
+    db = Database(settings.database_url)
+    stop = asyncio.Event()
+    try:
+        await build_worker(settings, db).run_forever(
+            stop, idle_seconds=settings.moderation_poll_seconds
+        )
+    finally:
+        await db.dispose()

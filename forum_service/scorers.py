@@ -1,0 +1,32 @@
+"""Choosing the toxicity scorer from the settings (loaded lazily by the worker)."""
+
+from __future__ import annotations
+
+import os
+
+from forum_service.services.screening import ScorerLoader
+from forum_service.settings import ServiceSettings
+from moderation.scoring import Scorer
+
+
+def scorer_loader(settings: ServiceSettings) -> ScorerLoader:
+    """Return a function that loads the configured scorer, or returns None without one.
+
+    Detoxify loads from local files only: ``HF_HUB_OFFLINE`` is forced so that nothing is
+    downloaded at run time, whatever the environment says.
+    """
+
+    def load() -> Scorer | None:
+        if settings.detoxify_checkpoint is None or settings.detoxify_config_dir is None:
+            return None
+        os.environ["HF_HUB_OFFLINE"] = "1"
+        os.environ["TRANSFORMERS_OFFLINE"] = "1"
+        from moderation.scoring import DetoxifyScorer
+
+        return DetoxifyScorer.from_local(
+            settings.detoxify_checkpoint,
+            settings.detoxify_config_dir,
+            quantize=settings.detoxify_quantize,
+        )
+
+    return load

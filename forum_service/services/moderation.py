@@ -1,0 +1,361 @@
+"""The moderators' use cases: the queue, claims, decisions, hiding, suspensions, reports."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from forum_service.clock import Clock, utc_now
+from forum_service.domain import (
+    CANNED_REASONS,
+    Conflict,
+    DecisionAction,
+    DomainError,
+    Forbidden,
+    Identity,
+    IdentityKey,
+    ModerationItem,
+    NotFound,
+    PostStatus,
+    Report,
+    RevisionKind,
+)
+from forum_service.pseudonyms import Pseudonymizer
+from forum_service.storage import forum_repo, moderation_repo
+from forum_service.storage.database import Database
+from forum_service.storage.tables import IdentityRow, PostRevisionRow, PostRow, ThreadRow
+from forum_service.validation import clean_body, clean_text, clean_title
+
+CLAIM_TTL = timedelta(minutes=10)
+REASON_MAX = 500
+
+
+def rejection_reason(code: str | None, text: str | None) -> str:
+    """Build the sentence an author receives from a canned reason and/or free text.
+
+    Raises:
+        DomainError: ``reason_unknown`` for an unknown code, ``reason_required`` when neither
+            a canned reason (other than "other") nor text is given.
+    """
+    if code is not None and code not in CANNED_REASONS:
+        raise DomainError(
+            "reason_unknown", f"unknown reason; use one of {', '.join(sorted(CANNED_REASONS))}"
+        )
+    canned = CANNED_REASONS.get(code or "", "")
+    extra = clean_text(text, field="reason", max_length=REASON_MAX) if text else ""
+    reason = " ".join(part for part in (canned, extra) if part)
+    if not reason:
+        raise DomainError("reason_required", "give a reason the author will receive")
+    return reason
+
+
+class ModerationService:
+    """Queue work for moderators and admins; every action lands in the audit log.
+
+    Args:
+        db: the database.
+        pseudonyms: derives the moderator handles written to the audit log.
+        clock: time source.
+    """
+
+    def __init__(self, db: Database, pseudonyms: Pseudonymizer, *, clock: Clock = utc_now) -> None:
+        self._db = db
+        self._pseudonyms = pseudonyms
+        self._clock = clock
+
+    async def _moderator(self, session: AsyncSession, key: IdentityKey) -> Identity:
+        identity = await forum_repo.ensure_identity(session, key.value, self._clock())
+        if not identity.role.can_moderate:
+            raise Forbidden("moderator_only", "only moderators can do this")
+        if identity.suspended:
+            raise Forbidden("identity_suspended", "your account is suspended")
+        return identity
+
+    def handle(self, key: IdentityKey) -> str:
+        """Return the moderator handle the audit log records for ``key``."""
+        return self._pseudonyms.for_moderation(key.value)
+
+    async def queue(self, key: IdentityKey, limit: int) -> list[ModerationItem]:
+        """Return pending items, highest risk first."""
+        async with self._db.write("moderation_queue") as session:
+            moderator = await self._moderator(session, key)
+            return await moderation_repo.queue(session, moderator.id, self._clock(), limit=limit)
+
+    async def get(self, key: IdentityKey, item_id: int) -> ModerationItem:
+        """Return one item."""
+        async with self._db.write("moderation_item") as session:
+            moderator = await self._moderator(session, key)
+            found = await moderation_repo.item(session, item_id, moderator.id, self._clock())
+        if found is None:
+            raise NotFound("item_not_found", f"there is no queue item {item_id}")
+        return found[0]
+
+    async def claim(self, key: IdentityKey, item_id: int, version: int) -> ModerationItem:
+        """Claim an item for ``CLAIM_TTL`` so other moderators skip it; claims expire."""
+        now = self._clock()
+        async with self._db.write("moderation_claim") as session:
+            moderator = await self._moderator(session, key)
+            found = await moderation_repo.item(session, item_id, moderator.id, now)
+            if found is None:
+                raise NotFound("item_not_found", f"there is no queue item {item_id}")
+            item, _, row = found
+            self._check_open(item, version)
+            row.claimed_by = moderator.id
+            row.claim_expires_at = now + CLAIM_TTL
+            row.updated_at = now
+            await moderation_repo.audit(
+                session,
+                actor=self.handle(key),
+                action="claim",
+                target_type="item",
+                target_id=item_id,
+                reason=None,
+                details=None,
+                now=now,
+            )
+            refreshed = await moderation_repo.item(session, item_id, moderator.id, now)
+            assert refreshed is not None
+            return refreshed[0]
+
+    @staticmethod
+    def _check_open(item: ModerationItem, version: int) -> None:
+        if item.status != PostStatus.PENDING.value:
+            raise Conflict("already_decided", f"item {item.id} was already decided")
+        if item.version != version:
+            raise Conflict(
+                "stale_version",
+                f"item {item.id} changed (now version {item.version}); reload it and try again",
+            )
+        if item.claimed_by_other:
+            raise Conflict("claimed_by_other", f"another moderator is working on item {item.id}")
+
+    async def decide(
+        self,
+        key: IdentityKey,
+        item_id: int,
+        *,
+        version: int,
+        action: DecisionAction,
+        reason_code: str | None = None,
+        reason_text: str | None = None,
+        body: str | None = None,
+        title: str | None = None,
+        note: str | None = None,
+    ) -> ModerationItem:
+        """Approve, edit-then-approve or reject an item; the author is notified.
+
+        Two moderators deciding the same item: the second gets ``already_decided`` (409), because
+        the version check and the status change happen in one transaction.
+        """
+        now = self._clock()
+        async with self._db.write("moderation_decide") as session:
+            moderator = await self._moderator(session, key)
+            found = await moderation_repo.item(session, item_id, moderator.id, now)
+            if found is None:
+                raise NotFound("item_not_found", f"there is no queue item {item_id}")
+            item, author_id, row = found
+            self._check_open(item, version)
+            post = item.post
+            # Bump the version with a guarded UPDATE: a concurrent decision that read the same
+            # version fails here instead of deciding twice.
+            bumped = await session.execute(
+                update(type(row))
+                .where(type(row).id == item_id, type(row).version == version)
+                .values(version=version + 1)
+            )
+            if (bumped.rowcount or 0) != 1:  # type: ignore[attr-defined]
+                raise Conflict("already_decided", f"item {item_id} was already decided")
+            reopened_report = post.status is PostStatus.APPROVED
+            details: dict[str, Any] = {"version": version}
+            payload: dict[str, Any] = {
+                "post_id": post.id,
+                "thread_id": post.thread_id,
+                "thread_title": post.thread_title,
+            }
+            reason: str | None = None
+            if action is DecisionAction.REJECT:
+                reason = rejection_reason(reason_code, reason_text)
+                new_status = PostStatus.HIDDEN if reopened_report else PostStatus.REJECTED
+                payload["outcome"] = "hidden" if reopened_report else "rejected"
+                payload["reason"] = reason
+            else:
+                new_status = PostStatus.APPROVED
+                payload["outcome"] = "approved"
+                if action is DecisionAction.EDIT_APPROVE:
+                    details.update(
+                        await self._apply_edit(session, post.id, item, body, title, note, now)
+                    )
+                    payload["outcome"] = "edited"
+                    payload["note"] = details.get("note")
+                    payload["changes"] = details["changes"]
+            await forum_repo.set_post_status(
+                session, post.id, new_status, now, rejection_reason=reason
+            )
+            row.status = new_status.value
+            row.decided_at = now
+            row.claimed_by = None
+            row.claim_expires_at = None
+            row.updated_at = now
+            if reopened_report:
+                details["reports_resolved"] = await moderation_repo.resolve_reports(
+                    session, post.id
+                )
+                row.open_reports = 0
+            await moderation_repo.audit(
+                session,
+                actor=self.handle(key),
+                action=f"decide:{action.value}",
+                target_type="post",
+                target_id=post.id,
+                reason=reason,
+                details=details,
+                now=now,
+            )
+            # A kept post after a report needs no message to its author.
+            if not (reopened_report and new_status is PostStatus.APPROVED):
+                await moderation_repo.notify(
+                    session,
+                    recipient_id=author_id,
+                    kind="post_decision",
+                    payload=payload,
+                    now=now,
+                    dedupe_key=f"decision:{item_id}:{version}",
+                )
+            refreshed = await moderation_repo.item(session, item_id, moderator.id, now)
+            assert refreshed is not None
+            return refreshed[0]
+
+    async def _apply_edit(
+        self,
+        session: AsyncSession,
+        post_id: int,
+        item: ModerationItem,
+        body: str | None,
+        title: str | None,
+        note: str | None,
+        now: Any,
+    ) -> dict[str, Any]:
+        """Store a moderator's edit as a new revision; describe it without the removed text."""
+        if body is None and title is None:
+            raise DomainError("edit_required", "edit_approve needs a new body or title")
+        post_row = await session.get(PostRow, post_id)
+        assert post_row is not None
+        new_body = clean_body(body) if body is not None else post_row.body
+        new_title = None
+        changes: list[str] = []
+        if title is not None:
+            if not item.post.is_opening:
+                raise DomainError("title_not_editable", "only an opening post has a title")
+            new_title = clean_title(title)
+            await session.execute(
+                update(ThreadRow).where(ThreadRow.id == post_row.thread_id).values(title=new_title)
+            )
+            changes.append("title edited")
+        if new_body != post_row.body:
+            redacted = sorted({f.kind for f in item.findings})
+            changes.append(
+                "text edited" + (f" (screen had found: {', '.join(redacted)})" if redacted else "")
+            )
+        if not changes:
+            raise DomainError("edit_unchanged", "the edit changes nothing; approve instead")
+        post_row.revision += 1
+        post_row.body = new_body
+        session.add(
+            PostRevisionRow(
+                post_id=post_id,
+                revision=post_row.revision,
+                kind=RevisionKind.MODERATOR_EDIT.value,
+                title=new_title,
+                body=new_body,
+                created_at=now,
+            )
+        )
+        clean_note = clean_text(note, field="note", max_length=REASON_MAX) if note else None
+        return {"changes": changes, "note": clean_note, "revision": post_row.revision}
+
+    async def hide(self, key: IdentityKey, post_id: int, reason_text: str) -> None:
+        """Hide an approved post now (e.g. after a report); the author is told why."""
+        now = self._clock()
+        reason = rejection_reason(None, reason_text)
+        async with self._db.write("moderation_hide") as session:
+            await self._moderator(session, key)
+            found = await forum_repo.post_with_author(session, post_id)
+            if found is None:
+                raise NotFound("post_not_found", f"there is no post {post_id}")
+            post, author_id = found
+            if post.status is not PostStatus.APPROVED:
+                raise Conflict("not_approved", "only an approved post can be hidden")
+            await forum_repo.set_post_status(
+                session, post_id, PostStatus.HIDDEN, now, rejection_reason=reason
+            )
+            row = await moderation_repo.item_for_post(session, post_id)
+            if row is not None:
+                row.status = PostStatus.HIDDEN.value
+                row.version += 1
+                row.decided_at = now
+                row.open_reports = 0
+            await moderation_repo.resolve_reports(session, post_id)
+            await moderation_repo.audit(
+                session,
+                actor=self.handle(key),
+                action="hide",
+                target_type="post",
+                target_id=post_id,
+                reason=reason,
+                details=None,
+                now=now,
+            )
+            await moderation_repo.notify(
+                session,
+                recipient_id=author_id,
+                kind="post_decision",
+                payload={
+                    "post_id": post_id,
+                    "thread_id": post.thread_id,
+                    "thread_title": post.thread_title,
+                    "outcome": "hidden",
+                    "reason": reason,
+                },
+                now=now,
+            )
+
+    async def set_author_suspended(
+        self, key: IdentityKey, post_id: int, *, suspended: bool, reason_text: str | None
+    ) -> None:
+        """Suspend (or lift the suspension of) the author of a post, without revealing who."""
+        now = self._clock()
+        reason = (
+            clean_text(reason_text, field="reason", max_length=REASON_MAX) if reason_text else None
+        )
+        if suspended and reason is None:
+            raise DomainError("reason_required", "give a reason for the suspension")
+        async with self._db.write("moderation_suspend") as session:
+            moderator = await self._moderator(session, key)
+            found = await forum_repo.post_with_author(session, post_id)
+            if found is None:
+                raise NotFound("post_not_found", f"there is no post {post_id}")
+            author_id = found[1]
+            if author_id == moderator.id:
+                raise DomainError("cannot_suspend_self", "you cannot suspend yourself")
+            await session.execute(
+                update(IdentityRow).where(IdentityRow.id == author_id).values(suspended=suspended)
+            )
+            await moderation_repo.audit(
+                session,
+                actor=self.handle(key),
+                action="suspend" if suspended else "unsuspend",
+                target_type="author_of_post",
+                target_id=post_id,
+                reason=reason,
+                details=None,
+                now=now,
+            )
+
+    async def reports(self, key: IdentityKey, limit: int) -> list[Report]:
+        """Return open reports, oldest first."""
+        async with self._db.write("moderation_reports") as session:
+            await self._moderator(session, key)
+            return await moderation_repo.open_reports(session, limit)

@@ -1,0 +1,89 @@
+"""``mscos-forum run``: the API, the moderation worker and (with a token) the bot in one process."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from typing import Any
+
+from aiohttp import web
+
+from forum_service.app import create_app
+from forum_service.runner import attach_worker
+from forum_service.settings import ConfigError, ServiceSettings
+from forum_service.storage import migrate
+
+log = logging.getLogger("mscos_forum")
+
+BOT_OFF = (
+    "Telegram bot is off: no TELEGRAM_BOT_TOKEN. Create a bot with @BotFather, put "
+    "TELEGRAM_BOT_TOKEN=<token> in .env (see README, 'Telegram bot') and run again. "
+    "The API and the moderation worker are running."
+)
+
+
+def load_bot_settings(api_url: str) -> Any:
+    """Return bot settings pointing at this process's API, or None when the bot is off."""
+    from bot.settings import BotSettings
+
+    try:
+        settings = BotSettings.from_env()
+    except ConfigError as error:
+        log.warning("Telegram bot is off: %s", error)
+        return None
+    if settings.telegram_bot_token is None:
+        log.warning("%s", BOT_OFF)
+        return None
+    return settings.model_copy(update={"forum_api_url": api_url})
+
+
+async def serve_all(
+    settings: ServiceSettings, stop: asyncio.Event, *, bot_settings: Any = None
+) -> None:
+    """Migrate, start the API and worker (and bot), and run until ``stop`` is set."""
+    await migrate.upgrade(settings.database_url)
+    app = create_app(settings)
+    attach_worker(app, settings)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.host, settings.port)
+    await site.start()
+    log.info("API on http://%s:%s (moderation worker running)", settings.host, settings.port)
+    application = None
+    if bot_settings is not None:
+        from bot.app import build_application
+
+        application = build_application(bot_settings)
+        await application.initialize()
+        assert application.updater is not None
+        await application.updater.start_polling()
+        await application.start()
+        log.info("Telegram bot is polling")
+    try:
+        await stop.wait()
+    finally:
+        if application is not None:
+            assert application.updater is not None
+            await application.updater.stop()
+            await application.stop()
+            await application.shutdown()
+        await runner.cleanup()
+
+
+def run(settings: ServiceSettings) -> None:
+    """Run everything until SIGINT or SIGTERM."""
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
+        # The bot in this process reaches the API on loopback whatever address it listens on.
+        wildcard = settings.host in ("0.0.0.0", "::")  # noqa: S104
+        api_url = f"http://{'127.0.0.1' if wildcard else settings.host}:{settings.port}"
+        await serve_all(settings, stop, bot_settings=load_bot_settings(api_url))
+
+    asyncio.run(main())

@@ -1,0 +1,420 @@
+"""Repository of the moderation queue, reports, the audit log and the notification outbox."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from forum_service.domain import (
+    AuditEntry,
+    Finding,
+    ModerationItem,
+    PostStatus,
+    Report,
+    Screening,
+)
+from forum_service.storage.forum_repo import post_with_author
+from forum_service.storage.tables import (
+    AuditEntryRow,
+    BoardRow,
+    ModerationItemRow,
+    NotificationRow,
+    PostRow,
+    ReportRow,
+    ThreadRow,
+)
+
+PENDING = PostStatus.PENDING.value
+
+
+@dataclass(frozen=True, slots=True)
+class ScreeningTask:
+    """A claimed item for the worker: the text to screen and the revision it belongs to."""
+
+    item_id: int
+    post_id: int
+    revision: int
+    text: str
+    auto_approve_low_risk: bool
+
+
+async def open_item(session: AsyncSession, post_id: int, now: datetime) -> None:
+    """Put a new post into the queue, waiting for screening."""
+    session.add(
+        ModerationItemRow(
+            post_id=post_id,
+            status=PENDING,
+            version=1,
+            screening=Screening.UNSCREENED.value,
+            screen_attempts=0,
+            priority=0.0,
+            open_reports=0,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    await session.flush()
+
+
+async def reopen_for_revision(session: AsyncSession, post_id: int, now: datetime) -> None:
+    """Send a revised post back to screening and the queue (a new version of the same item)."""
+    await session.execute(
+        update(ModerationItemRow)
+        .where(ModerationItemRow.post_id == post_id)
+        .values(
+            status=PENDING,
+            version=ModerationItemRow.version + 1,
+            screening=Screening.UNSCREENED.value,
+            screened_revision=None,
+            lease_owner=None,
+            lease_expires_at=None,
+            screen_attempts=0,
+            route=None,
+            scores=None,
+            findings=None,
+            reasons=None,
+            priority=0.0,
+            claimed_by=None,
+            claim_expires_at=None,
+            decided_at=None,
+            updated_at=now,
+        )
+    )
+
+
+async def reopen_for_report(session: AsyncSession, post_id: int, now: datetime) -> None:
+    """Put a reported post back in the queue; reports raise its priority."""
+    await session.execute(
+        update(ModerationItemRow)
+        .where(ModerationItemRow.post_id == post_id)
+        .values(
+            status=PENDING,
+            version=ModerationItemRow.version + 1,
+            open_reports=ModerationItemRow.open_reports + 1,
+            priority=ModerationItemRow.priority + 1.0,
+            claimed_by=None,
+            claim_expires_at=None,
+            updated_at=now,
+        )
+    )
+
+
+async def claim_for_screening(
+    session: AsyncSession,
+    *,
+    owner: str,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+    skip_locked: bool,
+) -> list[ScreeningTask]:
+    """Lease up to ``limit`` unscreened items (or items whose lease expired) to ``owner``.
+
+    On PostgreSQL the candidate rows are locked ``FOR UPDATE SKIP LOCKED`` so several workers
+    take disjoint batches; SQLite serialises writers (``BEGIN IMMEDIATE``), so one worker there.
+    """
+    candidates = (
+        select(ModerationItemRow.id)
+        .where(
+            ModerationItemRow.screening == Screening.UNSCREENED.value,
+            or_(
+                ModerationItemRow.lease_expires_at.is_(None),
+                ModerationItemRow.lease_expires_at < now,
+            ),
+        )
+        .order_by(ModerationItemRow.id)
+        .limit(limit)
+    )
+    if skip_locked:
+        candidates = candidates.with_for_update(skip_locked=True)
+    ids = list((await session.execute(candidates)).scalars())
+    if not ids:
+        return []
+    await session.execute(
+        update(ModerationItemRow)
+        .where(ModerationItemRow.id.in_(ids))
+        .values(
+            lease_owner=owner,
+            lease_expires_at=now + lease,
+            screen_attempts=ModerationItemRow.screen_attempts + 1,
+        )
+    )
+    rows = await session.execute(
+        select(
+            ModerationItemRow.id,
+            PostRow.id,
+            PostRow.revision,
+            PostRow.body,
+            PostRow.is_opening,
+            ThreadRow.title,
+            BoardRow.auto_approve_low_risk,
+        )
+        .join(PostRow, PostRow.id == ModerationItemRow.post_id)
+        .join(ThreadRow, ThreadRow.id == PostRow.thread_id)
+        .join(BoardRow, BoardRow.id == ThreadRow.board_id)
+        .where(ModerationItemRow.id.in_(ids))
+        .order_by(ModerationItemRow.id)
+    )
+    return [
+        ScreeningTask(
+            item_id=item_id,
+            post_id=post_id,
+            revision=revision,
+            # The title is screened with the opening post: it is published too.
+            text=f"{title}\n\n{body}" if is_opening else body,
+            auto_approve_low_risk=auto,
+        )
+        for item_id, post_id, revision, body, is_opening, title, auto in rows.all()
+    ]
+
+
+async def record_screening(
+    session: AsyncSession,
+    *,
+    task: ScreeningTask,
+    owner: str,
+    screening: Screening,
+    route: str,
+    priority: float,
+    scorer: str | None,
+    scores: dict[str, float] | None,
+    findings: list[dict[str, Any]],
+    watch_matches: list[dict[str, Any]],
+    reasons: list[str],
+    now: datetime,
+) -> bool:
+    """Store a verdict if ``owner`` still holds the lease on the same revision.
+
+    Returns:
+        False when the lease was lost (another worker took over) or the post was revised
+        meanwhile: the verdict is discarded, so each revision is recorded once in effect.
+    """
+    current_revision = select(PostRow.revision).where(PostRow.id == task.post_id).scalar_subquery()
+    result = await session.execute(
+        update(ModerationItemRow)
+        .where(
+            ModerationItemRow.id == task.item_id,
+            ModerationItemRow.lease_owner == owner,
+            ModerationItemRow.screening == Screening.UNSCREENED.value,
+            current_revision == task.revision,
+        )
+        .values(
+            screening=screening.value,
+            screened_revision=task.revision,
+            route=route,
+            priority=ModerationItemRow.priority + priority,
+            scorer=scorer,
+            scores=scores,
+            findings={"pii": findings, "watch": watch_matches},
+            reasons={"reasons": reasons},
+            lease_owner=None,
+            lease_expires_at=None,
+            updated_at=now,
+        )
+    )
+    return (result.rowcount or 0) == 1  # type: ignore[attr-defined]
+
+
+def _item(row: ModerationItemRow, post: Any, viewer_id: int, now: datetime) -> ModerationItem:
+    findings = row.findings or {}
+    claim_live = row.claimed_by is not None and (
+        row.claim_expires_at is not None and row.claim_expires_at > now
+    )
+    return ModerationItem(
+        id=row.id,
+        version=row.version,
+        status=row.status,
+        screening=Screening(row.screening),
+        route=row.route,
+        priority=row.priority,
+        scorer=row.scorer,
+        scores=row.scores,
+        findings=tuple(
+            Finding(kind=f["kind"], start=int(f["start"]), end=int(f["end"]))
+            for f in findings.get("pii", [])
+        ),
+        watch_matches=tuple(findings.get("watch", [])),
+        reasons=tuple((row.reasons or {}).get("reasons", [])),
+        open_reports=row.open_reports,
+        claimed_by_me=claim_live and row.claimed_by == viewer_id,
+        claimed_by_other=claim_live and row.claimed_by != viewer_id,
+        claim_expires_at=row.claim_expires_at if claim_live else None,
+        post=post,
+        created_at=row.created_at,
+    )
+
+
+async def queue(
+    session: AsyncSession, viewer_id: int, now: datetime, *, limit: int
+) -> list[ModerationItem]:
+    """Return pending items, highest risk first, then oldest first (fairness within a level)."""
+    rows = (
+        await session.execute(
+            select(ModerationItemRow)
+            .where(ModerationItemRow.status == PENDING)
+            .order_by(ModerationItemRow.priority.desc(), ModerationItemRow.id)
+            .limit(limit)
+        )
+    ).scalars()
+    items = []
+    for row in rows:
+        found = await post_with_author(session, row.post_id)
+        assert found is not None
+        items.append(_item(row, found[0], viewer_id, now))
+    return items
+
+
+async def item(
+    session: AsyncSession, item_id: int, viewer_id: int, now: datetime
+) -> tuple[ModerationItem, int, ModerationItemRow] | None:
+    """Return an item, its post author's identity id, and the row (for updates), or None."""
+    row = await session.get(ModerationItemRow, item_id)
+    if row is None:
+        return None
+    found = await post_with_author(session, row.post_id)
+    assert found is not None
+    return _item(row, found[0], viewer_id, now), found[1], row
+
+
+async def item_for_post(session: AsyncSession, post_id: int) -> ModerationItemRow | None:
+    """Return the moderation row of a post."""
+    return (
+        await session.execute(select(ModerationItemRow).where(ModerationItemRow.post_id == post_id))
+    ).scalar_one_or_none()
+
+
+async def add_report(
+    session: AsyncSession, post_id: int, reporter_id: int, reason: str, now: datetime
+) -> None:
+    """Store a report (the unique index refuses a second one by the same person)."""
+    session.add(ReportRow(post_id=post_id, reporter_id=reporter_id, reason=reason, created_at=now))
+    await session.flush()
+
+
+async def has_reported(session: AsyncSession, post_id: int, reporter_id: int) -> bool:
+    """Whether this person already reported this post."""
+    count = await session.scalar(
+        select(func.count())
+        .select_from(ReportRow)
+        .where(ReportRow.post_id == post_id, ReportRow.reporter_id == reporter_id)
+    )
+    return bool(count)
+
+
+async def count_reports_since(session: AsyncSession, reporter_id: int, since: datetime) -> int:
+    """Count reports a person made since ``since`` (rate limiting)."""
+    count = await session.scalar(
+        select(func.count())
+        .select_from(ReportRow)
+        .where(ReportRow.reporter_id == reporter_id, ReportRow.created_at >= since)
+    )
+    return int(count or 0)
+
+
+async def resolve_reports(session: AsyncSession, post_id: int) -> int:
+    """Mark a post's open reports resolved; return how many."""
+    result = await session.execute(
+        update(ReportRow)
+        .where(ReportRow.post_id == post_id, ReportRow.resolved.is_(False))
+        .values(resolved=True)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def open_reports(session: AsyncSession, limit: int) -> list[Report]:
+    """Return unresolved reports, oldest first, without who reported."""
+    rows = await session.execute(
+        select(ReportRow, ModerationItemRow.id)
+        .outerjoin(ModerationItemRow, ModerationItemRow.post_id == ReportRow.post_id)
+        .where(ReportRow.resolved.is_(False))
+        .order_by(ReportRow.id)
+        .limit(limit)
+    )
+    return [
+        Report(
+            id=row.id,
+            post_id=row.post_id,
+            item_id=item_id,
+            reason=row.reason,
+            created_at=row.created_at,
+        )
+        for row, item_id in rows.all()
+    ]
+
+
+async def audit(
+    session: AsyncSession,
+    *,
+    actor: str,
+    action: str,
+    target_type: str,
+    target_id: int | None,
+    reason: str | None,
+    details: dict[str, Any] | None,
+    now: datetime,
+) -> None:
+    """Append one line to the audit log."""
+    session.add(
+        AuditEntryRow(
+            actor=actor,
+            action=action,
+            target_type=target_type,
+            target_id=target_id,
+            reason=reason,
+            details=details,
+            created_at=now,
+        )
+    )
+    await session.flush()
+
+
+async def audit_log(
+    session: AsyncSession, *, before_id: int | None, limit: int
+) -> list[AuditEntry]:
+    """Return audit entries, newest first."""
+    stmt = select(AuditEntryRow).order_by(AuditEntryRow.id.desc()).limit(limit)
+    if before_id is not None:
+        stmt = stmt.where(AuditEntryRow.id < before_id)
+    return [
+        AuditEntry(
+            id=row.id,
+            actor=row.actor,
+            action=row.action,
+            target_type=row.target_type,
+            target_id=row.target_id,
+            reason=row.reason,
+            details=row.details,
+            created_at=row.created_at,
+        )
+        for row in (await session.execute(stmt)).scalars()
+    ]
+
+
+async def notify(
+    session: AsyncSession,
+    *,
+    recipient_id: int,
+    kind: str,
+    payload: dict[str, Any],
+    now: datetime,
+    dedupe_key: str | None = None,
+    available_at: datetime | None = None,
+) -> None:
+    """Write a notification into the outbox, in the caller's transaction."""
+    session.add(
+        NotificationRow(
+            recipient_id=recipient_id,
+            kind=kind,
+            payload=payload,
+            dedupe_key=dedupe_key,
+            status="pending",
+            attempts=0,
+            available_at=available_at or now,
+            created_at=now,
+        )
+    )
+    await session.flush()

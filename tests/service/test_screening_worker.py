@@ -1,0 +1,211 @@
+"""The moderation worker: routing with known scores, failing closed, leases and crashes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import select
+
+from forum_service.api.keys import DATABASE
+from forum_service.domain import Screening
+from forum_service.services.screening import ScreeningWorker
+from forum_service.storage import moderation_repo
+from forum_service.storage.tables import ModerationItemRow
+from moderation.policy import ModerationPolicy
+from moderation.scoring import Scorer
+from tests.conftest import Api, make_admin, make_moderator
+from tests.service.scorers import BrokenScorer, KeywordScorer
+
+
+class FakeClock:
+    """A clock tests move by hand."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def _worker(
+    app: web.Application, scorer: Scorer | None, clock: Any = None, **kw: Any
+) -> ScreeningWorker:
+    args: dict[str, Any] = {"batch_size": 10, **kw}
+    if clock is not None:
+        args["clock"] = clock
+    return ScreeningWorker(app[DATABASE], lambda: scorer, ModerationPolicy(), **args)
+
+
+async def _queue(api: Api, moderator: str) -> list[dict[str, Any]]:
+    return list((await api.call("GET", "/api/v1/moderation/queue", moderator, expect=200))["items"])
+
+
+async def test_over_threshold_posts_are_flagged_and_ordered_first(
+    api: Api, app: web.Application
+) -> None:
+    author, mod = api.new_identity(), api.new_identity()
+    await make_moderator(api, mod)
+    calm = await api.new_thread(author, title="Housing", body="A calm question about housing")
+    menacing = await api.new_thread(author, title="Angry", body="MENACE you will regret it")
+    report = await _worker(app, KeywordScorer()).run_once()
+    assert (report.claimed, report.recorded, report.not_screened) == (2, 2, 0)
+    queue = await _queue(api, mod)
+    assert [i["post"]["id"] for i in queue] == [menacing["post"]["id"], calm["post"]["id"]]
+    first, second = queue
+    assert first["route"] == "flagged" and first["scores"]["threat"] == 0.95
+    assert any("threat" in reason for reason in first["reasons"])
+    assert first["scorer"] == "keyword-test"
+    assert second["route"] == "low_risk" and second["screening"] == "screened"
+    # Low risk still waits for a human: nobody else can see it.
+    other = api.new_identity()
+    await api.call("GET", f"/api/v1/threads/{calm['thread_id']}", other, expect=404)
+
+
+async def test_pii_is_found_with_spans_and_flags_the_post(api: Api, app: web.Application) -> None:
+    author, mod = api.new_identity(), api.new_identity()
+    await make_moderator(api, mod)
+    body = "You can reach her on 07700 900123 or jane.doe@example.org"
+    await api.new_thread(author, title="Contact", body=body)
+    await _worker(app, KeywordScorer()).run_once()
+    (item,) = await _queue(api, mod)
+    screened_text = f"Contact\n\n{body}"
+    kinds = {f["kind"]: screened_text[f["start"] : f["end"]] for f in item["pii"]}
+    assert kinds["phone"] == "07700 900123"
+    assert kinds["email"] == "jane.doe@example.org"
+    assert item["route"] == "flagged"
+
+
+async def test_model_failure_queues_posts_as_not_screened_and_health_is_degraded(
+    api: Api, app: web.Application
+) -> None:
+    author, mod = api.new_identity(), api.new_identity()
+    await make_moderator(api, mod)
+    await api.new_thread(author, body="anything")
+    report = await _worker(app, BrokenScorer()).run_once()
+    assert report.not_screened == 1
+    (item,) = await _queue(api, mod)
+    assert item["screening"] == "not_screened" and item["route"] == "not_screened"
+    assert item["scores"] is None
+    health = await (await api.client.get("/healthz")).json()
+    assert health["status"] == "degraded"
+    assert health["details"]["moderation_model"]["state"] == "degraded"
+
+
+async def test_no_model_configured_is_degraded_but_nothing_is_lost(
+    api: Api, app: web.Application
+) -> None:
+    author, mod = api.new_identity(), api.new_identity()
+    await make_moderator(api, mod)
+    created = await api.new_thread(author)
+    await _worker(app, None).run_once()
+    (item,) = await _queue(api, mod)
+    assert item["post"]["id"] == created["post"]["id"] and item["screening"] == "not_screened"
+    assert (await (await api.client.get("/healthz")).json())["status"] == "degraded"
+
+
+async def test_healthy_model_reports_ok(api: Api, app: web.Application) -> None:
+    await _worker(app, KeywordScorer()).run_once()
+    assert (await (await api.client.get("/healthz")).json())["status"] == "ok"
+
+
+async def test_worker_crash_mid_batch_every_item_screened_once_in_effect(
+    api: Api, app: web.Application
+) -> None:
+    author = api.new_identity()
+    created = [await api.new_thread(author, title=f"t{n}") for n in range(3)]
+    clock = FakeClock()
+    db = app[DATABASE]
+    # Worker A claims the batch and dies before recording anything.
+    async with db.write("claim") as session:
+        claimed = await moderation_repo.claim_for_screening(
+            session,
+            owner="worker-a",
+            now=clock(),
+            lease=timedelta(minutes=2),
+            limit=10,
+            skip_locked=db.dialect.supports_skip_locked,
+        )
+    assert len(claimed) == 3
+    survivor = _worker(app, KeywordScorer(), clock=clock, lease=timedelta(minutes=2))
+    # While A's lease holds, nobody else takes the items.
+    assert (await survivor.run_once()).claimed == 0
+    clock.now += timedelta(minutes=3)
+    report = await survivor.run_once()
+    assert (report.claimed, report.recorded) == (3, 3)
+    # A comes back to life and tries to record its stale verdicts: discarded.
+    async with db.write("late") as session:
+        for task in claimed:
+            stored = await moderation_repo.record_screening(
+                session,
+                task=task,
+                owner="worker-a",
+                screening=Screening.SCREENED,
+                route="flagged",
+                priority=99.0,
+                scorer="stale",
+                scores=None,
+                findings=[],
+                watch_matches=[],
+                reasons=["stale"],
+                now=clock(),
+            )
+            assert stored is False
+    async with db.read("check") as session:
+        rows = (await session.execute(select(ModerationItemRow))).scalars().all()
+    assert sorted(r.post_id for r in rows) == sorted(c["post"]["id"] for c in created)
+    assert all(r.screening == "screened" and r.scorer == "keyword-test" for r in rows)
+    assert all(r.screen_attempts == 2 and r.priority < 99 for r in rows)
+    assert (await survivor.run_once()).claimed == 0
+
+
+async def test_auto_approve_board_publishes_low_risk_posts_only(
+    api: Api, app: web.Application
+) -> None:
+    admin, author, reader = api.new_identity(), api.new_identity(), api.new_identity()
+    await make_admin(api, admin)
+    await api.call(
+        "PUT",
+        "/api/v1/admin/boards/education/auto-approve",
+        admin,
+        json={"enabled": True},
+        expect=200,
+    )
+    calm = await api.new_thread(author, board="education", body="College courses for adults?")
+    pii = await api.new_thread(author, board="education", body="Email me at a.b@example.org")
+    flagged = await api.new_thread(author, board="education", body="MENACE")
+    other_board = await api.new_thread(author, board="housing", body="Calm housing question")
+    report = await _worker(app, KeywordScorer()).run_once()
+    assert report.auto_approved == 1
+    await api.call("GET", f"/api/v1/threads/{calm['thread_id']}", reader, expect=200)
+    for pending in (pii, flagged, other_board):
+        await api.call("GET", f"/api/v1/threads/{pending['thread_id']}", reader, expect=404)
+    audit = await api.call("GET", "/api/v1/admin/audit", admin, expect=200)
+    assert any(e["action"] == "decide:auto_approve" for e in audit["entries"])
+
+
+async def test_revised_post_is_screened_again(api: Api, app: web.Application) -> None:
+    author, mod = api.new_identity(), api.new_identity()
+    await make_moderator(api, mod)
+    created = await api.new_thread(author, body="MENACE first")
+    worker = _worker(app, KeywordScorer())
+    await worker.run_once()
+    (item,) = await _queue(api, mod)
+    await api.call(
+        "POST",
+        f"/api/v1/moderation/items/{item['id']}/decision",
+        mod,
+        json={"version": item["version"], "action": "reject", "reason_code": "abusive"},
+        expect=200,
+    )
+    await api.call(
+        "POST",
+        f"/api/v1/posts/{created['post']['id']}/revise",
+        author,
+        json={"body": "a calmer second version"},
+        expect=200,
+    )
+    assert (await worker.run_once()).recorded == 1
+    (item,) = await _queue(api, mod)
+    assert item["route"] == "low_risk" and item["post"]["revision"] == 2
