@@ -1,0 +1,165 @@
+"""``build_application(settings)``: the one place the PTB application is assembled."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from typing import Any
+
+from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    Defaults,
+    TypeHandler,
+)
+
+from bot.context import BotServices
+from bot.delivery import Dispatcher
+from bot.delivery_store import DeliveryStore
+from bot.forum_client import ForumClient, ForumError
+from bot.handlers import admin, common, moderation, posting, reading
+from bot.identity import IdentityDeriver
+from bot.settings import BotSettings
+
+log = logging.getLogger(__name__)
+
+COMMANDS = [
+    BotCommand("start", "What this is, the rules, your anonymity"),
+    BotCommand("outcomes", "The eight outcome boards"),
+    BotCommand("read", "Browse threads"),
+    BotCommand("new", "Start a thread"),
+    BotCommand("reply", "Reply to a thread"),
+    BotCommand("myposts", "Status of my posts"),
+    BotCommand("report", "Report a post"),
+    BotCommand("forgetme", "Delete my delivery data"),
+    BotCommand("cancel", "Leave the current step"),
+    BotCommand("help", "All commands"),
+]
+
+
+def prepare_environment() -> None:
+    """Process-wide PTB switch: ``RetryAfter.retry_after`` as a timedelta (PTB 22 deprecation)."""
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
+
+
+def build_application(
+    settings: BotSettings, *, deliver: bool = True
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    """Assemble the bot.
+
+    Args:
+        settings: the bot settings (``TELEGRAM_BOT_TOKEN`` must be set).
+        deliver: run the notification dispatcher in the background.
+
+    Returns:
+        The PTB application; resources open in ``post_init`` and close in ``post_shutdown``.
+    """
+    prepare_environment()
+    if settings.telegram_bot_token is None:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    api = settings.telegram_api_base_url
+    services = BotServices(
+        settings=settings,
+        forum=ForumClient(settings.forum_api_url, settings.forum_service_token.get_secret_value()),
+        identities=IdentityDeriver(settings.identity_pepper.get_secret_value().encode()),
+        store=DeliveryStore(
+            settings.bot_store_path, settings.bot_store_secret.get_secret_value().encode()
+        ),
+    )
+    stop = asyncio.Event()
+    tasks: list[asyncio.Task[None]] = []
+
+    async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        await services.forum.open()
+        await services.store.open()
+        await _bootstrap_admins(services)
+        await application.bot.set_my_commands(COMMANDS, scope=BotCommandScopeAllPrivateChats())
+        if deliver:
+            dispatcher = Dispatcher(application.bot, services.forum, services.store)
+            application.bot_data["dispatcher"] = dispatcher
+            tasks.append(
+                asyncio.create_task(
+                    dispatcher.run(stop, idle_seconds=settings.bot_outbox_interval),
+                    name="notification-dispatcher",
+                )
+            )
+
+    async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        stop.set()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                await asyncio.wait_for(task, timeout=10)
+        await services.forum.close()
+        await services.store.close()
+
+    application = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token.get_secret_value())
+        .base_url(f"{api}/bot")
+        .base_file_url(f"{api}/file/bot")
+        .defaults(Defaults(parse_mode=ParseMode.HTML))
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+        .build()
+    )
+    application.bot_data["services"] = services
+    register_handlers(application)
+    return application
+
+
+def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Register every handler. Order matters: bookkeeping first, conversations before commands."""
+    application.add_handler(TypeHandler(Update, common.remember_chat), group=-1)
+    for conversation in posting.conversations():
+        application.add_handler(conversation)
+    application.add_handler(moderation.conversation())
+    application.add_handlers(
+        [
+            CommandHandler("start", common.start),
+            CommandHandler("help", common.help_command),
+            CommandHandler("outcomes", reading.outcomes),
+            CommandHandler("read", reading.read),
+            CommandHandler("myposts", posting.my_posts),
+            CommandHandler("forgetme", common.forget_me),
+            CommandHandler("cancel", common.nothing_to_cancel),
+            CallbackQueryHandler(reading.on_button, pattern=r"^r[bptm]:"),
+            *moderation.commands(),
+            *admin.commands(),
+        ]
+    )
+    application.add_error_handler(common.on_error)
+
+
+async def _bootstrap_admins(services: BotServices) -> None:
+    ids = services.settings.bot_admin_telegram_ids
+    if not ids:
+        return
+    keys = [await services.identities.identity_key_async(i) for i in ids]
+    try:
+        await services.forum.call(
+            "POST", "/api/v1/system/bootstrap-admins", json={"identity_keys": keys}
+        )
+    except ForumError as error:
+        log.error("could not register the bootstrap admins: %s", error.code)
+
+
+def run_bot(settings: BotSettings) -> None:
+    """Run the bot until interrupted: long polling, or a webhook when ``BOT_WEBHOOK_URL`` is set."""
+    application = build_application(settings)
+    if settings.bot_webhook_url:
+        assert settings.bot_webhook_secret is not None
+        application.run_webhook(
+            listen=settings.bot_webhook_listen,
+            port=settings.bot_webhook_port,
+            url_path="telegram",
+            webhook_url=settings.bot_webhook_url,
+            secret_token=settings.bot_webhook_secret.get_secret_value(),
+        )
+    else:
+        application.run_polling(allowed_updates=Update.ALL_TYPES)

@@ -1,0 +1,158 @@
+"""Delivers the service's durable notifications: claim a batch, send within limits, ack.
+
+Limits: Telegram allows about 30 messages/s overall and 1 message/s per chat. The dispatcher
+sends at most ``rate`` messages/s (default 25, leaving room for interactive replies, which do
+not pass through this limiter and so never queue behind a broadcast) and paces each chat to
+one message per ``per_chat_interval``. A 429 is honoured (``retry_after``) and reported to the
+service as a retry; a 403 ("bot was blocked") deletes the recipient's delivery data and is
+reported as blocked; the batch goes on.
+
+Crash semantics: notifications are acknowledged after sending. If the process dies between a
+send and its ack, the lease expires and that notification is sent again: at most the
+in-flight batch can repeat, nothing is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from aiolimiter import AsyncLimiter
+from telegram import Bot
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+
+from bot import render
+from bot.delivery_store import DeliveryStore
+from bot.forum_client import ForumClient, ForumError
+
+log = logging.getLogger(__name__)
+
+Renderer = Callable[[dict[str, Any]], str | None]
+
+
+def render_notification(kind: str, payload: dict[str, Any]) -> str | None:
+    """Return the HTML message of a notification, or None for an unknown kind."""
+    if kind == "post_decision":
+        return render.decision(payload)
+    text = payload.get("html")
+    return str(text) if text else None
+
+
+class Dispatcher:
+    """Moves notifications from the service's outbox to Telegram.
+
+    Args:
+        bot: the PTB bot.
+        forum: the forum client.
+        store: the bot's delivery store (identity key → chat id).
+        rate: messages per second overall.
+        per_chat_interval: seconds between two messages to one chat.
+        batch: notifications per claim.
+        lease: how long a claim holds before the service hands it out again.
+        concurrency: sends in flight at once.
+    """
+
+    def __init__(
+        self,
+        bot: Bot,
+        forum: ForumClient,
+        store: DeliveryStore,
+        *,
+        rate: float = 25.0,
+        per_chat_interval: float = 1.0,
+        batch: int = 100,
+        lease: timedelta = timedelta(seconds=120),
+        concurrency: int = 16,
+    ) -> None:
+        self._bot = bot
+        self._forum = forum
+        self._store = store
+        self._limiter = AsyncLimiter(rate, 1.0)
+        self._per_chat = per_chat_interval
+        self._batch = batch
+        self._lease = lease
+        self._slots = asyncio.Semaphore(concurrency)
+        self._next_slot: dict[int, float] = {}
+        self.counters = {"sent": 0, "retry": 0, "blocked": 0, "failed": 0, "rate_limited": 0}
+
+    async def drain_once(self) -> int:
+        """Claim one batch, send it, acknowledge it; returns how many were claimed."""
+        claimed = await self._forum.call(
+            "POST",
+            "/api/v1/outbox/claim",
+            json={"limit": self._batch, "lease_seconds": int(self._lease.total_seconds())},
+        )
+        notes: list[dict[str, Any]] = claimed["notifications"]
+        if not notes:
+            return 0
+        acks = await asyncio.gather(*(self._deliver(note) for note in notes))
+        await self._forum.call("POST", "/api/v1/outbox/ack", json={"acks": list(acks)})
+        return len(notes)
+
+    async def _deliver(self, note: dict[str, Any]) -> dict[str, Any]:
+        ack: dict[str, Any] = {"id": note["id"], "outcome": "failed"}
+        text = render_notification(note["kind"], note["payload"])
+        chat_id = await self._store.chat_id_for(note["recipient"])
+        if chat_id is None:
+            ack["outcome"] = "blocked"  # the person used /forgetme or never reached the bot
+        elif text is None:
+            log.error("notification %s has unknown kind %s", note["id"], note["kind"])
+        else:
+            ack = await self._send(note["id"], chat_id, note["recipient"], text)
+        self.counters[ack["outcome"]] += 1
+        return ack
+
+    async def _send(self, note_id: int, chat_id: int, recipient: str, text: str) -> dict[str, Any]:
+        async with self._slots:
+            await self._pace(chat_id)
+            async with self._limiter:
+                try:
+                    await self._bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
+                except RetryAfter as error:
+                    self.counters["rate_limited"] += 1
+                    delay = _seconds(error.retry_after)
+                    self._next_slot[chat_id] = time.monotonic() + delay
+                    return {"id": note_id, "outcome": "retry", "retry_after": delay}
+                except Forbidden:
+                    await self._store.forget(recipient)
+                    return {"id": note_id, "outcome": "blocked"}
+                except (TimedOut, NetworkError) as error:
+                    if isinstance(error, BadRequest):
+                        log.error("notification %s refused by Telegram (bad request)", note_id)
+                        return {"id": note_id, "outcome": "failed"}
+                    return {"id": note_id, "outcome": "retry", "retry_after": 5}
+        return {"id": note_id, "outcome": "sent"}
+
+    async def _pace(self, chat_id: int) -> None:
+        now = time.monotonic()
+        slot = max(now, self._next_slot.get(chat_id, 0.0))
+        self._next_slot[chat_id] = slot + self._per_chat
+        if slot > now:
+            await asyncio.sleep(slot - now)
+
+    async def run(self, stop: asyncio.Event, *, idle_seconds: float = 2.0) -> None:
+        """Drain until ``stop`` is set; waits ``idle_seconds`` when there is nothing to send."""
+        while not stop.is_set():
+            try:
+                claimed = await self.drain_once()
+            except ForumError as error:
+                log.warning("outbox unavailable: %s", error.code)
+                claimed = 0
+            except Exception as error:  # keep delivering; leases protect the notifications
+                log.error("delivery batch failed: %s", type(error).__name__)
+                claimed = 0
+            if claimed == 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=idle_seconds)
+
+
+def _seconds(value: Any) -> float:
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    return float(value)

@@ -1,0 +1,1 @@
+"""Telegram handlers, one module per area; each handler parses, calls the forum once, replies."""

@@ -1,0 +1,92 @@
+"""/addmoderator, /join, /removemoderator, /watchword (roles are checked by the service)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+from telegram.ext import CommandHandler
+
+from bot.context import Context, identity, reply, services
+from bot.formatting import escape
+
+
+async def add_moderator(update: Update, context: Context) -> None:
+    """/addmoderator: a one-time invite code the new moderator sends with /join."""
+    key = await identity(update, context)
+    invite = await services(context).forum.call(
+        "POST", "/api/v1/admin/invites", key, json={"role": "moderator"}
+    )
+    await reply(
+        update,
+        f"Invite code (one use, {invite['expires_in_days']} days):\n"
+        f"<code>{escape(invite['code'])}</code>\n"
+        "Send it privately to the new moderator; they send <code>/join CODE</code> to me.",
+    )
+
+
+async def join(update: Update, context: Context) -> None:
+    """/join <code>."""
+    args = context.args or []
+    if len(args) != 1:
+        await reply(update, "Use /join &lt;code&gt; with the code an admin gave you.")
+        return
+    key = await identity(update, context)
+    granted = await services(context).forum.call(
+        "POST", "/api/v1/invites/redeem", key, json={"code": args[0]}
+    )
+    await reply(update, f"Welcome — you are now a {escape(granted['role'])}. Try /queue.")
+
+
+async def remove_moderator(update: Update, context: Context) -> None:
+    """/removemoderator <handle> (e.g. "Moderator 4F2A9"); without a handle, list them."""
+    key = await identity(update, context)
+    forum = services(context).forum
+    handle = " ".join(context.args or []).strip()
+    if not handle:
+        listed = await forum.call("GET", "/api/v1/admin/moderators", key)
+        lines = [f"• {escape(m['handle'])} ({escape(m['role'])})" for m in listed["moderators"]]
+        await reply(
+            update, "Use /removemoderator &lt;handle&gt;. Current team:\n" + "\n".join(lines)
+        )
+        return
+    await forum.call("POST", "/api/v1/admin/moderators/remove", key, json={"handle": handle})
+    await reply(update, f"{escape(handle)} is no longer a moderator.")
+
+
+async def watchword(update: Update, context: Context) -> None:
+    """/watchword list | add <block|flag|require_review> <word> | remove <id>."""
+    key = await identity(update, context)
+    forum = services(context).forum
+    args = context.args or []
+    usage = (
+        "Use /watchword list, /watchword add &lt;block|flag|require_review&gt; &lt;word or "
+        "phrase&gt;, or /watchword remove &lt;id&gt;."
+    )
+    if not args or args[0] == "list":
+        listed = await forum.call("GET", "/api/v1/admin/watched-words", key)
+        lines = [f"{w['id']}: {escape(w['word'])} → {w['action']}" for w in listed["words"]]
+        await reply(update, "\n".join(lines) if lines else "No watched words yet. " + usage)
+    elif args[0] == "add" and len(args) >= 3:
+        added = await forum.call(
+            "POST",
+            "/api/v1/admin/watched-words",
+            key,
+            json={"word": " ".join(args[2:]), "action": args[1]},
+        )
+        await reply(update, f"Watching “{escape(added['word'])}” ({added['action']}).")
+    elif args[0] == "remove" and len(args) == 2 and args[1].isdigit():
+        await forum.call("DELETE", f"/api/v1/admin/watched-words/{args[1]}", key)
+        await reply(update, "Removed.")
+    else:
+        await reply(update, usage)
+
+
+def commands() -> list[CommandHandler[Any, Any]]:
+    """Admin commands."""
+    return [
+        CommandHandler("addmoderator", add_moderator),
+        CommandHandler("join", join),
+        CommandHandler("removemoderator", remove_moderator),
+        CommandHandler("watchword", watchword),
+    ]

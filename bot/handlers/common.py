@@ -1,0 +1,84 @@
+"""/start, /help, /cancel, /forgetme, delivery bookkeeping and the error handler."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from telegram import Update
+from telegram.ext import ConversationHandler
+
+from bot import texts
+from bot.context import Context, identity, is_private, reply, services
+from bot.forum_client import ForumError
+
+log = logging.getLogger(__name__)
+
+
+async def remember_chat(update: Update, context: Context) -> None:
+    """Keep the identity key → chat id mapping (encrypted) so decisions can be delivered.
+
+    Runs before every handler (group -1). Only private chats are remembered; /forgetme is
+    skipped so that forgetting is not undone by the command itself.
+    """
+    if not is_private(update) or update.effective_chat is None or update.effective_user is None:
+        return
+    message = update.effective_message
+    if message is not None and message.text and message.text.startswith("/forgetme"):
+        return
+    key = await identity(update, context)
+    await services(context).store.remember(key, update.effective_chat.id)
+
+
+async def start(update: Update, context: Context) -> None:
+    """Explain what this is, the rules and the anonymity promise."""
+    await reply(update, texts.START)
+
+
+async def help_command(update: Update, context: Context) -> None:
+    """List the commands."""
+    await reply(update, texts.HELP)
+
+
+async def cancel(update: Update, context: Context) -> int:
+    """Leave any flow (used as every conversation's fallback)."""
+    context.chat_data.pop("draft", None) if context.chat_data is not None else None
+    await reply(update, texts.CANCELLED)
+    return ConversationHandler.END
+
+
+async def nothing_to_cancel(update: Update, context: Context) -> None:
+    """/cancel outside any flow."""
+    await reply(update, texts.NOTHING_TO_CANCEL)
+
+
+async def forget_me(update: Update, context: Context) -> None:
+    """Delete the delivery data the bot keeps (chat id, timezone)."""
+    key = await identity(update, context)
+    removed = await services(context).store.forget(key)
+    await reply(
+        update,
+        "Done: I deleted your delivery data. You will get no notifications until you use "
+        "/start again or post."
+        if removed
+        else "I hold no delivery data for you.",
+    )
+
+
+async def on_error(update: object, context: Context) -> None:
+    """Log the failure without personal data and tell the user something went wrong.
+
+    Only the exception type and a correlation id are logged; never the update (ids, names,
+    text) nor the message of the exception (it may quote the request).
+    """
+    error = context.error
+    if isinstance(error, ForumError) and isinstance(update, Update):
+        await reply(update, error.message)
+        return
+    correlation = uuid.uuid4().hex[:12]
+    log.error("handler failed with %s [%s]", type(error).__name__, correlation)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        try:
+            await reply(update, f"{texts.SOMETHING_WRONG} (ref {correlation})")
+        except Exception as send_error:  # the reply itself may fail; nothing more to do
+            log.error("could not tell the user: %s", type(send_error).__name__)

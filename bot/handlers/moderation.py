@@ -1,0 +1,246 @@
+"""/queue with Approve / Edit / Reject / Skip buttons, /approve, /reject, /reports.
+
+Buttons carry the item id and the version the moderator saw; the service re-checks both, so a
+stale button (item decided or changed meanwhile) gets a clear message instead of a decision.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
+
+from bot import render
+from bot.context import Context, identity, reply, reply_many, services
+from bot.formatting import escape
+from bot.forum_client import ForumError
+from bot.handlers.common import cancel
+
+MOD_TEXT = 20
+
+REASONS = [
+    ("personal_details", "Personal details"),
+    ("abusive", "Abusive"),
+    ("unsafe", "Puts someone at risk"),
+    ("off_topic", "Off topic"),
+    ("duplicate", "Duplicate"),
+]
+
+
+def _item_buttons(item: dict[str, Any]) -> InlineKeyboardMarkup:
+    ref = f"{item['id']}:{item['version']}"
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("Approve", callback_data=f"qa:{ref}"),
+                InlineKeyboardButton("Edit", callback_data=f"qe:{ref}"),
+            ],
+            [
+                InlineKeyboardButton("Reject", callback_data=f"qr:{ref}"),
+                InlineKeyboardButton("Skip", callback_data=f"qs:{ref}"),
+            ],
+        ]
+    )
+
+
+async def queue(update: Update, context: Context) -> None:
+    """Show the highest-risk item not claimed by someone else and not skipped."""
+    key = await identity(update, context)
+    skipped: set[int] = (context.chat_data or {}).get("skipped", set())
+    found = await services(context).forum.call(
+        "GET", "/api/v1/moderation/queue", key, params={"limit": "50"}
+    )
+    items = [i for i in found["items"] if not i["claimed_by_other"] and i["id"] not in skipped]
+    if not items:
+        await reply(
+            update,
+            "The queue is empty. Thank you!"
+            if not skipped
+            else "No more items (you skipped some; /queue again after they are decided).",
+        )
+        if context.chat_data is not None:
+            context.chat_data["skipped"] = set()
+        return
+    item = items[0]
+    await reply_many(update, render.queue_item(item), reply_markup=_item_buttons(item))
+
+
+async def _decide(
+    update: Update, context: Context, item_id: int, version: int, **decision: Any
+) -> None:
+    key = await identity(update, context)
+    await services(context).forum.call(
+        "POST",
+        f"/api/v1/moderation/items/{item_id}/decision",
+        key,
+        json={"version": version, **decision},
+    )
+    await reply(update, f"Done: item {item_id} — {decision['action'].replace('_', ' ')}.")
+
+
+async def on_button(update: Update, context: Context) -> int | None:
+    """qa/qs/qr/qc buttons; qe and qo start a text step (edit, or a free-text reason)."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    await query.answer()
+    kind, _, rest = query.data.partition(":")
+    parts = rest.split(":")
+    if len(parts) < 2 or not parts[0].isdigit() or not parts[1].isdigit():
+        await reply(update, "That button is out of date; use /queue.")
+        return ConversationHandler.END
+    item_id, version = int(parts[0]), int(parts[1])
+    try:
+        if kind == "qa":
+            await _decide(update, context, item_id, version, action="approve")
+        elif kind == "qs":
+            assert context.chat_data is not None
+            context.chat_data.setdefault("skipped", set()).add(item_id)
+            await queue(update, context)
+        elif kind == "qr":
+            rows = [
+                [InlineKeyboardButton(label, callback_data=f"qc:{item_id}:{version}:{code}")]
+                for code, label in REASONS
+            ]
+            rows.append(
+                [
+                    InlineKeyboardButton(
+                        "Other (type a reason)", callback_data=f"qo:{item_id}:{version}"
+                    )
+                ]
+            )
+            await reply(
+                update,
+                "Why is it rejected? The author receives this reason.",
+                reply_markup=InlineKeyboardMarkup(rows),
+            )
+        elif kind == "qc" and len(parts) == 3:
+            await _decide(update, context, item_id, version, action="reject", reason_code=parts[2])
+        elif kind in ("qe", "qo"):
+            assert context.chat_data is not None
+            context.chat_data["moderating"] = {"kind": kind, "item": item_id, "version": version}
+            await reply(
+                update,
+                "Send the edited text; it replaces the post before approval. (/cancel)"
+                if kind == "qe"
+                else "Type the reason the author will receive. (/cancel)",
+            )
+            return MOD_TEXT
+    except ForumError as error:
+        if error.status == 409:
+            await reply(update, f"Item {item_id} has changed: {escape(error.message)} Use /queue.")
+            return ConversationHandler.END
+        raise
+    return ConversationHandler.END
+
+
+async def on_text(update: Update, context: Context) -> int:
+    """The edited text or the free-text reason."""
+    assert update.effective_message is not None and update.effective_message.text is not None
+    assert context.chat_data is not None
+    pending = context.chat_data.pop("moderating", None)
+    if pending is None:
+        return ConversationHandler.END
+    text = update.effective_message.text
+    if pending["kind"] == "qe":
+        await _decide(
+            update,
+            context,
+            pending["item"],
+            pending["version"],
+            action="edit_approve",
+            body=text,
+            note="edited by a moderator before approval",
+        )
+    else:
+        await _decide(
+            update,
+            context,
+            pending["item"],
+            pending["version"],
+            action="reject",
+            reason_code="other",
+            reason=text.strip()[:500],
+        )
+    return ConversationHandler.END
+
+
+async def _current_version(update: Update, context: Context, item_id: int) -> int:
+    key = await identity(update, context)
+    found = await services(context).forum.call("GET", f"/api/v1/moderation/items/{item_id}", key)
+    return int(found["item"]["version"])
+
+
+async def approve_command(update: Update, context: Context) -> None:
+    """/approve <item>."""
+    args = context.args or []
+    if len(args) != 1 or not args[0].isdigit():
+        await reply(update, "Use /approve &lt;item id&gt; (ids are shown in /queue).")
+        return
+    item_id = int(args[0])
+    await _decide(
+        update, context, item_id, await _current_version(update, context, item_id), action="approve"
+    )
+
+
+async def reject_command(update: Update, context: Context) -> None:
+    """/reject <item> <reason>."""
+    args = context.args or []
+    if len(args) < 2 or not args[0].isdigit():
+        await reply(update, "Use /reject &lt;item id&gt; &lt;reason the author will receive&gt;.")
+        return
+    item_id = int(args[0])
+    await _decide(
+        update,
+        context,
+        item_id,
+        await _current_version(update, context, item_id),
+        action="reject",
+        reason_code="other",
+        reason=" ".join(args[1:])[:500],
+    )
+
+
+async def reports(update: Update, context: Context) -> None:
+    """/reports: open reports, oldest first."""
+    key = await identity(update, context)
+    found = await services(context).forum.call("GET", "/api/v1/moderation/reports", key)
+    if not found["reports"]:
+        await reply(update, "No open reports.")
+        return
+    lines = [
+        f"• post {r['post_id']} (queue item {r['item_id']}): {escape(r['reason'])}"
+        for r in found["reports"]
+    ]
+    await reply(update, "<b>Open reports</b>\n" + "\n".join(lines) + "\nWork them with /queue.")
+
+
+def conversation() -> ConversationHandler[Any]:
+    """The queue buttons, with a text step for edits and free-text reasons."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBUserWarning)
+        return ConversationHandler(
+            entry_points=[CallbackQueryHandler(on_button, pattern=r"^q[aesrco]:")],
+            states={MOD_TEXT: [MessageHandler(filters.TEXT & ~filters.COMMAND, on_text)]},
+            fallbacks=[CommandHandler("cancel", cancel)],
+            allow_reentry=True,
+            name="moderation",
+        )
+
+
+def commands() -> list[CommandHandler[Any, Any]]:
+    """Moderator commands."""
+    return [
+        CommandHandler("queue", queue),
+        CommandHandler("approve", approve_command),
+        CommandHandler("reject", reject_command),
+        CommandHandler("reports", reports),
+    ]

@@ -1,0 +1,290 @@
+"""/new, /reply, /myposts (revise and resubmit) and /report — guided and one-line forms.
+
+Every create carries ``Idempotency-Key: tg-<update id>``: Telegram re-delivers an update
+whose answer was lost, and the replay then returns the stored post instead of a second one.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
+
+from bot import render
+from bot.context import Context, identity, is_private, reply, services
+from bot.formatting import escape
+from bot.handlers.common import cancel
+from bot.handlers.reading import board_keyboard
+from bot.texts import PRIVATE_ONLY
+
+# Conversation states (named, one small step each).
+NEW_BOARD, NEW_TITLE, NEW_BODY, NEW_CONFIRM = range(4)
+TEXT_FOR_TARGET = 10
+
+TEXT = filters.TEXT & ~filters.COMMAND
+
+
+def _key(update: Update) -> str:
+    return f"tg-{update.update_id}"
+
+
+def _draft(context: Context) -> dict[str, Any]:
+    assert context.chat_data is not None
+    draft: dict[str, Any] = context.chat_data.setdefault("draft", {})
+    return draft
+
+
+async def _create_thread(
+    update: Update, context: Context, board: str, title: str, body: str
+) -> None:
+    key = await identity(update, context)
+    created = await services(context).forum.call(
+        "POST",
+        "/api/v1/threads",
+        key,
+        json={"board": board, "title": title, "body": body},
+        idempotency_key=_key(update),
+    )
+    await reply(
+        update,
+        f"Received — thread {created['thread_id']} “{escape(created['post']['thread_title'])}” "
+        "is waiting for a moderator. You will hear from me when it is decided. /myposts shows it.",
+    )
+
+
+async def new_entry(update: Update, context: Context) -> int:
+    """/new: one-line form ``/new <outcome> <title> | <text>``, or start the guided flow."""
+    if not is_private(update):
+        await reply(update, PRIVATE_ONLY)
+        return ConversationHandler.END
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    rest = message.text.partition(" ")[2].strip()
+    if rest:
+        head, bar, body = rest.partition("|")
+        board, _, title = head.strip().partition(" ")
+        if not bar or not title.strip() or not body.strip():
+            await reply(update, "One-line form: /new &lt;outcome&gt; &lt;title&gt; | &lt;text&gt;")
+            return ConversationHandler.END
+        await _create_thread(update, context, board.lower(), title.strip(), body.strip())
+        return ConversationHandler.END
+    context.chat_data.pop("draft", None) if context.chat_data is not None else None
+    boards = await services(context).forum.boards()
+    await reply(
+        update,
+        "Which outcome is your thread about? (/cancel to stop)",
+        reply_markup=board_keyboard(boards, "nb"),
+    )
+    return NEW_BOARD
+
+
+async def new_board(update: Update, context: Context) -> int:
+    """Outcome chosen → ask for the title."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    await query.answer()
+    _draft(context)["board"] = query.data.partition(":")[2]
+    await reply(update, "The title of your thread (up to 200 characters)?")
+    return NEW_TITLE
+
+
+async def new_title(update: Update, context: Context) -> int:
+    """Title received → ask for the text."""
+    assert update.effective_message is not None and update.effective_message.text is not None
+    title = update.effective_message.text.strip()
+    if len(title) > 200:
+        await reply(update, f"That title is {len(title)} characters; please keep it to 200.")
+        return NEW_TITLE
+    _draft(context)["title"] = title
+    await reply(update, "Now the text of your post (up to 4,000 characters).")
+    return NEW_BODY
+
+
+async def new_body(update: Update, context: Context) -> int:
+    """Text received → show a preview with Send / Cancel."""
+    assert update.effective_message is not None and update.effective_message.text is not None
+    body = update.effective_message.text.strip()
+    if len(body) > 4000:
+        await reply(update, f"That text is {len(body)} characters; please keep it to 4,000.")
+        return NEW_BODY
+    draft = _draft(context)
+    draft["body"] = body
+    buttons = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("Send to moderators", callback_data="nc:send"),
+                InlineKeyboardButton("Cancel", callback_data="nc:cancel"),
+            ]
+        ]
+    )
+    preview = (
+        f"<b>Preview</b> ({escape(draft['board'])})\n<b>{escape(draft['title'])}</b>\n"
+        f"{escape(body)}"
+    )
+    if len(preview) > 4000:
+        preview = f"<b>Preview</b>: <b>{escape(draft['title'])}</b> ({len(body)} characters)"
+    await reply(update, preview, reply_markup=buttons)
+    return NEW_CONFIRM
+
+
+async def new_confirm(update: Update, context: Context) -> int:
+    """Send or cancel the draft."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    await query.answer()
+    draft = _draft(context)
+    if query.data == "nc:send" and {"board", "title", "body"} <= draft.keys():
+        await _create_thread(update, context, draft["board"], draft["title"], draft["body"])
+    else:
+        await reply(update, "Cancelled. Nothing was sent.")
+    context.chat_data.pop("draft", None) if context.chat_data is not None else None
+    return ConversationHandler.END
+
+
+async def _ask_for_text(
+    update: Update, context: Context, action: str, target: int, prompt: str
+) -> int:
+    _draft(context).update(action=action, target=target)
+    await reply(update, f"{prompt} (/cancel to stop)")
+    return TEXT_FOR_TARGET
+
+
+async def reply_entry(update: Update, context: Context) -> int:
+    """/reply <thread> [text]."""
+    if not is_private(update):
+        await reply(update, PRIVATE_ONLY)
+        return ConversationHandler.END
+    args = context.args or []
+    if not args or not args[0].isdigit():
+        await reply(update, "Which thread? Use /reply &lt;thread id&gt;, or open one with /read.")
+        return ConversationHandler.END
+    if len(args) > 1:
+        assert update.effective_message is not None and update.effective_message.text is not None
+        text = update.effective_message.text.split(maxsplit=2)[2]
+        await _send_text(update, context, "reply", int(args[0]), text)
+        return ConversationHandler.END
+    return await _ask_for_text(update, context, "reply", int(args[0]), "Your reply?")
+
+
+async def button_entry(update: Update, context: Context) -> int:
+    """Reply / Revise buttons: rr:<thread>, rv:<post>."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    await query.answer()
+    kind, _, target = query.data.partition(":")
+    if kind == "rr":
+        return await _ask_for_text(update, context, "reply", int(target), "Your reply?")
+    return await _ask_for_text(
+        update, context, "revise", int(target), "Send the revised text of your post."
+    )
+
+
+async def report_entry(update: Update, context: Context) -> int:
+    """/report <post> [reason]."""
+    args = context.args or []
+    if not args or not args[0].isdigit():
+        await reply(update, "Use /report &lt;post id&gt; [reason]. Post ids are shown in /read.")
+        return ConversationHandler.END
+    if len(args) > 1:
+        await _send_text(update, context, "report", int(args[0]), " ".join(args[1:]))
+        return ConversationHandler.END
+    return await _ask_for_text(
+        update, context, "report", int(args[0]), "Why are you reporting this post?"
+    )
+
+
+async def text_for_target(update: Update, context: Context) -> int:
+    """The text a reply, revision or report was waiting for."""
+    assert update.effective_message is not None and update.effective_message.text is not None
+    draft = _draft(context)
+    await _send_text(
+        update, context, draft["action"], draft["target"], update.effective_message.text
+    )
+    context.chat_data.pop("draft", None) if context.chat_data is not None else None
+    return ConversationHandler.END
+
+
+async def _send_text(update: Update, context: Context, action: str, target: int, text: str) -> None:
+    key = await identity(update, context)
+    forum = services(context).forum
+    if action == "reply":
+        created = await forum.call(
+            "POST",
+            f"/api/v1/threads/{target}/posts",
+            key,
+            json={"body": text},
+            idempotency_key=_key(update),
+        )
+        await reply(
+            update,
+            f"Received — your reply (post {created['post']['id']}) is waiting for a moderator.",
+        )
+    elif action == "revise":
+        await forum.call("POST", f"/api/v1/posts/{target}/revise", key, json={"body": text})
+        await reply(update, f"Thank you — post {target} is back with the moderators.")
+    else:
+        await forum.call(
+            "POST", f"/api/v1/posts/{target}/reports", key, json={"reason": text.strip()[:500]}
+        )
+        await reply(update, "Thank you — the moderators will look at it. Your report is anonymous.")
+
+
+async def my_posts(update: Update, context: Context) -> None:
+    """List my posts with status and reasons; rejected ones get a Revise button."""
+    key = await identity(update, context)
+    found = await services(context).forum.call(
+        "GET", "/api/v1/me/posts", key, params={"limit": "10"}
+    )
+    posts = found["posts"]
+    if not posts:
+        await reply(update, "You have not posted yet. Start with /new.")
+        return
+    for post in posts:
+        markup = None
+        if post["status"] == "rejected":
+            markup = InlineKeyboardMarkup(
+                [[InlineKeyboardButton("Revise and resubmit", callback_data=f"rv:{post['id']}")]]
+            )
+        await reply(update, render.my_post(post), reply_markup=markup)
+
+
+def conversations() -> list[ConversationHandler[Any]]:
+    """The practitioner flows."""
+    fallbacks: list[BaseHandler[Update, Context, object]] = [CommandHandler("cancel", cancel)]
+    with warnings.catch_warnings():
+        # PTB warns that CallbackQueryHandlers are tracked per chat, not per message: intended.
+        warnings.simplefilter("ignore", PTBUserWarning)
+        new = ConversationHandler(
+            entry_points=[CommandHandler("new", new_entry)],
+            states={
+                NEW_BOARD: [CallbackQueryHandler(new_board, pattern=r"^nb:")],
+                NEW_TITLE: [MessageHandler(TEXT, new_title)],
+                NEW_BODY: [MessageHandler(TEXT, new_body)],
+                NEW_CONFIRM: [CallbackQueryHandler(new_confirm, pattern=r"^nc:")],
+            },
+            fallbacks=fallbacks,
+            allow_reentry=True,
+            name="new_thread",
+        )
+        text_flows = ConversationHandler(
+            entry_points=[
+                CommandHandler("reply", reply_entry),
+                CommandHandler("report", report_entry),
+                CallbackQueryHandler(button_entry, pattern=r"^(rr|rv):\d+$"),
+            ],
+            states={TEXT_FOR_TARGET: [MessageHandler(TEXT, text_for_target)]},
+            fallbacks=fallbacks,
+            allow_reentry=True,
+            name="text_for_target",
+        )
+    return [new, text_flows]

@@ -1,0 +1,122 @@
+"""Turning forum data into Telegram HTML: every user-supplied string is escaped here."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.formatting import escape, paginate_blocks
+
+STATUS_LABEL = {
+    "pending": "⏳ waiting for a moderator",
+    "approved": "✅ published",
+    "rejected": "↩️ not published",
+    "hidden": "🚫 hidden",
+}
+
+
+def when(iso: str) -> str:
+    """Format an API timestamp as "25 Nov 14:02 UTC"."""
+    moment = datetime.fromisoformat(iso)
+    return moment.strftime("%d %b %H:%M UTC")
+
+
+def boards(items: list[dict[str, Any]]) -> str:
+    """The eight outcome boards with their thread counts."""
+    lines = ["<b>MSCOS core outcomes</b> — one board each:"]
+    for board in items:
+        lines.append(
+            f"• <b>{escape(board['title'])}</b> (<code>{escape(board['slug'])}</code>) — "
+            f"{board['approved_thread_count']} threads"
+        )
+    lines.append("\nOpen one with /read, start a thread with /new.")
+    return "\n".join(lines)
+
+
+def thread_list(board: dict[str, Any], threads: list[dict[str, Any]]) -> str:
+    """A page of a board's threads."""
+    if not threads:
+        return f"<b>{escape(board['title'])}</b>\nNo threads yet. Start one with /new."
+    lines = [f"<b>{escape(board['title'])}</b>"]
+    for thread in threads:
+        lines.append(
+            f"#{thread['id']} <b>{escape(thread['title'])}</b> — {thread['reply_count']} replies, "
+            f"active {when(thread['last_activity_at'])}"
+        )
+    return "\n".join(lines)
+
+
+def post_block(post: dict[str, Any]) -> str:
+    """One post as a balanced HTML fragment."""
+    status = "" if post["status"] == "approved" else f" <i>({STATUS_LABEL[post['status']]})</i>"
+    return (
+        f"<b>{escape(post['author'])}</b> · {when(post['created_at'])} · post {post['id']}"
+        f"{status}\n{escape(post['body'])}"
+    )
+
+
+def thread_messages(detail: dict[str, Any]) -> list[str]:
+    """A thread as one or more messages, each within Telegram's 4,096-character limit."""
+    thread = detail["thread"]
+    header = (
+        f"<b>{escape(thread['title'])}</b>\n"
+        f"<i>thread {thread['id']} · {escape(thread['board'])}</i>"
+    )
+    return paginate_blocks([header, *[post_block(p) for p in detail["posts"]]])
+
+
+def my_post(post: dict[str, Any]) -> str:
+    """One of my posts with its status and, if rejected, the reason."""
+    title = escape(post["thread_title"])
+    text = f"post {post['id']} in <b>{title}</b>: {STATUS_LABEL[post['status']]}"
+    if post.get("rejection_reason"):
+        text += f"\nReason: {escape(post['rejection_reason'])}"
+    return text
+
+
+def queue_item(item: dict[str, Any]) -> list[str]:
+    """A moderation queue item with scores, PII findings and reasons."""
+    post = item["post"]
+    head = [
+        f"<b>Queue item {item['id']}</b> (priority {item['priority']:.2f}, "
+        f"{escape(item['route'] or 'unrouted')})",
+        f"Board <code>{escape(post['board'])}</code> · "
+        f"thread <b>{escape(post['thread_title'])}</b>",
+        f"Screening: {escape(item['screening'])}"
+        + (f" by {escape(item['scorer'])}" if item.get("scorer") else ""),
+    ]
+    if item.get("open_reports"):
+        head.append(f"⚠️ Reported {item['open_reports']} time(s)")
+    if item.get("scores"):
+        top = sorted(item["scores"].items(), key=lambda kv: -kv[1])[:4]
+        head.append("Scores: " + ", ".join(f"{escape(k)} {v:.2f}" for k, v in top))
+    if item.get("pii"):
+        head.append("PII: " + ", ".join(escape(f["kind"]) for f in item["pii"]))
+    for reason in item.get("reasons", []):
+        head.append(f"• {escape(reason)}")
+    body = f"<b>{escape(post['author'])}</b> wrote:\n{escape(post['body'])}"
+    return paginate_blocks(["\n".join(head), body])
+
+
+def decision(payload: dict[str, Any]) -> str:
+    """The author's notification about a moderator's decision."""
+    title = escape(str(payload.get("thread_title", "")))
+    outcome = payload.get("outcome")
+    if outcome == "approved":
+        return f"✅ Your post in <b>{title}</b> was approved and is now visible."
+    if outcome == "edited":
+        changes = "; ".join(str(c) for c in payload.get("changes") or [])
+        note = payload.get("note")
+        text = f"✏️ Your post in <b>{title}</b> was edited by a moderator and approved."
+        if changes:
+            text += f"\nWhat changed: {escape(changes)}"
+        if note:
+            text += f"\nModerator's note: {escape(str(note))}"
+        return text
+    reason = escape(str(payload.get("reason") or ""))
+    if outcome == "hidden":
+        return f"🚫 Your post in <b>{title}</b> was hidden: {reason}"
+    return (
+        f"↩️ Your post in <b>{title}</b> was not published: {reason}\n"
+        f"You can revise and resubmit it from /myposts."
+    )

@@ -1,0 +1,39 @@
+"""What the bot says, in one place."""
+
+START = (
+    "<b>Welcome to the MSCOS Community Forum.</b>\n\n"
+    "A moderated space for practitioners who support survivors of modern slavery, organised "
+    "around the eight outcomes of the Modern Slavery Core Outcome Set.\n\n"
+    "<b>Your anonymity</b>: the forum never receives your Telegram name, username or id. You "
+    'appear as a different pseudonym in every thread (e.g. "Practitioner 4F2A9"), so posts in '
+    "different threads cannot be linked to each other or to you. To send you moderation "
+    "decisions and announcements, this bot keeps only your chat id, encrypted; /forgetme "
+    "deletes it.\n\n"
+    "<b>The rules</b>: every post is read by a moderator before anyone else sees it. Never "
+    "share names, phone numbers, addresses or anything that could identify a survivor, a "
+    "witness or a colleague. Be respectful; disagreement is welcome, abuse is not.\n\n"
+    "Start with /outcomes, or /help for every command."
+)
+
+HELP = (
+    "<b>Reading</b>\n"
+    "/outcomes — the eight outcome boards\n"
+    "/read — browse a board's threads (or /read &lt;outcome&gt;, /read &lt;thread id&gt;)\n\n"
+    "<b>Posting</b> (always anonymous, always moderated)\n"
+    "/new — start a thread, step by step; or in one line:\n"
+    "   /new &lt;outcome&gt; &lt;title&gt; | &lt;text&gt;\n"
+    "/reply &lt;thread id&gt; — reply; or /reply &lt;thread id&gt; &lt;text&gt;\n"
+    "/myposts — the status of your posts, reasons, resubmit\n"
+    "/report &lt;post id&gt; [reason] — report a post to the moderators\n"
+    "/forgetme — delete the delivery data this bot keeps about you\n"
+    "/cancel — leave whatever you are doing\n\n"
+    "<b>Moderators</b>: /queue, /approve &lt;item&gt;, "
+    "/reject &lt;item&gt; &lt;reason&gt;, /reports, "
+    "/join &lt;code&gt;\n"
+    "<b>Admins</b>: /addmoderator, /removemoderator &lt;handle&gt;, /watchword"
+)
+
+PRIVATE_ONLY = "For your anonymity, please use me in a private chat."
+CANCELLED = "Cancelled. Nothing was sent."
+NOTHING_TO_CANCEL = "There is nothing to cancel."
+SOMETHING_WRONG = "Sorry, something went wrong on our side. Please try again in a moment."
