@@ -23,7 +23,7 @@ from bot.context import BotServices
 from bot.delivery import Dispatcher
 from bot.delivery_store import DeliveryStore
 from bot.forum_client import ForumClient, ForumError
-from bot.handlers import admin, common, moderation, posting, reading
+from bot.handlers import admin, common, forums, moderation, posting, reading
 from bot.identity import IdentityDeriver
 from bot.settings import BotSettings
 
@@ -37,6 +37,10 @@ COMMANDS = [
     BotCommand("reply", "Reply to a thread"),
     BotCommand("myposts", "Status of my posts"),
     BotCommand("report", "Report a post"),
+    BotCommand("forums", "Upcoming expert forums"),
+    BotCommand("subscribe", "Follow announcements, outcomes or the digest"),
+    BotCommand("unsubscribe", "Stop following"),
+    BotCommand("timezone", "Show times in my timezone"),
     BotCommand("forgetme", "Delete my delivery data"),
     BotCommand("cancel", "Leave the current step"),
     BotCommand("help", "All commands"),
@@ -119,6 +123,7 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
     for conversation in posting.conversations():
         application.add_handler(conversation)
     application.add_handler(moderation.conversation())
+    application.add_handler(forums.conversation())
     application.add_handlers(
         [
             CommandHandler("start", common.start),
@@ -131,6 +136,7 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
             CallbackQueryHandler(reading.on_button, pattern=r"^r[bptm]:"),
             *moderation.commands(),
             *admin.commands(),
+            *forums.handlers(),
         ]
     )
     application.add_error_handler(common.on_error)

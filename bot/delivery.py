@@ -29,6 +29,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 
 from bot import render
 from bot.delivery_store import DeliveryStore
+from bot.formatting import escape
 from bot.forum_client import ForumClient, ForumError
 
 log = logging.getLogger(__name__)
@@ -36,12 +37,17 @@ log = logging.getLogger(__name__)
 Renderer = Callable[[dict[str, Any]], str | None]
 
 
-def render_notification(kind: str, payload: dict[str, Any]) -> str | None:
-    """Return the HTML message of a notification, or None for an unknown kind."""
+def render_notification(kind: str, payload: dict[str, Any], tz: str) -> str | None:
+    """Return the HTML message of a notification (times in ``tz``), or None for an unknown kind."""
     if kind == "post_decision":
         return render.decision(payload)
-    text = payload.get("html")
-    return str(text) if text else None
+    if kind in ("forum_announcement", "forum_reminder"):
+        return render.forum_notice(kind, payload, tz)
+    if kind == "digest":
+        return render.digest(payload)
+    if kind == "announcement":
+        return f"📣 <b>Announcement</b>\n{escape(str(payload.get('text', '')))}"
+    return None
 
 
 class Dispatcher:
@@ -97,23 +103,33 @@ class Dispatcher:
 
     async def _deliver(self, note: dict[str, Any]) -> dict[str, Any]:
         ack: dict[str, Any] = {"id": note["id"], "outcome": "failed"}
-        text = render_notification(note["kind"], note["payload"])
         chat_id = await self._store.chat_id_for(note["recipient"])
+        tz = await self._store.timezone_for(note["recipient"]) if chat_id is not None else ""
+        text = render_notification(note["kind"], note["payload"], tz) if chat_id else None
         if chat_id is None:
             ack["outcome"] = "blocked"  # the person used /forgetme or never reached the bot
         elif text is None:
             log.error("notification %s has unknown kind %s", note["id"], note["kind"])
         else:
-            ack = await self._send(note["id"], chat_id, note["recipient"], text)
+            document = note["payload"].get("document_file_id")
+            ack = await self._send(note["id"], chat_id, note["recipient"], text, document)
         self.counters[ack["outcome"]] += 1
         return ack
 
-    async def _send(self, note_id: int, chat_id: int, recipient: str, text: str) -> dict[str, Any]:
+    async def _send(
+        self, note_id: int, chat_id: int, recipient: str, text: str, document: str | None
+    ) -> dict[str, Any]:
         async with self._slots:
             await self._pace(chat_id)
             async with self._limiter:
                 try:
-                    await self._bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
+                    if document:
+                        # Forwarded by Telegram file id: the PDF is never downloaded or re-uploaded.
+                        await self._bot.send_document(
+                            chat_id, document, caption=text[:1024], parse_mode=ParseMode.HTML
+                        )
+                    else:
+                        await self._bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
                 except RetryAfter as error:
                     self.counters["rate_limited"] += 1
                     delay = _seconds(error.retry_after)

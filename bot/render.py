@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.formatting import escape, paginate_blocks
+from bot.timefmt import show_start
 
 STATUS_LABEL = {
     "pending": "⏳ waiting for a moderator",
@@ -120,3 +121,45 @@ def decision(payload: dict[str, Any]) -> str:
         f"↩️ Your post in <b>{title}</b> was not published: {reason}\n"
         f"You can revise and resubmit it from /myposts."
     )
+
+
+FORUM_EVENTS = {
+    "created": "🗓 New expert forum",
+    "rescheduled": "🔁 Expert forum rescheduled",
+    "date_confirmed": "✅ Date confirmed",
+    "cancelled": "❌ Expert forum cancelled",
+    "place_available": "🎟 A place opened up — you are going",
+    "reminder": "⏰ Reminder",
+}
+
+
+def forum_notice(kind: str, payload: dict[str, Any], tz: str) -> str:
+    """An announcement or reminder about an expert forum, times in the recipient's timezone."""
+    head = FORUM_EVENTS.get(str(payload.get("event")), "Expert forum")
+    if kind == "forum_reminder":
+        head = f"⏰ Starts in {'24 hours' if payload.get('offset') == '24h' else '1 hour'}"
+    lines = [
+        f"<b>{head}</b>",
+        f"<b>{escape(str(payload['title']))}</b> (forum {payload['forum_id']})",
+        f"Outcome: {escape(str(payload.get('board_title', '')))} · led by "
+        f"{escape(str(payload.get('lead', '')))}",
+        "When: " + escape(show_start(payload.get("starts_at"), payload.get("tbc_label"), tz)),
+    ]
+    if payload.get("reason"):
+        lines.append(f"Reason: {escape(str(payload['reason']))}")
+    if payload.get("join_link"):
+        lines.append(f"Join link: {escape(str(payload['join_link']))}")
+    if payload.get("event") in ("created", "date_confirmed", "rescheduled"):
+        lines.append("Answer with /forums.")
+    return "\n".join(lines)
+
+
+def digest(payload: dict[str, Any]) -> str:
+    """The weekly digest of new approved threads (links into /read)."""
+    lines = ["<b>This week on the forum</b>"]
+    for thread in payload.get("threads", []):
+        lines.append(
+            f"• {escape(str(thread['board_title']))}: <b>{escape(str(thread['title']))}</b> — "
+            f"/read {int(thread['id'])}"
+        )
+    return "\n".join(lines)

@@ -6,13 +6,20 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from forum_service.api import admin_routes, forum_routes, moderation_routes, system_routes
+from forum_service.api import (
+    admin_routes,
+    forum_event_routes,
+    forum_routes,
+    moderation_routes,
+    system_routes,
+)
 from forum_service.api.auth import service_token_middleware
 from forum_service.api.errors import error_middleware
-from forum_service.api.keys import ADMIN, DATABASE, FORUM, MODERATION, OUTBOX, SETTINGS
+from forum_service.api.keys import ADMIN, DATABASE, FORUM, FORUMS, MODERATION, OUTBOX, SETTINGS
 from forum_service.pseudonyms import Pseudonymizer
 from forum_service.services.admin import AdminService
 from forum_service.services.forum import ForumService
+from forum_service.services.forums import ExpertForumService
 from forum_service.services.moderation import ModerationService
 from forum_service.services.outbox import OutboxService
 from forum_service.settings import ServiceSettings
@@ -48,6 +55,7 @@ def create_app(settings: ServiceSettings, *, database: Database | None = None) -
         app[MODERATION] = ModerationService(db, pseudonyms)
         app[ADMIN] = AdminService(db, pseudonyms)
         app[OUTBOX] = OutboxService(db)
+        app[FORUMS] = ExpertForumService(db, pseudonyms)
         yield
         if own:
             await db.dispose()
@@ -57,4 +65,5 @@ def create_app(settings: ServiceSettings, *, database: Database | None = None) -
     app.add_routes(forum_routes.routes)
     app.add_routes(moderation_routes.routes)
     app.add_routes(admin_routes.routes)
+    app.add_routes(forum_event_routes.routes)
     return app

@@ -282,3 +282,43 @@ class Notification:
     payload: dict[str, object]
     attempts: int
     created_at: datetime
+
+
+class ForumStatus(StrEnum):
+    """Life cycle of an expert forum."""
+
+    SCHEDULED = "scheduled"
+    RESCHEDULED = "rescheduled"
+    CANCELLED = "cancelled"
+
+
+class RsvpStatus(StrEnum):
+    """A person's answer; ``waiting`` when the forum is full."""
+
+    GOING = "going"
+    INTERESTED = "interested"
+    NOT_GOING = "not_going"
+    WAITING = "waiting"
+
+
+@dataclass(frozen=True, slots=True)
+class ExpertForum:
+    """An expert forum as people see it (the join link only for those going)."""
+
+    id: int
+    board_slug: str
+    board_title: str
+    title: str
+    lead: str
+    description: str
+    starts_at: datetime | None
+    tbc_label: str | None
+    duration_minutes: int
+    capacity: int | None
+    status: ForumStatus
+    cancel_reason: str | None
+    going: int
+    interested: int
+    waiting: int
+    my_rsvp: RsvpStatus | None
+    join_link: str | None

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from forum_service.api.keys import DATABASE
 from forum_service.scorers import scorer_loader
+from forum_service.services.scheduler import Scheduler
 from forum_service.services.screening import ScreeningWorker
 from forum_service.settings import ServiceSettings
 from forum_service.storage.database import Database
@@ -46,7 +47,7 @@ def attach_worker(app: web.Application, settings: ServiceSettings) -> None:
         worker = build_worker(settings, app[DATABASE])
         app[WORKER_STOP] = stop
         app[WORKER_TASK] = asyncio.create_task(
-            worker.run_forever(stop, idle_seconds=settings.moderation_poll_seconds),
+            _background(worker, Scheduler(app[DATABASE]), stop, settings),
             name="moderation-worker",
         )
         yield
@@ -71,13 +72,20 @@ async def _stop(app: web.Application) -> None:
             await task
 
 
+async def _background(
+    worker: ScreeningWorker, scheduler: Scheduler, stop: asyncio.Event, settings: ServiceSettings
+) -> None:
+    await asyncio.gather(
+        worker.run_forever(stop, idle_seconds=settings.moderation_poll_seconds),
+        scheduler.run_forever(stop, idle_seconds=settings.scheduler_poll_seconds),
+    )
+
+
 async def run_worker(settings: ServiceSettings) -> None:
-    """Run the moderation worker on its own until interrupted."""
+    """Run the moderation worker and the job scheduler until interrupted."""
     db = Database(settings.database_url)
     stop = asyncio.Event()
     try:
-        await build_worker(settings, db).run_forever(
-            stop, idle_seconds=settings.moderation_poll_seconds
-        )
+        await _background(build_worker(settings, db), Scheduler(db), stop, settings)
     finally:
         await db.dispose()

@@ -82,6 +82,7 @@ class ServiceSettings(BaseSettings):
     moderation_batch_size: Annotated[int, Field(ge=1, le=512)] = 16
     moderation_lease_seconds: Annotated[int, Field(ge=5, le=3600)] = 120
     moderation_poll_seconds: Annotated[float, Field(gt=0, le=60)] = 1.0
+    scheduler_poll_seconds: Annotated[float, Field(gt=0, le=300)] = 5.0
 
     @field_validator("moderation_thresholds")
     @classmethod

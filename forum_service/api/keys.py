@@ -6,6 +6,7 @@ from aiohttp import web
 
 from forum_service.services.admin import AdminService
 from forum_service.services.forum import ForumService
+from forum_service.services.forums import ExpertForumService
 from forum_service.services.moderation import ModerationService
 from forum_service.services.outbox import OutboxService
 from forum_service.settings import ServiceSettings
@@ -17,3 +18,4 @@ FORUM = web.AppKey("forum", ForumService)
 MODERATION = web.AppKey("moderation", ModerationService)
 ADMIN = web.AppKey("admin", AdminService)
 OUTBOX = web.AppKey("outbox", OutboxService)
+FORUMS = web.AppKey("forums", ExpertForumService)

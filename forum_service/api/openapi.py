@@ -89,7 +89,12 @@ def build_document(app: web.Application, *, title: str, version: str) -> dict[st
         clean_path = re.sub(r"{(\w+):[^}]*}", r"{\1}", path)
         operation: dict[str, Any] = {"summary": doc.summary, "tags": list(doc.tags)}
         params = [
-            {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+            {
+                "name": name,
+                "in": "path",
+                "required": True,
+                "schema": {"type": "integer" if name.endswith("_id") else "string"},
+            }
             for name in _path_params(path)
         ]
         params += [

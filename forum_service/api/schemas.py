@@ -13,7 +13,9 @@ from forum_service.domain import Board, DomainError, Post, ThreadSummary
 from forum_service.validation import clean_body, clean_title
 
 
-def _rule(check: Callable[[str], str]) -> Callable[[str], str]:
+def custom_rule(check: Callable[[str], str]) -> Callable[[str], str]:
+    """Wrap a domain check so pydantic reports its error code and message."""
+
     def run(value: str) -> str:
         try:
             return check(value)
@@ -23,8 +25,8 @@ def _rule(check: Callable[[str], str]) -> Callable[[str], str]:
     return run
 
 
-Title = Annotated[StrictStr, AfterValidator(_rule(clean_title))]
-Body = Annotated[StrictStr, AfterValidator(_rule(clean_body))]
+Title = Annotated[StrictStr, AfterValidator(custom_rule(clean_title))]
+Body = Annotated[StrictStr, AfterValidator(custom_rule(clean_body))]
 
 
 class Request(BaseModel):

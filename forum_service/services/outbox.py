@@ -15,6 +15,7 @@ from sqlalchemy import or_, select, update
 
 from forum_service.clock import Clock, utc_now
 from forum_service.domain import DomainError, Notification
+from forum_service.services.forums import forget_subscriber
 from forum_service.storage.database import Database
 from forum_service.storage.tables import IdentityRow, NotificationRow
 
@@ -123,7 +124,10 @@ class OutboxService:
                     row.status = "pending"
                     row.available_at = now + timedelta(seconds=max(ack.retry_after, 1.0))
                 elif ack.outcome is Outcome.BLOCKED:
+                    # The person blocked the bot (403) or deleted their delivery data: stop
+                    # broadcasting to them; the rest of the broadcast goes on.
                     row.status = "dropped"
+                    await forget_subscriber(session, row.recipient_id)
                 else:
                     row.status = "failed"
         return changed

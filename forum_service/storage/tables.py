@@ -267,3 +267,79 @@ class ComponentStatusRow(Base):
     state: Mapped[str] = mapped_column(String(16))
     detail: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime]
+
+
+class ExpertForumRow(Base):
+    """An online expert forum: a dated (or "date TBC") session on one outcome, led by an expert.
+
+    ``lead`` is the expert's display name as published, not a practitioner identity.
+    ``status``: ``scheduled``, ``rescheduled`` or ``cancelled``.
+    """
+
+    __tablename__ = "expert_forums"
+    __table_args__ = (Index("ix_expert_forums_upcoming", "status", "starts_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    board_id: Mapped[int] = mapped_column(ForeignKey("boards.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    lead: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    starts_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    tbc_label: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    duration_minutes: Mapped[int] = mapped_column(Integer, default=60)
+    capacity: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    join_link: Mapped[str | None] = mapped_column(Text, nullable=True)
+    status: Mapped[str] = mapped_column(String(16))
+    cancel_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    date_confirmed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class RsvpRow(Base):
+    """One person's answer for one forum; ``waiting`` holds a place in line by ``updated_at``."""
+
+    __tablename__ = "rsvps"
+    __table_args__ = (
+        UniqueConstraint("forum_id", "identity_id", name="uq_rsvps_forum_identity"),
+        Index("ix_rsvps_forum_status", "forum_id", "status", "updated_at"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    forum_id: Mapped[int] = mapped_column(ForeignKey("expert_forums.id"))
+    identity_id: Mapped[int] = mapped_column(ForeignKey("identities.id"))
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class SubscriptionRow(Base):
+    """What a person follows: ``all`` announcements, the weekly ``digest``, ``outcome:<slug>``."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (
+        UniqueConstraint("identity_id", "topic", name="uq_subscriptions_identity_topic"),
+        Index("ix_subscriptions_topic", "topic", "identity_id"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    identity_id: Mapped[int] = mapped_column(ForeignKey("identities.id"))
+    topic: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[datetime]
+
+
+class ScheduledJobRow(Base):
+    """A due-dated job (forum reminder, weekly digest): rows, not timers, so restarts lose none.
+
+    The unique ``job_key`` (e.g. ``reminder:7:24h:2026-11-30T14:00``) makes scheduling the same
+    job twice impossible; ``status`` goes ``pending`` → ``done`` | ``skipped``.
+    """
+
+    __tablename__ = "scheduled_jobs"
+    __table_args__ = (Index("ix_scheduled_jobs_due", "status", "due_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_key: Mapped[str] = mapped_column(String(120), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    forum_id: Mapped[int | None] = mapped_column(ForeignKey("expert_forums.id"), nullable=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    due_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    done_at: Mapped[datetime | None] = mapped_column(nullable=True)

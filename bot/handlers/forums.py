@@ -1,0 +1,407 @@
+"""Expert forums: /schedule, /reschedule, /cancelforum, /announce (admins); /forums with RSVP
+buttons, /subscribe, /unsubscribe, /timezone (everyone). Each has a guided and a one-line form.
+
+Admin rights are checked by the service; the bot only relays its refusal as a sentence.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
+
+from bot.context import Context, identity, reply, services
+from bot.formatting import escape
+from bot.handlers.common import cancel
+from bot.handlers.reading import board_keyboard
+from bot.timefmt import TimeInputError, parse_start, show_start, zone
+
+SCHEDULE_BOARD, SCHEDULE_TITLE, SCHEDULE_WHEN, SCHEDULE_LEAD = range(30, 34)
+TEXT = filters.TEXT & ~filters.COMMAND
+RSVP_LABELS = {"going": "Going", "interested": "Interested", "not_going": "Not going"}
+
+
+async def _tz(update: Update, context: Context) -> str:
+    key = await identity(update, context)
+    return await services(context).store.timezone_for(key)
+
+
+def forum_text(forum: dict[str, Any], tz: str) -> str:
+    """One forum as HTML."""
+    lines = [
+        f"<b>{escape(forum['title'])}</b> (forum {forum['id']})",
+        f"Outcome: {escape(forum['board_title'])}",
+        f"Led by {escape(forum['lead'])}",
+        f"When: {escape(show_start(forum['starts_at'], forum['tbc_label'], tz))}"
+        + (f", {forum['duration_minutes']} min" if forum["starts_at"] else ""),
+    ]
+    if forum.get("description"):
+        lines.append(escape(forum["description"]))
+    counts = f"{forum['going']} going, {forum['interested']} interested"
+    if forum.get("capacity"):
+        counts += f" (capacity {forum['capacity']}, {forum['waiting']} waiting)"
+    lines.append(counts)
+    if forum.get("my_rsvp"):
+        lines.append(f"Your answer: {escape(forum['my_rsvp'].replace('_', ' '))}")
+    if forum.get("join_link"):
+        lines.append(f"Join link: {escape(forum['join_link'])}")
+    return "\n".join(lines)
+
+
+async def _create(
+    update: Update, context: Context, board: str, title: str, when: str, lead: str
+) -> None:
+    starts_at, tbc = parse_start(when, await _tz(update, context))
+    body: dict[str, Any] = {"board": board, "title": title, "lead": lead}
+    if starts_at is not None:
+        body["starts_at"] = starts_at.isoformat()
+    elif tbc:
+        body["tbc_label"] = tbc
+    key = await identity(update, context)
+    created = await services(context).forum.call("POST", "/api/v1/admin/forums", key, json=body)
+    await reply(
+        update,
+        "Scheduled and announced to subscribers:\n\n"
+        + forum_text(created["forum"], await _tz(update, context)),
+    )
+
+
+async def schedule_entry(update: Update, context: Context) -> int:
+    """/schedule <outcome> | <title> | <YYYY-MM-DD HH:MM or TBC> | <lead>, or the guided flow."""
+    assert update.effective_message is not None and update.effective_message.text is not None
+    rest = update.effective_message.text.partition(" ")[2].strip()
+    if rest:
+        parts = [p.strip() for p in rest.split("|")]
+        if len(parts) != 4 or not all(parts):
+            await reply(
+                update,
+                "One-line form: /schedule &lt;outcome&gt; | &lt;title&gt; | "
+                "&lt;YYYY-MM-DD HH:MM or TBC&gt; | &lt;lead&gt;",
+            )
+            return ConversationHandler.END
+        try:
+            await _create(update, context, parts[0].lower(), parts[1], parts[2], parts[3])
+        except TimeInputError as error:
+            await reply(update, escape(str(error)))
+        return ConversationHandler.END
+    me = await services(context).forum.me(await identity(update, context))
+    if me["role"] != "admin":
+        await reply(update, "Only admins can schedule expert forums.")
+        return ConversationHandler.END
+    boards = await services(context).forum.boards()
+    await reply(
+        update,
+        "Which outcome is the forum about? (/cancel to stop)",
+        reply_markup=board_keyboard(boards, "sb"),
+    )
+    return SCHEDULE_BOARD
+
+
+def _draft(context: Context) -> dict[str, Any]:
+    assert context.chat_data is not None
+    draft: dict[str, Any] = context.chat_data.setdefault("forum_draft", {})
+    return draft
+
+
+async def schedule_board(update: Update, context: Context) -> int:
+    """Outcome chosen."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    await query.answer()
+    _draft(context)["board"] = query.data.partition(":")[2]
+    await reply(update, "Title of the forum?")
+    return SCHEDULE_TITLE
+
+
+async def schedule_title(update: Update, context: Context) -> int:
+    """Title received."""
+    assert update.effective_message is not None and update.effective_message.text is not None
+    _draft(context)["title"] = update.effective_message.text.strip()
+    await reply(update, "When? YYYY-MM-DD HH:MM in your timezone, or TBC (e.g. “November, TBC”).")
+    return SCHEDULE_WHEN
+
+
+async def schedule_when(update: Update, context: Context) -> int:
+    """Date received (checked now, so a typo is caught before the last step)."""
+    assert update.effective_message is not None and update.effective_message.text is not None
+    text = update.effective_message.text.strip()
+    try:
+        parse_start(text, await _tz(update, context))
+    except TimeInputError as error:
+        await reply(update, escape(str(error)))
+        return SCHEDULE_WHEN
+    _draft(context)["when"] = text
+    await reply(update, "Who leads it (the expert's name as it should be published)?")
+    return SCHEDULE_LEAD
+
+
+async def schedule_lead(update: Update, context: Context) -> int:
+    """Lead received: create."""
+    assert update.effective_message is not None and update.effective_message.text is not None
+    draft = _draft(context)
+    try:
+        await _create(
+            update,
+            context,
+            draft["board"],
+            draft["title"],
+            draft["when"],
+            update.effective_message.text.strip(),
+        )
+    except TimeInputError as error:
+        await reply(update, escape(str(error)))
+    assert context.chat_data is not None
+    context.chat_data.pop("forum_draft", None)
+    return ConversationHandler.END
+
+
+async def reschedule(update: Update, context: Context) -> None:
+    """/reschedule <forum> <YYYY-MM-DD HH:MM>."""
+    args = context.args or []
+    if len(args) != 3 or not args[0].isdigit():
+        await reply(update, "Use /reschedule &lt;forum id&gt; &lt;YYYY-MM-DD HH:MM&gt;.")
+        return
+    try:
+        starts_at, _ = parse_start(f"{args[1]} {args[2]}", await _tz(update, context))
+    except TimeInputError as error:
+        await reply(update, escape(str(error)))
+        return
+    if starts_at is None:
+        await reply(update, "Give a date: /reschedule &lt;forum id&gt; &lt;YYYY-MM-DD HH:MM&gt;.")
+        return
+    key = await identity(update, context)
+    done = await services(context).forum.call(
+        "POST",
+        f"/api/v1/admin/forums/{args[0]}/reschedule",
+        key,
+        json={"starts_at": starts_at.isoformat()},
+    )
+    await reply(
+        update,
+        "Updated; everyone concerned is told.\n\n"
+        + forum_text(done["forum"], await _tz(update, context)),
+    )
+
+
+async def cancel_forum(update: Update, context: Context) -> None:
+    """/cancelforum <forum> [reason]."""
+    args = context.args or []
+    if not args or not args[0].isdigit():
+        await reply(update, "Use /cancelforum &lt;forum id&gt; [reason].")
+        return
+    key = await identity(update, context)
+    body = {"reason": " ".join(args[1:])[:500]} if len(args) > 1 else {}
+    await services(context).forum.call(
+        "POST", f"/api/v1/admin/forums/{args[0]}/cancel", key, json=body
+    )
+    await reply(update, f"Forum {args[0]} is cancelled; everyone who answered is told.")
+
+
+async def announce(update: Update, context: Context) -> None:
+    """/announce <text>, or a PDF whose caption is /announce <text> (forwarded by file id)."""
+    message = update.effective_message
+    assert message is not None
+    raw = message.caption if message.document is not None else message.text
+    text = (raw or "").partition(" ")[2].strip()
+    if not text:
+        await reply(update, "Use /announce &lt;text&gt; (or send a PDF with that caption).")
+        return
+    body: dict[str, Any] = {"text": text}
+    if message.document is not None:
+        if message.document.mime_type not in (None, "application/pdf"):
+            await reply(update, "Only PDF documents can be attached to announcements.")
+            return
+        body["document_file_id"] = message.document.file_id
+    key = await identity(update, context)
+    sent = await services(context).forum.call("POST", "/api/v1/admin/announcements", key, json=body)
+    await reply(update, f"Queued for {sent['count']} subscriber(s).")
+
+
+async def forums(update: Update, context: Context) -> None:
+    """/forums: upcoming forums, each with Going / Interested / Not going buttons."""
+    key = await identity(update, context)
+    found = await services(context).forum.call("GET", "/api/v1/forums", key)
+    if not found["forums"]:
+        await reply(update, "No expert forums are scheduled yet. /subscribe to hear about them.")
+        return
+    tz = await _tz(update, context)
+    for forum in found["forums"]:
+        buttons = InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(label, callback_data=f"fr:{forum['id']}:{status}")
+                    for status, label in RSVP_LABELS.items()
+                ]
+            ]
+        )
+        await reply(update, forum_text(forum, tz), reply_markup=buttons)
+
+
+async def on_rsvp(update: Update, context: Context) -> None:
+    """An RSVP button."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    await query.answer()
+    _, forum_id, status = query.data.split(":", 2)
+    key = await identity(update, context)
+    done = await services(context).forum.call(
+        "PUT", f"/api/v1/forums/{forum_id}/rsvp", key, json={"status": status}
+    )
+    forum = done["forum"]
+    mine = forum["my_rsvp"]
+    if mine == "waiting":
+        text = "The forum is full: you are on the waiting list and will be told if a place opens."
+    elif mine == "going":
+        text = "You are going. I will remind you 24 hours and 1 hour before."
+        if forum.get("join_link"):
+            text += f"\nJoin link: {escape(forum['join_link'])}"
+    elif mine == "interested":
+        text = "Noted as interested: you will get the reminders (the join link is for those going)."
+    else:
+        text = "Noted: not going."
+    await reply(update, f"<b>{escape(forum['title'])}</b>\n{text}")
+
+
+TOPIC_HELP = "Use /subscribe all, /subscribe digest or /subscribe &lt;outcome&gt;."
+
+
+def _topic(arg: str) -> str:
+    arg = arg.lower()
+    return arg if arg in ("all", "digest") else f"outcome:{arg}"
+
+
+async def subscribe(update: Update, context: Context) -> None:
+    """/subscribe [all|digest|<outcome>]; without an argument, buttons."""
+    args = context.args or []
+    if not args:
+        boards = await services(context).forum.boards()
+        rows = [
+            [InlineKeyboardButton("All announcements", callback_data="su:all")],
+            [InlineKeyboardButton("Weekly digest of new threads", callback_data="su:digest")],
+        ]
+        rows += [
+            [InlineKeyboardButton(b["title"], callback_data=f"su:{b['slug']}")] for b in boards
+        ]
+        await reply(
+            update, "What would you like to follow?", reply_markup=InlineKeyboardMarkup(rows)
+        )
+        return
+    await _subscribe(update, context, args[0])
+
+
+async def _subscribe(update: Update, context: Context, arg: str) -> None:
+    key = await identity(update, context)
+    if update.effective_chat is not None:
+        await services(context).store.remember(key, update.effective_chat.id)
+    done = await services(context).forum.call(
+        "POST", "/api/v1/me/subscriptions", key, json={"topic": _topic(arg)}
+    )
+    await reply(update, "Subscribed. You follow: " + ", ".join(escape(t) for t in done["topics"]))
+
+
+async def unsubscribe(update: Update, context: Context) -> None:
+    """/unsubscribe [all|digest|<outcome>|everything]; without an argument, buttons."""
+    args = context.args or []
+    key = await identity(update, context)
+    forum = services(context).forum
+    if not args:
+        topics = (await forum.call("GET", "/api/v1/me/subscriptions", key))["topics"]
+        if not topics:
+            await reply(update, "You follow nothing. " + TOPIC_HELP)
+            return
+        rows = [
+            [InlineKeyboardButton(t, callback_data=f"un:{t.removeprefix('outcome:')}")]
+            for t in topics
+        ]
+        rows.append([InlineKeyboardButton("Everything", callback_data="un:everything")])
+        await reply(update, "Stop following what?", reply_markup=InlineKeyboardMarkup(rows))
+        return
+    await _unsubscribe(update, context, args[0])
+
+
+async def _unsubscribe(update: Update, context: Context, arg: str) -> None:
+    key = await identity(update, context)
+    path = "/api/v1/me/subscriptions"
+    if arg.lower() != "everything":
+        path += f"/{_topic(arg)}"
+    done = await services(context).forum.call("DELETE", path, key)
+    left = ", ".join(escape(t) for t in done["topics"]) or "nothing"
+    await reply(update, f"Done. You now follow: {left}.")
+
+
+async def on_subscription_button(update: Update, context: Context) -> None:
+    """su:<topic> and un:<topic> buttons."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    await query.answer()
+    kind, _, arg = query.data.partition(":")
+    if kind == "su":
+        await _subscribe(update, context, arg)
+    else:
+        await _unsubscribe(update, context, arg)
+
+
+async def timezone(update: Update, context: Context) -> None:
+    """/timezone <Area/City> (default Europe/London)."""
+    args = context.args or []
+    key = await identity(update, context)
+    store = services(context).store
+    if len(args) != 1:
+        await reply(
+            update,
+            f"Your timezone is {escape(await store.timezone_for(key))}. "
+            "Change it with /timezone &lt;Area/City&gt;, e.g. /timezone Europe/Paris.",
+        )
+        return
+    try:
+        zone(args[0])
+    except TimeInputError as error:
+        await reply(update, escape(str(error)))
+        return
+    await store.set_timezone(key, args[0])
+    await reply(update, f"Times are now shown in {escape(args[0])}.")
+
+
+def conversation() -> ConversationHandler[Any]:
+    """The guided /schedule flow."""
+    fallbacks: list[BaseHandler[Update, Context, object]] = [CommandHandler("cancel", cancel)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBUserWarning)
+        return ConversationHandler(
+            entry_points=[CommandHandler("schedule", schedule_entry)],
+            states={
+                SCHEDULE_BOARD: [CallbackQueryHandler(schedule_board, pattern=r"^sb:")],
+                SCHEDULE_TITLE: [MessageHandler(TEXT, schedule_title)],
+                SCHEDULE_WHEN: [MessageHandler(TEXT, schedule_when)],
+                SCHEDULE_LEAD: [MessageHandler(TEXT, schedule_lead)],
+            },
+            fallbacks=fallbacks,
+            allow_reentry=True,
+            name="schedule_forum",
+        )
+
+
+def handlers() -> list[BaseHandler[Update, Context, Any]]:
+    """Everything else."""
+    return [
+        CommandHandler("reschedule", reschedule),
+        CommandHandler("cancelforum", cancel_forum),
+        CommandHandler("announce", announce),
+        MessageHandler(filters.Document.ALL & filters.CaptionRegex(r"^/announce\b"), announce),
+        CommandHandler("forums", forums),
+        CallbackQueryHandler(on_rsvp, pattern=r"^fr:\d+:(going|interested|not_going)$"),
+        CommandHandler("subscribe", subscribe),
+        CommandHandler("unsubscribe", unsubscribe),
+        CallbackQueryHandler(on_subscription_button, pattern=r"^(su|un):"),
+        CommandHandler("timezone", timezone),
+    ]

@@ -1,0 +1,136 @@
+"""Request and response bodies of expert forums, RSVPs, subscriptions and announcements."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, StrictInt, StrictStr
+
+from forum_service.api.schemas import Request, custom_rule
+from forum_service.domain import ExpertForum
+from forum_service.validation import clean_text
+
+#: JSON carries times as ISO 8601 strings; strict mode would refuse them, so parse leniently here.
+IsoTime = Annotated[AwareDatetime, Field(strict=False)]
+
+
+def _line(field: str, limit: int) -> AfterValidator:
+    return AfterValidator(custom_rule(lambda raw: clean_text(raw, field=field, max_length=limit)))
+
+
+def _link(raw: str) -> str:
+    link = raw.strip()
+    if not link.startswith("https://") or len(link) > 500 or any(c.isspace() for c in link):
+        from forum_service.domain import DomainError
+
+        raise DomainError("join_link_invalid", "join_link must be an https:// URL (≤ 500 chars)")
+    return link
+
+
+class CreateForumRequest(Request):
+    """Schedule an expert forum; omit ``starts_at`` for "date TBC" (``tbc_label``: "November")."""
+
+    board: Annotated[StrictStr, Field(min_length=1, max_length=40)]
+    title: Annotated[StrictStr, _line("title", 200)]
+    lead: Annotated[StrictStr, _line("lead", 120)]
+    description: Annotated[StrictStr, _line("description", 2000)] | None = None
+    starts_at: IsoTime | None = None
+    tbc_label: Annotated[StrictStr, _line("tbc_label", 40)] | None = None
+    duration_minutes: Annotated[StrictInt, Field(ge=15, le=480)] = 60
+    capacity: Annotated[StrictInt, Field(ge=1, le=100_000)] | None = None
+    join_link: Annotated[StrictStr, AfterValidator(custom_rule(_link))] | None = None
+
+
+class RescheduleRequest(Request):
+    """Set a forum's (new) start time."""
+
+    starts_at: IsoTime
+
+
+class CancelForumRequest(Request):
+    """Cancel a forum."""
+
+    reason: Annotated[StrictStr, Field(max_length=500)] | None = None
+
+
+class RsvpRequest(Request):
+    """Answer for a forum."""
+
+    status: Literal["going", "interested", "not_going"]
+
+
+class SubscribeRequest(Request):
+    """Follow a topic: ``all``, ``digest`` or ``outcome:<slug>``."""
+
+    topic: Annotated[StrictStr, Field(min_length=1, max_length=60)]
+
+
+class AnnounceRequest(Request):
+    """An announcement to every "all" subscriber; optionally a Telegram document file id."""
+
+    text: Annotated[StrictStr, _line("text", 3500)]
+    document_file_id: Annotated[StrictStr, Field(min_length=1, max_length=200)] | None = None
+
+
+class ForumOut(BaseModel):
+    """An expert forum."""
+
+    id: int
+    board: str
+    board_title: str
+    title: str
+    lead: str
+    description: str
+    starts_at: datetime | None
+    tbc_label: str | None
+    duration_minutes: int
+    capacity: int | None
+    status: str
+    cancel_reason: str | None
+    going: int
+    interested: int
+    waiting: int
+    my_rsvp: str | None
+    join_link: str | None = Field(description="only for people going")
+
+    @classmethod
+    def of(cls, forum: ExpertForum) -> ForumOut:
+        """Convert a domain forum."""
+        return cls(
+            id=forum.id,
+            board=forum.board_slug,
+            board_title=forum.board_title,
+            title=forum.title,
+            lead=forum.lead,
+            description=forum.description,
+            starts_at=forum.starts_at,
+            tbc_label=forum.tbc_label,
+            duration_minutes=forum.duration_minutes,
+            capacity=forum.capacity,
+            status=forum.status.value,
+            cancel_reason=forum.cancel_reason,
+            going=forum.going,
+            interested=forum.interested,
+            waiting=forum.waiting,
+            my_rsvp=forum.my_rsvp.value if forum.my_rsvp else None,
+            join_link=forum.join_link,
+        )
+
+
+class ForumEnvelope(BaseModel):
+    """One forum."""
+
+    forum: ForumOut
+
+
+class ForumList(BaseModel):
+    """Upcoming forums."""
+
+    forums: list[ForumOut]
+
+
+class SubscriptionList(BaseModel):
+    """My topics."""
+
+    topics: list[str]
