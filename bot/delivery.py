@@ -134,7 +134,12 @@ class Dispatcher:
                     self.counters["rate_limited"] += 1
                     delay = _seconds(error.retry_after)
                     self._next_slot[chat_id] = time.monotonic() + delay
-                    return {"id": note_id, "outcome": "retry", "retry_after": delay}
+                    return {
+                        "id": note_id,
+                        "outcome": "retry",
+                        "retry_after": delay,
+                        "rate_limited": True,
+                    }
                 except Forbidden:
                     await self._store.forget(recipient)
                     return {"id": note_id, "outcome": "blocked"}

@@ -15,7 +15,17 @@ from forum_service.api import (
 )
 from forum_service.api.auth import service_token_middleware
 from forum_service.api.errors import error_middleware
-from forum_service.api.keys import ADMIN, DATABASE, FORUM, FORUMS, MODERATION, OUTBOX, SETTINGS
+from forum_service.api.keys import (
+    ADMIN,
+    DATABASE,
+    FORUM,
+    FORUMS,
+    METRICS,
+    MODERATION,
+    OUTBOX,
+    SETTINGS,
+)
+from forum_service.observability import Metrics, metrics_middleware
 from forum_service.pseudonyms import Pseudonymizer
 from forum_service.services.admin import AdminService
 from forum_service.services.forum import ForumService
@@ -29,22 +39,30 @@ from forum_service.storage.database import Database
 MAX_REQUEST_BYTES = 64 * 1024
 
 
-def create_app(settings: ServiceSettings, *, database: Database | None = None) -> web.Application:
+def create_app(
+    settings: ServiceSettings,
+    *,
+    database: Database | None = None,
+    metrics: Metrics | None = None,
+) -> web.Application:
     """Build the forum service application.
 
     Args:
         settings: the service settings.
         database: an existing database to share (the single-process runner); when None the app
             opens its own on startup and disposes it on cleanup.
+        metrics: the Prometheus series to record into (a fresh registry when None).
 
     Returns:
         The aiohttp application, ready for ``web.run_app`` or a test client.
     """
+    metrics = metrics or Metrics()
     app = web.Application(
-        middlewares=[error_middleware, service_token_middleware],
+        middlewares=[metrics_middleware(metrics), error_middleware, service_token_middleware],
         client_max_size=MAX_REQUEST_BYTES,
     )
     app[SETTINGS] = settings
+    app[METRICS] = metrics
 
     async def database_context(app: web.Application) -> AsyncIterator[None]:
         own = database is None

@@ -5,26 +5,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import secrets
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from forum_service.observability import configure_logging
 from forum_service.settings import ConfigError, ServiceSettings
 
 log = logging.getLogger("mscos_forum")
 
 ENV_FILE = Path(".env")
-
-
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level.upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # Access logs carry query strings and paths only; keep them, but never headers or bodies.
-    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -117,7 +109,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mscos-forum", description="MSCOS Community Forum: service, moderation worker and bot"
     )
-    parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
+    parser.add_argument(
+        "--log-level",
+        default=os.environ.get("FORUM_LOG_LEVEL", "INFO"),
+        help="DEBUG, INFO, WARNING or ERROR (env FORUM_LOG_LEVEL)",
+    )
+    parser.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default=os.environ.get("FORUM_LOG_FORMAT", "text"),
+        help="text or json lines (env FORUM_LOG_FORMAT)",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     init = sub.add_parser("init", help="write a .env with fresh secrets (single machine)")
@@ -155,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``mscos-forum``; returns the process exit code."""
     args = build_parser().parse_args(argv)
-    _configure_logging(args.log_level)
+    configure_logging(args.log_level, args.log_format)
     func: Callable[[argparse.Namespace], int] = args.func
     try:
         return func(args)

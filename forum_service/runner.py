@@ -9,8 +9,10 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 from aiohttp import web
+from prometheus_client import start_http_server
 
-from forum_service.api.keys import DATABASE
+from forum_service.api.keys import DATABASE, METRICS
+from forum_service.observability import Metrics
 from forum_service.scorers import scorer_loader
 from forum_service.services.scheduler import Scheduler
 from forum_service.services.screening import ScreeningWorker
@@ -45,6 +47,10 @@ def attach_worker(app: web.Application, settings: ServiceSettings) -> None:
     async def context(app: web.Application) -> AsyncIterator[None]:
         stop = asyncio.Event()
         worker = build_worker(settings, app[DATABASE])
+        metrics = app[METRICS]
+        worker.on_batch = lambda r: metrics.record_batch(
+            r.claimed, r.recorded, r.not_screened, r.seconds
+        )
         app[WORKER_STOP] = stop
         app[WORKER_TASK] = asyncio.create_task(
             _background(worker, Scheduler(app[DATABASE]), stop, settings),
@@ -85,7 +91,14 @@ async def run_worker(settings: ServiceSettings) -> None:
     """Run the moderation worker and the job scheduler until interrupted."""
     db = Database(settings.database_url)
     stop = asyncio.Event()
+    worker = build_worker(settings, db)
+    if settings.worker_metrics_port:
+        metrics = Metrics()
+        start_http_server(settings.worker_metrics_port, registry=metrics.registry)
+        worker.on_batch = lambda r: metrics.record_batch(
+            r.claimed, r.recorded, r.not_screened, r.seconds
+        )
     try:
-        await _background(build_worker(settings, db), Scheduler(db), stop, settings)
+        await _background(worker, Scheduler(db), stop, settings)
     finally:
         await db.dispose()

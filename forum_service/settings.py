@@ -83,6 +83,8 @@ class ServiceSettings(BaseSettings):
     moderation_lease_seconds: Annotated[int, Field(ge=5, le=3600)] = 120
     moderation_poll_seconds: Annotated[float, Field(gt=0, le=60)] = 1.0
     scheduler_poll_seconds: Annotated[float, Field(gt=0, le=300)] = 5.0
+    # A separate worker process exposes its own /metrics here (0: off).
+    worker_metrics_port: Annotated[int, Field(ge=0, le=65535)] = 0
 
     @field_validator("moderation_thresholds")
     @classmethod

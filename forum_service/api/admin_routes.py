@@ -8,7 +8,7 @@ from aiohttp import web
 
 from forum_service.api.auth import acting_identity
 from forum_service.api.forum_routes import json_response
-from forum_service.api.keys import ADMIN, OUTBOX
+from forum_service.api.keys import ADMIN, METRICS, OUTBOX
 from forum_service.api.moderation_schemas import (
     AuditEntryOut,
     AuditList,
@@ -272,6 +272,7 @@ async def outbox_claim(request: web.Request) -> web.Response:
 async def outbox_ack(request: web.Request) -> web.Response:
     """Acknowledge notifications."""
     body = OutboxAckRequest.model_validate(await json_body(request))
+    request.app[METRICS].telegram_429.inc(sum(1 for a in body.acks if a.rate_limited))
     changed = await request.app[OUTBOX].ack(
         [
             Ack(id=a.id, outcome=Outcome(a.outcome), retry_after=float(a.retry_after))

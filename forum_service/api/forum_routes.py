@@ -6,7 +6,7 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from forum_service.api.auth import acting_identity
-from forum_service.api.keys import FORUM
+from forum_service.api.keys import FORUM, METRICS
 from forum_service.api.openapi import Doc, Param, documented
 from forum_service.api.params import idempotency_key, json_body, path_id, query_int
 from forum_service.api.schemas import (
@@ -90,6 +90,8 @@ async def create_thread(request: web.Request) -> web.Response:
     created = await request.app[FORUM].create_thread(
         key, body.board, body.title, body.body, idempotency_key(request)
     )
+    if not created.replayed:
+        request.app[METRICS].posts_created.inc()
     return json_response(
         CreatedThread(thread_id=created.post.thread_id, post=PostOut.of(created.post, mine=True)),
         status=200 if created.replayed else 201,
@@ -146,6 +148,8 @@ async def reply(request: web.Request) -> web.Response:
     thread_id = path_id(request, "thread_id")
     body = CreateReplyRequest.model_validate(await json_body(request))
     created = await request.app[FORUM].reply(key, thread_id, body.body, idempotency_key(request))
+    if not created.replayed:
+        request.app[METRICS].posts_created.inc()
     return json_response(
         PostEnvelope(post=PostOut.of(created.post, mine=True)),
         status=200 if created.replayed else 201,

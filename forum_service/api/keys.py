@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from forum_service.observability import Metrics
 from forum_service.services.admin import AdminService
 from forum_service.services.forum import ForumService
 from forum_service.services.forums import ExpertForumService
@@ -19,3 +20,4 @@ MODERATION = web.AppKey("moderation", ModerationService)
 ADMIN = web.AppKey("admin", AdminService)
 OUTBOX = web.AppKey("outbox", OutboxService)
 FORUMS = web.AppKey("forums", ExpertForumService)
+METRICS = web.AppKey("metrics", Metrics)

@@ -300,6 +300,7 @@ class AckItem(Request):
     id: StrictInt
     outcome: Literal["sent", "retry", "blocked", "failed"]
     retry_after: Annotated[StrictFloat | StrictInt, Field(ge=0, le=3600)] = 0
+    rate_limited: StrictBool = Field(default=False, description="Telegram answered 429")
 
 
 class OutboxAckRequest(Request):

@@ -60,6 +60,9 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.dialect.name == "sqlite":
             _install_sqlite_hooks(self.engine)
+            # aiosqlite logs every statement with its parameters at DEBUG: post text and
+            # identity keys. Never let that reach a handler, whatever the root level.
+            logging.getLogger("aiosqlite").setLevel(logging.WARNING)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @asynccontextmanager
@@ -101,6 +104,15 @@ class Database:
             log.warning("database ping failed", exc_info=True)
             return False
         return True
+
+    async def schema_revision(self) -> str | None:
+        """Return the Alembic revision the database is at (None when never migrated)."""
+        from alembic.runtime.migration import MigrationContext
+
+        async with self.engine.connect() as conn:
+            return await conn.run_sync(
+                lambda sync_conn: MigrationContext.configure(sync_conn).get_current_revision()
+            )
 
     async def dispose(self) -> None:
         """Close every pooled connection."""

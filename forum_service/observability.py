@@ -1,0 +1,206 @@
+"""Metrics (Prometheus), readiness and log hygiene.
+
+Metrics live in a registry per application (tests build many apps; the worker process has
+its own). Queue depth, oldest pending item and outbox counts are read from the database at
+scrape time, so they are true whichever process did the work.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from aiohttp import web
+from aiohttp.typedefs import Middleware
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from sqlalchemy import func, select
+
+from forum_service.clock import utc_now
+from forum_service.storage.database import Database
+from forum_service.storage.tables import ModerationItemRow, NotificationRow
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+
+
+@dataclass
+class Metrics:
+    """The service's Prometheus series, in their own registry."""
+
+    registry: CollectorRegistry = field(
+        default_factory=lambda: CollectorRegistry(auto_describe=True)
+    )
+
+    def __post_init__(self) -> None:
+        r = self.registry
+        self.request_seconds = Histogram(
+            "forum_http_request_duration_seconds",
+            "API request latency by route",
+            ["method", "route", "status"],
+            registry=r,
+            buckets=LATENCY_BUCKETS,
+        )
+        self.queue_depth = Gauge(
+            "forum_moderation_queue_depth", "Items waiting for a human decision", registry=r
+        )
+        self.queue_unscreened = Gauge(
+            "forum_moderation_unscreened", "Items waiting for the model", registry=r
+        )
+        self.queue_oldest_seconds = Gauge(
+            "forum_moderation_queue_oldest_age_seconds",
+            "Age of the oldest pending item",
+            registry=r,
+        )
+        self.batch_seconds = Histogram(
+            "forum_moderation_batch_duration_seconds",
+            "Moderation worker batch latency",
+            registry=r,
+            buckets=LATENCY_BUCKETS,
+        )
+        self.screened_posts = Counter(
+            "forum_moderation_screened_posts",
+            "Posts screened by the worker",
+            ["result"],
+            registry=r,
+        )
+        self.posts_per_second = Gauge(
+            "forum_moderation_posts_per_second", "Throughput of the last worker batch", registry=r
+        )
+        self.notifications = Gauge(
+            "forum_notifications", "Outbox notifications by status", ["status"], registry=r
+        )
+        self.telegram_429 = Counter(
+            "forum_telegram_rate_limited",
+            "429 RetryAfter answers Telegram gave the bot",
+            registry=r,
+        )
+        self.posts_created = Counter(
+            "forum_posts_created", "Posts and replies stored (pending)", registry=r
+        )
+
+    def record_batch(self, claimed: int, recorded: int, not_screened: int, seconds: float) -> None:
+        """Record one worker batch."""
+        if claimed == 0:
+            return
+        self.batch_seconds.observe(seconds)
+        self.screened_posts.labels("screened").inc(recorded - not_screened)
+        self.screened_posts.labels("not_screened").inc(not_screened)
+        if seconds > 0:
+            self.posts_per_second.set(claimed / seconds)
+
+    async def refresh_from_database(self, db: Database, now: datetime | None = None) -> None:
+        """Read queue and outbox figures from the database (called at scrape time)."""
+        now = now or utc_now()
+        async with db.read("metrics") as session:
+            pending, oldest = (
+                await session.execute(
+                    select(func.count(), func.min(ModerationItemRow.created_at)).where(
+                        ModerationItemRow.status == "pending"
+                    )
+                )
+            ).one()
+            unscreened = await session.scalar(
+                select(func.count()).where(
+                    ModerationItemRow.status == "pending",
+                    ModerationItemRow.screening == "unscreened",
+                )
+            )
+            statuses = (
+                await session.execute(
+                    select(NotificationRow.status, func.count()).group_by(NotificationRow.status)
+                )
+            ).all()
+        self.queue_depth.set(pending or 0)
+        self.queue_unscreened.set(unscreened or 0)
+        oldest_at: datetime | None = oldest  # MIN() over an empty set is NULL
+        age = (now - oldest_at).total_seconds() if oldest_at is not None else 0.0
+        self.queue_oldest_seconds.set(max(0.0, age))
+        seen = {status: n for status, n in statuses}
+        for status in ("pending", "sending", "sent", "failed", "dropped"):
+            self.notifications.labels(status).set(seen.get(status, 0))
+
+
+def metrics_middleware(metrics: Metrics) -> Middleware:
+    """Observe request latency labelled by the route template (never the concrete path)."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        started = time.perf_counter()
+        status = 500
+        try:
+            response = await handler(request)
+            status = response.status
+            return response
+        finally:
+            resource = request.match_info.route.resource
+            route = resource.canonical if resource is not None else "unmatched"
+            metrics.request_seconds.labels(request.method, route, f"{status // 100}xx").observe(
+                time.perf_counter() - started
+            )
+
+    return middleware
+
+
+# Defence in depth for logs: identity keys (64 hex) and bot tokens never reach a handler,
+# even if a library logs them (e.g. httpx logs Bot API URLs, which contain the token).
+_SECRETS = [
+    (re.compile(r"\b[0-9a-f]{64}\b"), "<identity-key>"),
+    (re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{30,}\b"), "<bot-token>"),
+]
+
+
+class RedactingFilter(logging.Filter):
+    """Scrub identity keys and bot tokens from every record's message."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the message in place; never drops a record."""
+        message = record.getMessage()
+        cleaned = message
+        for pattern, replacement in _SECRETS:
+            cleaned = pattern.sub(replacement, cleaned)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+def configure_logging(level: str, fmt: str) -> None:
+    """Configure the root logger: text or JSON lines, redaction, quiet chatty libraries.
+
+    Args:
+        level: DEBUG, INFO, WARNING or ERROR.
+        fmt: "text" or "json".
+    """
+    handler = logging.StreamHandler()
+    if fmt == "json":
+        from pythonjsonlogger.json import JsonFormatter
+
+        handler.setFormatter(
+            JsonFormatter(
+                "%(asctime)s %(levelname)s %(name)s %(message)s",
+                rename_fields={"levelname": "level"},
+            )
+        )
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactingFilter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(getattr(logging, level.upper(), logging.INFO))
+    # httpx logs every Bot API URL (the token is in it) and PTB logs update contents at DEBUG.
+    for noisy, quiet_level in (
+        ("httpx", logging.WARNING),
+        ("httpcore", logging.WARNING),
+        ("telegram", logging.INFO),
+        ("aiohttp.access", logging.WARNING),
+        ("alembic.runtime.plugins", logging.WARNING),
+        # Database drivers log statements with their parameters (post text, identity keys).
+        ("aiosqlite", logging.WARNING),
+        ("asyncpg", logging.WARNING),
+        ("sqlalchemy.engine", logging.WARNING),
+    ):
+        logging.getLogger(noisy).setLevel(max(quiet_level, root.level))
