@@ -55,6 +55,12 @@ class BotSettings(BaseSettings):
         default=2.0, gt=0, validation_alias=AliasChoices("BOT_OUTBOX_INTERVAL")
     )
 
+    @field_validator("telegram_bot_token", "bot_webhook_url", "bot_webhook_secret", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # Compose passes unset optional variables as empty strings.
+        return None if value == "" else value
+
     @field_validator("bot_admin_telegram_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:

@@ -18,6 +18,9 @@ log = logging.getLogger("mscos_forum")
 
 ENV_FILE = Path(".env")
 
+#: Variables the command line itself reads (everything else is in the settings classes).
+CLI_ENVIRONMENT = ("FORUM_LOG_LEVEL", "FORUM_LOG_FORMAT")
+
 
 def cmd_init(args: argparse.Namespace) -> int:
     """Write a ``.env`` with fresh random secrets for one machine (never overwrites)."""
@@ -111,13 +114,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--log-level",
-        default=os.environ.get("FORUM_LOG_LEVEL", "INFO"),
+        default=os.environ.get(CLI_ENVIRONMENT[0], "INFO"),
         help="DEBUG, INFO, WARNING or ERROR (env FORUM_LOG_LEVEL)",
     )
     parser.add_argument(
         "--log-format",
         choices=("text", "json"),
-        default=os.environ.get("FORUM_LOG_FORMAT", "text"),
+        default=os.environ.get(CLI_ENVIRONMENT[1], "text"),
         help="text or json lines (env FORUM_LOG_FORMAT)",
     )
     sub = parser.add_subparsers(dest="command", required=True)
