@@ -6,6 +6,8 @@ import asyncio
 import contextlib
 import logging
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
@@ -153,6 +155,35 @@ async def _bootstrap_admins(services: BotServices) -> None:
         )
     except ForumError as error:
         log.error("could not register the bootstrap admins: %s", error.code)
+
+
+@asynccontextmanager
+async def polling(
+    application: Application[Any, Any, Any, Any, Any, Any],
+    *,
+    poll_interval: float = 0.0,
+    long_poll_seconds: int = 10,
+) -> AsyncIterator[None]:
+    """Run the bot inside an event loop someone else owns (single process, demo, tests).
+
+    ``run_polling`` owns the loop, and ``initialize()`` does not call ``post_init`` (only
+    ``run_polling``/``run_webhook`` do), so this does both lifecycles by hand.
+    """
+    await application.initialize()
+    if application.post_init is not None:
+        await application.post_init(application)
+    updater = application.updater
+    assert updater is not None
+    await updater.start_polling(poll_interval=poll_interval, timeout=long_poll_seconds)
+    await application.start()
+    try:
+        yield
+    finally:
+        await updater.stop()
+        await application.stop()
+        if application.post_shutdown is not None:
+            await application.post_shutdown(application)
+        await application.shutdown()
 
 
 def run_bot(settings: BotSettings) -> None:

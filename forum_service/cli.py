@@ -107,6 +107,13 @@ def cmd_model(args: argparse.Namespace) -> int:
     return model_main(args.model_args)
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Play the scripted demo against a local fake Telegram."""
+    from forum_service.demo import main as demo_main
+
+    return demo_main()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of ``mscos-forum`` (also used by the compose consistency test)."""
     parser = argparse.ArgumentParser(
@@ -151,6 +158,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     bot = sub.add_parser("bot", help="run the Telegram bot")
     bot.set_defaults(func=cmd_bot)
+
+    demo = sub.add_parser(
+        "demo", help="see the whole product work: a scripted session on a local fake Telegram"
+    )
+    demo.set_defaults(func=cmd_demo)
 
     run = sub.add_parser("run", help="single machine: migrate and run everything in one process")
     run.set_defaults(func=cmd_run)

@@ -51,24 +51,16 @@ async def serve_all(
     site = web.TCPSite(runner, settings.host, settings.port)
     await site.start()
     log.info("API on http://%s:%s (moderation worker running)", settings.host, settings.port)
-    application = None
-    if bot_settings is not None:
-        from bot.app import build_application
-
-        application = build_application(bot_settings)
-        await application.initialize()
-        assert application.updater is not None
-        await application.updater.start_polling()
-        await application.start()
-        log.info("Telegram bot is polling")
     try:
-        await stop.wait()
+        if bot_settings is None:
+            await stop.wait()
+        else:
+            from bot.app import build_application, polling
+
+            async with polling(build_application(bot_settings)):
+                log.info("Telegram bot is polling")
+                await stop.wait()
     finally:
-        if application is not None:
-            assert application.updater is not None
-            await application.updater.stop()
-            await application.stop()
-            await application.shutdown()
         await runner.cleanup()
 
 

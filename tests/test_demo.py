@@ -1,0 +1,19 @@
+"""`mscos-forum demo` plays its whole script and reports each step in the transcript."""
+
+from __future__ import annotations
+
+import io
+
+from forum_service.demo import FORUM_TITLE, run_demo
+
+
+async def test_demo_transcript_contains_the_approval_and_the_announcement() -> None:
+    out = io.StringIO()
+    code = await run_demo(out)
+    transcript = out.getvalue()
+    assert code == 0, transcript
+    assert "presses [Approve]" in transcript
+    assert "was approved and is now visible" in transcript
+    assert "[bot → Practitioner B]" in transcript and "debt-bondage" in transcript
+    assert FORUM_TITLE in transcript and "November, date TBC" in transcript
+    assert "Demo complete" in transcript
