@@ -10,19 +10,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from forum_service.clock import Clock, utc_now
 from forum_service.domain import (
     AuditEntry,
     DomainError,
-    Forbidden,
-    Identity,
     IdentityKey,
     NotFound,
     Role,
 )
-from forum_service.pseudonyms import Pseudonymizer
+from forum_service.services.staff import StaffService
 from forum_service.storage import forum_repo, moderation_repo
-from forum_service.storage.database import Database
 from forum_service.storage.tables import BoardRow, IdentityRow, InviteRow, WatchedWordRow
 from moderation.watchwords import WatchAction, WatchedWord, normalise_watched_word
 
@@ -43,7 +39,7 @@ def _hash_code(code: str) -> str:
     return hashlib.sha256(code.strip().encode()).hexdigest()
 
 
-class AdminService:
+class AdminService(StaffService):
     """What only admins may do; every change is audited under the admin's handle.
 
     Args:
@@ -51,37 +47,6 @@ class AdminService:
         pseudonyms: derives handles for the audit log and for naming moderators.
         clock: time source.
     """
-
-    def __init__(self, db: Database, pseudonyms: Pseudonymizer, *, clock: Clock = utc_now) -> None:
-        self._db = db
-        self._pseudonyms = pseudonyms
-        self._clock = clock
-
-    async def _admin(self, session: AsyncSession, key: IdentityKey) -> Identity:
-        identity = await forum_repo.ensure_identity(session, key.value, self._clock())
-        if identity.role is not Role.ADMIN:
-            raise Forbidden("admin_only", "only admins can do this")
-        return identity
-
-    async def _audit(
-        self,
-        session: AsyncSession,
-        key: IdentityKey,
-        action: str,
-        target_type: str,
-        target_id: int | None,
-        reason: str | None = None,
-    ) -> None:
-        await moderation_repo.audit(
-            session,
-            actor=self._pseudonyms.for_moderation(key.value),
-            action=action,
-            target_type=target_type,
-            target_id=target_id,
-            reason=reason,
-            details=None,
-            now=self._clock(),
-        )
 
     async def bootstrap_admins(self, keys: list[IdentityKey]) -> int:
         """Make the given identities admins (the bot's configured bootstrap admins)."""
@@ -101,7 +66,7 @@ class AdminService:
         code = secrets.token_urlsafe(12)
         now = self._clock()
         async with self._db.write("create_invite") as session:
-            await self._admin(session, key)
+            await self._staff(session, key, admin=True)
             row = InviteRow(
                 code_hash=_hash_code(code),
                 role=role.value,
@@ -130,22 +95,21 @@ class AdminService:
             await session.execute(
                 update(IdentityRow).where(IdentityRow.key == key.value).values(role=row.role)
             )
-            await moderation_repo.audit(
+            await self._audit(
                 session,
-                actor=self._pseudonyms.for_moderation(key.value),
-                action="join",
-                target_type="invite",
-                target_id=row.id,
+                key,
+                "join",
+                "invite",
+                row.id,
                 reason=None,
                 details={"role": row.role},
-                now=now,
             )
             return Role(row.role)
 
     async def moderators(self, key: IdentityKey) -> list[tuple[str, Role]]:
         """List moderators and admins by handle."""
         async with self._db.write("list_moderators") as session:
-            await self._admin(session, key)
+            await self._staff(session, key, admin=True)
             rows = (
                 await session.execute(
                     select(IdentityRow.key, IdentityRow.role).where(
@@ -158,7 +122,7 @@ class AdminService:
     async def remove_moderator(self, key: IdentityKey, handle: str) -> None:
         """Make the moderator known by ``handle`` (e.g. "Moderator 4F2A9") a practitioner again."""
         async with self._db.write("remove_moderator") as session:
-            await self._admin(session, key)
+            await self._staff(session, key, admin=True)
             rows = (
                 await session.execute(
                     select(IdentityRow.id, IdentityRow.key).where(
@@ -182,7 +146,7 @@ class AdminService:
     async def watched_words(self, key: IdentityKey) -> list[WatchedWordEntry]:
         """List watched words."""
         async with self._db.write("list_watched_words") as session:
-            await self._admin(session, key)
+            await self._staff(session, key, admin=True)
             rows = (
                 await session.execute(select(WatchedWordRow).order_by(WatchedWordRow.word))
             ).scalars()
@@ -203,7 +167,7 @@ class AdminService:
             raise DomainError("watched_word_invalid", str(error)) from None
         now = self._clock()
         async with self._db.write("add_watched_word") as session:
-            await self._admin(session, key)
+            await self._staff(session, key, admin=True)
             row = (
                 await session.execute(select(WatchedWordRow).where(WatchedWordRow.word == word))
             ).scalar_one_or_none()
@@ -221,7 +185,7 @@ class AdminService:
     async def remove_watched_word(self, key: IdentityKey, word_id: int) -> None:
         """Remove a watched word."""
         async with self._db.write("remove_watched_word") as session:
-            await self._admin(session, key)
+            await self._staff(session, key, admin=True)
             result = await session.execute(
                 delete(WatchedWordRow).where(WatchedWordRow.id == word_id)
             )
@@ -232,7 +196,7 @@ class AdminService:
     async def set_auto_approve(self, key: IdentityKey, slug: str, enabled: bool) -> None:
         """Switch a board's auto-approval of low-risk posts (no PII, under every threshold)."""
         async with self._db.write("set_auto_approve") as session:
-            await self._admin(session, key)
+            await self._staff(session, key, admin=True)
             board = await forum_repo.board_by_slug(session, slug)
             if board is None:
                 raise NotFound("board_not_found", f"there is no board called {slug!r}")
@@ -254,7 +218,7 @@ class AdminService:
     ) -> list[AuditEntry]:
         """Read the audit log, newest first."""
         async with self._db.write("audit_log") as session:
-            await self._admin(session, key)
+            await self._staff(session, key, admin=True)
             return await moderation_repo.audit_log(session, before_id=before_id, limit=limit)
 
 

@@ -218,22 +218,11 @@ class ForumService:
         board = await forum_repo.board_by_slug(session, slug)
         if board is None:
             raise NotFound("board_not_found", f"there is no board called {slug!r}")
-        identity, key = actor
+        identity = actor[0]
         thread_id = await forum_repo.insert_thread(
             session, board_id=board.id, author_id=identity.id, title=title, now=now
         )
-        post_id = await forum_repo.insert_post(
-            session,
-            thread_id=thread_id,
-            author_id=identity.id,
-            pseudonym=self._pseudonyms.for_thread(key.value, thread_id),
-            body=body,
-            is_opening=True,
-            title=title,
-            now=now,
-        )
-        await moderation_repo.open_item(session, post_id, now)
-        return post_id
+        return await self._insert_post(session, actor, thread_id, body, title, now)
 
     async def _insert_reply(
         self,
@@ -243,7 +232,7 @@ class ForumService:
         body: str,
         now: datetime,
     ) -> int:
-        identity, key = actor
+        identity = actor[0]
         found = await forum_repo.thread_with_author(session, thread_id)
         if found is None or (
             found[0].status is not PostStatus.APPROVED and found[1] != identity.id
@@ -251,14 +240,30 @@ class ForumService:
             raise NotFound("thread_not_found", f"there is no thread {thread_id}")
         if found[0].status is not PostStatus.APPROVED:
             raise DomainError("thread_not_open", "replies open once the thread has been approved")
+        return await self._insert_post(session, actor, thread_id, body, None, now)
+
+    async def _insert_post(
+        self,
+        session: AsyncSession,
+        actor: tuple[Identity, IdentityKey],
+        thread_id: int,
+        body: str,
+        title: str | None,
+        now: datetime,
+    ) -> int:
+        """Store a pending post under its per-thread pseudonym and queue it for moderation.
+
+        ``title`` is given for a thread's opening post only.
+        """
+        identity, key = actor
         post_id = await forum_repo.insert_post(
             session,
             thread_id=thread_id,
             author_id=identity.id,
             pseudonym=self._pseudonyms.for_thread(key.value, thread_id),
             body=body,
-            is_opening=False,
-            title=None,
+            is_opening=title is not None,
+            title=title,
             now=now,
         )
         await moderation_repo.open_item(session, post_id, now)

@@ -12,22 +12,17 @@ from typing import Any
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from forum_service.clock import Clock, utc_now
 from forum_service.domain import (
     Conflict,
     DomainError,
     ExpertForum,
-    Forbidden,
     ForumStatus,
-    Identity,
     IdentityKey,
     NotFound,
-    Role,
     RsvpStatus,
 )
-from forum_service.pseudonyms import Pseudonymizer
-from forum_service.storage import forum_repo, forums_repo, moderation_repo
-from forum_service.storage.database import Database
+from forum_service.services.staff import StaffService
+from forum_service.storage import forum_repo, forums_repo
 from forum_service.storage.tables import ExpertForumRow, RsvpRow, SubscriptionRow
 from forum_service.validation import clean_text
 
@@ -51,7 +46,7 @@ def forum_payload(
     }
 
 
-class ExpertForumService:
+class ExpertForumService(StaffService):
     """Admins schedule, reschedule and cancel; everyone lists, RSVPs and subscribes.
 
     Args:
@@ -59,36 +54,6 @@ class ExpertForumService:
         pseudonyms: admin handles for the audit log.
         clock: time source.
     """
-
-    def __init__(self, db: Database, pseudonyms: Pseudonymizer, *, clock: Clock = utc_now) -> None:
-        self._db = db
-        self._pseudonyms = pseudonyms
-        self._clock = clock
-
-    async def _admin(self, session: AsyncSession, key: IdentityKey) -> Identity:
-        identity = await forum_repo.ensure_identity(session, key.value, self._clock())
-        if identity.role is not Role.ADMIN:
-            raise Forbidden("admin_only", "only admins can do this")
-        return identity
-
-    async def _audit(
-        self,
-        session: AsyncSession,
-        key: IdentityKey,
-        action: str,
-        forum_id: int,
-        reason: str | None = None,
-    ) -> None:
-        await moderation_repo.audit(
-            session,
-            actor=self._pseudonyms.for_moderation(key.value),
-            action=action,
-            target_type="expert_forum",
-            target_id=forum_id,
-            reason=reason,
-            details=None,
-            now=self._clock(),
-        )
 
     def _check_future(self, starts_at: datetime) -> None:
         if starts_at <= self._clock():
@@ -113,7 +78,7 @@ class ExpertForumService:
             self._check_future(starts_at)
         now = self._clock()
         async with self._db.write("forum_create") as session:
-            await self._admin(session, key)
+            await self._staff(session, key, admin=True)
             found = await forum_repo.board_by_slug(session, board)
             if found is None:
                 raise NotFound("board_not_found", f"there is no outcome called {board!r}")
@@ -143,7 +108,7 @@ class ExpertForumService:
             )
             if starts_at is not None:
                 await self._schedule_reminders(session, row.id, starts_at, now)
-            await self._audit(session, key, "forum:create", row.id)
+            await self._audit(session, key, "forum:create", "expert_forum", row.id)
             return (await forums_repo.forums(session, viewer_id=None, ids=[row.id]))[0]
 
     async def _schedule_reminders(
@@ -167,7 +132,7 @@ class ExpertForumService:
         self._check_future(starts_at)
         now = self._clock()
         async with self._db.write("forum_reschedule") as session:
-            await self._admin(session, key)
+            await self._staff(session, key, admin=True)
             row = await self._open_forum(session, forum_id)
             if row.starts_at == starts_at:
                 raise DomainError("date_unchanged", "the forum already starts at that time")
@@ -193,7 +158,7 @@ class ExpertForumService:
                 dedupe_prefix=prefix,
                 now=now,
             )
-            await self._audit(session, key, f"forum:{event}", forum_id)
+            await self._audit(session, key, f"forum:{event}", "expert_forum", forum_id)
             return (await forums_repo.forums(session, viewer_id=None, ids=[forum_id]))[0]
 
     async def cancel(self, key: IdentityKey, forum_id: int, reason: str | None) -> ExpertForum:
@@ -201,7 +166,7 @@ class ExpertForumService:
         now = self._clock()
         clean_reason = clean_text(reason, field="reason", max_length=500) if reason else None
         async with self._db.write("forum_cancel") as session:
-            await self._admin(session, key)
+            await self._staff(session, key, admin=True)
             row = await self._open_forum(session, forum_id)
             row.status, row.cancel_reason, row.updated_at = (
                 ForumStatus.CANCELLED.value,
@@ -219,7 +184,7 @@ class ExpertForumService:
                 dedupe_prefix=f"forum:{forum_id}:cancelled",
                 now=now,
             )
-            await self._audit(session, key, "forum:cancel", forum_id, clean_reason)
+            await self._audit(session, key, "forum:cancel", "expert_forum", forum_id, clean_reason)
             return (await forums_repo.forums(session, viewer_id=None, ids=[forum_id]))[0]
 
     async def _open_forum(self, session: AsyncSession, forum_id: int) -> ExpertForumRow:
@@ -351,7 +316,7 @@ class ExpertForumService:
         """Queue an announcement to every ``all`` subscriber; returns how many."""
         now = self._clock()
         async with self._db.write("announce") as session:
-            await self._admin(session, key)
+            await self._staff(session, key, admin=True)
             recipients = await forums_repo.subscribers(session, ["all"])
             payload: dict[str, Any] = {"text": text, "document_file_id": document_file_id}
             stamp = now.isoformat()
@@ -362,15 +327,13 @@ class ExpertForumService:
                 dedupe_prefix=f"announcement:{stamp}",
                 now=now,
             )
-            await moderation_repo.audit(
+            await self._audit(
                 session,
-                actor=self._pseudonyms.for_moderation(key.value),
-                action="announce",
-                target_type="announcement",
-                target_id=None,
-                reason=None,
+                key,
+                "announce",
+                "announcement",
+                None,
                 details={"recipients": count, "document": document_file_id is not None},
-                now=now,
             )
             return count
 

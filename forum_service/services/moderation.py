@@ -8,14 +8,11 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from forum_service.clock import Clock, utc_now
 from forum_service.domain import (
     CANNED_REASONS,
     Conflict,
     DecisionAction,
     DomainError,
-    Forbidden,
-    Identity,
     IdentityKey,
     ModerationItem,
     NotFound,
@@ -23,9 +20,8 @@ from forum_service.domain import (
     Report,
     RevisionKind,
 )
-from forum_service.pseudonyms import Pseudonymizer
+from forum_service.services.staff import StaffService
 from forum_service.storage import forum_repo, moderation_repo
-from forum_service.storage.database import Database
 from forum_service.storage.tables import IdentityRow, PostRevisionRow, PostRow, ThreadRow
 from forum_service.validation import clean_body, clean_text, clean_title
 
@@ -52,7 +48,7 @@ def rejection_reason(code: str | None, text: str | None) -> str:
     return reason
 
 
-class ModerationService:
+class ModerationService(StaffService):
     """Queue work for moderators and admins; every action lands in the audit log.
 
     Args:
@@ -61,33 +57,16 @@ class ModerationService:
         clock: time source.
     """
 
-    def __init__(self, db: Database, pseudonyms: Pseudonymizer, *, clock: Clock = utc_now) -> None:
-        self._db = db
-        self._pseudonyms = pseudonyms
-        self._clock = clock
-
-    async def _moderator(self, session: AsyncSession, key: IdentityKey) -> Identity:
-        identity = await forum_repo.ensure_identity(session, key.value, self._clock())
-        if not identity.role.can_moderate:
-            raise Forbidden("moderator_only", "only moderators can do this")
-        if identity.suspended:
-            raise Forbidden("identity_suspended", "your account is suspended")
-        return identity
-
-    def handle(self, key: IdentityKey) -> str:
-        """Return the moderator handle the audit log records for ``key``."""
-        return self._pseudonyms.for_moderation(key.value)
-
     async def queue(self, key: IdentityKey, limit: int) -> list[ModerationItem]:
         """Return pending items, highest risk first."""
         async with self._db.write("moderation_queue") as session:
-            moderator = await self._moderator(session, key)
+            moderator = await self._staff(session, key, admin=False)
             return await moderation_repo.queue(session, moderator.id, self._clock(), limit=limit)
 
     async def get(self, key: IdentityKey, item_id: int) -> ModerationItem:
         """Return one item."""
         async with self._db.write("moderation_item") as session:
-            moderator = await self._moderator(session, key)
+            moderator = await self._staff(session, key, admin=False)
             found = await moderation_repo.item(session, item_id, moderator.id, self._clock())
         if found is None:
             raise NotFound("item_not_found", f"there is no queue item {item_id}")
@@ -97,7 +76,7 @@ class ModerationService:
         """Claim an item for ``CLAIM_TTL`` so other moderators skip it; claims expire."""
         now = self._clock()
         async with self._db.write("moderation_claim") as session:
-            moderator = await self._moderator(session, key)
+            moderator = await self._staff(session, key, admin=False)
             found = await moderation_repo.item(session, item_id, moderator.id, now)
             if found is None:
                 raise NotFound("item_not_found", f"there is no queue item {item_id}")
@@ -106,15 +85,14 @@ class ModerationService:
             row.claimed_by = moderator.id
             row.claim_expires_at = now + CLAIM_TTL
             row.updated_at = now
-            await moderation_repo.audit(
+            await self._audit(
                 session,
-                actor=self.handle(key),
-                action="claim",
-                target_type="item",
-                target_id=item_id,
+                key,
+                "claim",
+                "item",
+                item_id,
                 reason=None,
                 details=None,
-                now=now,
             )
             refreshed = await moderation_repo.item(session, item_id, moderator.id, now)
             assert refreshed is not None
@@ -152,7 +130,7 @@ class ModerationService:
         """
         now = self._clock()
         async with self._db.write("moderation_decide") as session:
-            moderator = await self._moderator(session, key)
+            moderator = await self._staff(session, key, admin=False)
             found = await moderation_repo.item(session, item_id, moderator.id, now)
             if found is None:
                 raise NotFound("item_not_found", f"there is no queue item {item_id}")
@@ -204,15 +182,14 @@ class ModerationService:
                     session, post.id
                 )
                 row.open_reports = 0
-            await moderation_repo.audit(
+            await self._audit(
                 session,
-                actor=self.handle(key),
-                action=f"decide:{action.value}",
-                target_type="post",
-                target_id=post.id,
+                key,
+                f"decide:{action.value}",
+                "post",
+                post.id,
                 reason=reason,
                 details=details,
-                now=now,
             )
             # A kept post after a report needs no message to its author.
             if not (reopened_report and new_status is PostStatus.APPROVED):
@@ -281,7 +258,7 @@ class ModerationService:
         now = self._clock()
         reason = rejection_reason(None, reason_text)
         async with self._db.write("moderation_hide") as session:
-            await self._moderator(session, key)
+            await self._staff(session, key, admin=False)
             found = await forum_repo.post_with_author(session, post_id)
             if found is None:
                 raise NotFound("post_not_found", f"there is no post {post_id}")
@@ -298,15 +275,14 @@ class ModerationService:
                 row.decided_at = now
                 row.open_reports = 0
             await moderation_repo.resolve_reports(session, post_id)
-            await moderation_repo.audit(
+            await self._audit(
                 session,
-                actor=self.handle(key),
-                action="hide",
-                target_type="post",
-                target_id=post_id,
+                key,
+                "hide",
+                "post",
+                post_id,
                 reason=reason,
                 details=None,
-                now=now,
             )
             await moderation_repo.notify(
                 session,
@@ -326,14 +302,13 @@ class ModerationService:
         self, key: IdentityKey, post_id: int, *, suspended: bool, reason_text: str | None
     ) -> None:
         """Suspend (or lift the suspension of) the author of a post, without revealing who."""
-        now = self._clock()
         reason = (
             clean_text(reason_text, field="reason", max_length=REASON_MAX) if reason_text else None
         )
         if suspended and reason is None:
             raise DomainError("reason_required", "give a reason for the suspension")
         async with self._db.write("moderation_suspend") as session:
-            moderator = await self._moderator(session, key)
+            moderator = await self._staff(session, key, admin=False)
             found = await forum_repo.post_with_author(session, post_id)
             if found is None:
                 raise NotFound("post_not_found", f"there is no post {post_id}")
@@ -343,19 +318,18 @@ class ModerationService:
             await session.execute(
                 update(IdentityRow).where(IdentityRow.id == author_id).values(suspended=suspended)
             )
-            await moderation_repo.audit(
+            await self._audit(
                 session,
-                actor=self.handle(key),
-                action="suspend" if suspended else "unsuspend",
-                target_type="author_of_post",
-                target_id=post_id,
+                key,
+                "suspend" if suspended else "unsuspend",
+                "author_of_post",
+                post_id,
                 reason=reason,
                 details=None,
-                now=now,
             )
 
     async def reports(self, key: IdentityKey, limit: int) -> list[Report]:
         """Return open reports, oldest first."""
         async with self._db.write("moderation_reports") as session:
-            await self._moderator(session, key)
+            await self._staff(session, key, admin=False)
             return await moderation_repo.open_reports(session, limit)

@@ -1,0 +1,65 @@
+"""What moderator and admin use cases share: role checks and the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from forum_service.clock import Clock, utc_now
+from forum_service.domain import Forbidden, Identity, IdentityKey, Role
+from forum_service.pseudonyms import Pseudonymizer
+from forum_service.storage import forum_repo, moderation_repo
+from forum_service.storage.database import Database
+
+
+class StaffService:
+    """Base of the services whose callers act as moderators or admins.
+
+    Args:
+        db: the database.
+        pseudonyms: derives the handles actions are audited under.
+        clock: time source.
+    """
+
+    def __init__(self, db: Database, pseudonyms: Pseudonymizer, *, clock: Clock = utc_now) -> None:
+        self._db = db
+        self._pseudonyms = pseudonyms
+        self._clock = clock
+
+    def handle(self, key: IdentityKey) -> str:
+        """Return the handle the audit log records for ``key`` (e.g. "Moderator 4F2A9")."""
+        return self._pseudonyms.for_moderation(key.value)
+
+    async def _staff(self, session: AsyncSession, key: IdentityKey, *, admin: bool) -> Identity:
+        """Return the caller, refusing anyone without the role (checked here, not in the bot)."""
+        identity = await forum_repo.ensure_identity(session, key.value, self._clock())
+        if admin and identity.role is not Role.ADMIN:
+            raise Forbidden("admin_only", "only admins can do this")
+        if not admin and not identity.role.can_moderate:
+            raise Forbidden("moderator_only", "only moderators can do this")
+        if identity.suspended:
+            raise Forbidden("identity_suspended", "your account is suspended")
+        return identity
+
+    async def _audit(
+        self,
+        session: AsyncSession,
+        key: IdentityKey,
+        action: str,
+        target_type: str,
+        target_id: int | None,
+        reason: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        """Append one line to the audit log under the caller's handle."""
+        await moderation_repo.audit(
+            session,
+            actor=self.handle(key),
+            action=action,
+            target_type=target_type,
+            target_id=target_id,
+            reason=reason,
+            details=details,
+            now=self._clock(),
+        )
