@@ -67,6 +67,10 @@ def build_application(
         The PTB application; resources open in ``post_init`` and close in ``post_shutdown``.
     """
     prepare_environment()
+    # PTB logs update contents (ids, names, text) at DEBUG and httpx logs Bot API URLs, which
+    # contain the token: keep both quiet whoever configured logging.
+    logging.getLogger("telegram").setLevel(logging.INFO)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     api = settings.telegram_api_base_url
@@ -170,17 +174,19 @@ async def polling(
     ``run_polling``/``run_webhook`` do), so this does both lifecycles by hand.
     """
     await application.initialize()
-    if application.post_init is not None:
-        await application.post_init(application)
     updater = application.updater
     assert updater is not None
-    await updater.start_polling(poll_interval=poll_interval, timeout=long_poll_seconds)
-    await application.start()
     try:
-        yield
+        if application.post_init is not None:
+            await application.post_init(application)
+        await updater.start_polling(poll_interval=poll_interval, timeout=long_poll_seconds)
+        await application.start()
+        try:
+            yield
+        finally:
+            await updater.stop()
+            await application.stop()
     finally:
-        await updater.stop()
-        await application.stop()
         if application.post_shutdown is not None:
             await application.post_shutdown(application)
         await application.shutdown()

@@ -7,8 +7,8 @@ from typing import Any
 from telegram import Update
 from telegram.ext import CommandHandler
 
-from bot.context import Context, identity, reply, services
-from bot.formatting import escape
+from bot.context import Context, identity, reply, reply_many, services
+from bot.formatting import escape, paginate_blocks
 
 
 async def add_moderator(update: Update, context: Context) -> None:
@@ -46,9 +46,8 @@ async def remove_moderator(update: Update, context: Context) -> None:
     if not handle:
         listed = await forum.call("GET", "/api/v1/admin/moderators", key)
         lines = [f"• {escape(m['handle'])} ({escape(m['role'])})" for m in listed["moderators"]]
-        await reply(
-            update, "Use /removemoderator &lt;handle&gt;. Current team:\n" + "\n".join(lines)
-        )
+        header = "Use /removemoderator &lt;handle&gt;. Current team:"
+        await reply_many(update, paginate_blocks([header, *lines], separator="\n"))
         return
     await forum.call("POST", "/api/v1/admin/moderators/remove", key, json={"handle": handle})
     await reply(update, f"{escape(handle)} is no longer a moderator.")
@@ -66,7 +65,10 @@ async def watchword(update: Update, context: Context) -> None:
     if not args or args[0] == "list":
         listed = await forum.call("GET", "/api/v1/admin/watched-words", key)
         lines = [f"{w['id']}: {escape(w['word'])} → {w['action']}" for w in listed["words"]]
-        await reply(update, "\n".join(lines) if lines else "No watched words yet. " + usage)
+        if lines:
+            await reply_many(update, paginate_blocks(lines, separator="\n"))
+        else:
+            await reply(update, "No watched words yet. " + usage)
     elif args[0] == "add" and len(args) >= 3:
         added = await forum.call(
             "POST",

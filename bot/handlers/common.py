@@ -10,6 +10,7 @@ from telegram.ext import ConversationHandler
 
 from bot import texts
 from bot.context import Context, identity, is_private, reply, services
+from bot.formatting import escape
 from bot.forum_client import ForumError
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,8 @@ async def on_error(update: object, context: Context) -> None:
     """
     error = context.error
     if isinstance(error, ForumError) and isinstance(update, Update):
-        await reply(update, error.message)
+        # A plain sentence, but it may quote what the user typed: escape it for HTML.
+        await reply(update, escape(error.message))
         return
     correlation = uuid.uuid4().hex[:12]
     log.error("handler failed with %s [%s]", type(error).__name__, correlation)

@@ -21,7 +21,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot import render
 from bot.context import Context, identity, reply, reply_many, services
-from bot.formatting import escape
+from bot.formatting import escape, paginate_blocks
 from bot.forum_client import ForumError
 from bot.handlers.common import cancel
 
@@ -151,25 +151,22 @@ async def on_text(update: Update, context: Context) -> int:
         return ConversationHandler.END
     text = update.effective_message.text
     if pending["kind"] == "qe":
-        await _decide(
-            update,
-            context,
-            pending["item"],
-            pending["version"],
-            action="edit_approve",
-            body=text,
-            note="edited by a moderator before approval",
-        )
+        decision: dict[str, Any] = {
+            "action": "edit_approve",
+            "body": text,
+            "note": "edited by a moderator before approval",
+        }
     else:
-        await _decide(
-            update,
-            context,
-            pending["item"],
-            pending["version"],
-            action="reject",
-            reason_code="other",
-            reason=text.strip()[:500],
-        )
+        decision = {"action": "reject", "reason_code": "other", "reason": text.strip()[:500]}
+    try:
+        await _decide(update, context, pending["item"], pending["version"], **decision)
+    except ForumError as error:
+        if error.status in (400, 422):
+            # The text itself was refused (e.g. unchanged, too long): keep waiting for a new one.
+            context.chat_data["moderating"] = pending
+            await reply(update, f"{escape(error.message)} Send another text, or /cancel.")
+            return MOD_TEXT
+        raise
     return ConversationHandler.END
 
 
@@ -220,7 +217,9 @@ async def reports(update: Update, context: Context) -> None:
         f"• post {r['post_id']} (queue item {r['item_id']}): {escape(r['reason'])}"
         for r in found["reports"]
     ]
-    await reply(update, "<b>Open reports</b>\n" + "\n".join(lines) + "\nWork them with /queue.")
+    # Up to 20 reasons of up to 500 characters: more than one message can hold.
+    blocks = ["<b>Open reports</b>", *lines, "Work them with /queue."]
+    await reply_many(update, paginate_blocks(blocks, separator="\n"))
 
 
 def conversation() -> ConversationHandler[Any]:

@@ -142,6 +142,8 @@ async def new_confirm(update: Update, context: Context) -> int:
     query = update.callback_query
     assert query is not None and query.data is not None
     await query.answer()
+    # Remove the Send / Cancel buttons so the preview cannot be sent twice.
+    await query.edit_message_reply_markup(None)
     draft = _draft(context)
     if query.data == "nc:send" and {"board", "title", "body"} <= draft.keys():
         await _create_thread(update, context, draft["board"], draft["title"], draft["body"])

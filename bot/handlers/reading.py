@@ -9,6 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import render
 from bot.context import Context, identity, reply, reply_many, services
+from bot.formatting import escape
 
 PAGE = 5
 
@@ -55,7 +56,7 @@ async def show_board(update: Update, context: Context, slug: str, cursor: str | 
     boards = {b["slug"]: b for b in await forum.boards()}
     board = boards.get(slug)
     if board is None:
-        await reply(update, f"There is no outcome called “{slug[:40]}”. Try /outcomes.")
+        await reply(update, f"There is no outcome called “{escape(slug[:40])}”. Try /outcomes.")
         return
     page = await forum.threads(slug, cursor, limit=PAGE)
     rows = [
