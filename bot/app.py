@@ -91,7 +91,9 @@ def build_application(
         await _bootstrap_admins(services)
         await application.bot.set_my_commands(COMMANDS, scope=BotCommandScopeAllPrivateChats())
         if deliver:
-            dispatcher = Dispatcher(application.bot, services.forum, services.store)
+            dispatcher = Dispatcher(
+                application.bot, services.forum, services.store, rate=settings.bot_broadcast_rate
+            )
             application.bot_data["dispatcher"] = dispatcher
             tasks.append(
                 asyncio.create_task(

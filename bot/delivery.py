@@ -79,7 +79,10 @@ class Dispatcher:
         self._bot = bot
         self._forum = forum
         self._store = store
-        self._limiter = AsyncLimiter(rate, 1.0)
+        # Capacity 1 refilled at ``rate``/s: evenly spaced sends. (A bucket of capacity
+        # ``rate`` would allow a burst of ``rate`` on top of the steady flow, i.e. up to
+        # twice the rate inside one second.)
+        self._limiter = AsyncLimiter(1, 1.0 / rate)
         self._per_chat = per_chat_interval
         self._batch = batch
         self._lease = lease

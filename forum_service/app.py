@@ -25,6 +25,7 @@ from forum_service.api.keys import (
     OUTBOX,
     SETTINGS,
 )
+from forum_service.clock import Clock, utc_now
 from forum_service.observability import Metrics, metrics_middleware
 from forum_service.pseudonyms import Pseudonymizer
 from forum_service.services.admin import AdminService
@@ -44,6 +45,7 @@ def create_app(
     *,
     database: Database | None = None,
     metrics: Metrics | None = None,
+    clock: Clock = utc_now,
 ) -> web.Application:
     """Build the forum service application.
 
@@ -52,6 +54,7 @@ def create_app(
         database: an existing database to share (the single-process runner); when None the app
             opens its own on startup and disposes it on cleanup.
         metrics: the Prometheus series to record into (a fresh registry when None).
+        clock: time source of every service (tests move it instead of sleeping).
 
     Returns:
         The aiohttp application, ready for ``web.run_app`` or a test client.
@@ -69,11 +72,13 @@ def create_app(
         db = database or Database(settings.database_url, echo=settings.db_echo)
         app[DATABASE] = db
         pseudonyms = Pseudonymizer(settings.pseudonym_secret.get_secret_value().encode())
-        app[FORUM] = ForumService(db, pseudonyms, posts_per_hour=settings.posts_per_hour)
-        app[MODERATION] = ModerationService(db, pseudonyms)
-        app[ADMIN] = AdminService(db, pseudonyms)
-        app[OUTBOX] = OutboxService(db)
-        app[FORUMS] = ExpertForumService(db, pseudonyms)
+        app[FORUM] = ForumService(
+            db, pseudonyms, posts_per_hour=settings.posts_per_hour, clock=clock
+        )
+        app[MODERATION] = ModerationService(db, pseudonyms, clock=clock)
+        app[ADMIN] = AdminService(db, pseudonyms, clock=clock)
+        app[OUTBOX] = OutboxService(db, clock=clock)
+        app[FORUMS] = ExpertForumService(db, pseudonyms, clock=clock)
         yield
         if own:
             await db.dispose()

@@ -59,10 +59,22 @@ def forum_text(forum: dict[str, Any], tz: str) -> str:
 
 
 async def _create(
-    update: Update, context: Context, board: str, title: str, when: str, lead: str
+    update: Update,
+    context: Context,
+    board: str,
+    title: str,
+    when: str,
+    lead: str,
+    extra: list[str] | None = None,
 ) -> None:
     starts_at, tbc = parse_start(when, await _tz(update, context))
     body: dict[str, Any] = {"board": board, "title": title, "lead": lead}
+    for value in extra or []:
+        # Optional trailing fields of the one-line form: a join link and/or a capacity.
+        if value.isdigit():
+            body["capacity"] = int(value)
+        elif value:
+            body["join_link"] = value
     if starts_at is not None:
         body["starts_at"] = starts_at.isoformat()
     elif tbc:
@@ -82,15 +94,18 @@ async def schedule_entry(update: Update, context: Context) -> int:
     rest = update.effective_message.text.partition(" ")[2].strip()
     if rest:
         parts = [p.strip() for p in rest.split("|")]
-        if len(parts) != 4 or not all(parts):
+        if not 4 <= len(parts) <= 6 or not all(parts[:4]):
             await reply(
                 update,
                 "One-line form: /schedule &lt;outcome&gt; | &lt;title&gt; | "
-                "&lt;YYYY-MM-DD HH:MM or TBC&gt; | &lt;lead&gt;",
+                "&lt;YYYY-MM-DD HH:MM or TBC&gt; | &lt;lead&gt; [| &lt;join link&gt;] "
+                "[| &lt;capacity&gt;]",
             )
             return ConversationHandler.END
         try:
-            await _create(update, context, parts[0].lower(), parts[1], parts[2], parts[3])
+            await _create(
+                update, context, parts[0].lower(), parts[1], parts[2], parts[3], parts[4:]
+            )
         except TimeInputError as error:
             await reply(update, escape(str(error)))
         return ConversationHandler.END
