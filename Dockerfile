@@ -19,7 +19,7 @@ COPY forum_service ./forum_service
 COPY moderation ./moderation
 COPY bot ./bot
 COPY scripts ./scripts
-RUN pip install . && if [ -x scripts/install-offline-models.sh ]; then scripts/install-offline-models.sh; fi
+RUN pip install ".[ner]" && bash scripts/install-offline-models.sh /usr/local
 
 RUN useradd --system --uid 10001 forum && mkdir -p /data /models && chown forum /data
 USER forum

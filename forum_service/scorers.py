@@ -10,7 +10,7 @@ from moderation.scoring import Scorer
 
 
 def scorer_loader(settings: ServiceSettings) -> ScorerLoader:
-    """Return a function that loads the configured scorer, or returns None without one.
+    """Return a function that loads the configured scorer: Detoxify, else the offline default.
 
     Detoxify loads from local files only: ``HF_HUB_OFFLINE`` is forced so that nothing is
     downloaded at run time, whatever the environment says.
@@ -18,7 +18,12 @@ def scorer_loader(settings: ServiceSettings) -> ScorerLoader:
 
     def load() -> Scorer | None:
         if settings.detoxify_checkpoint is None or settings.detoxify_config_dir is None:
-            return None
+            # No Detoxify weights prepared: the offline models shipped in registry packages
+            # (None when they are not installed: posts are then queued "not screened").
+            from moderation.policy import Thresholds
+            from moderation.toxic_models import load_default_scorer
+
+            return load_default_scorer(Thresholds.from_mapping(settings.moderation_thresholds))
         os.environ["HF_HUB_OFFLINE"] = "1"
         os.environ["TRANSFORMERS_OFFLINE"] = "1"
         from moderation.scoring import DetoxifyScorer

@@ -26,7 +26,8 @@ def _describe(error: ValidationError, prefix: str) -> str:
     lines = []
     for item in error.errors():
         field = str(item["loc"][0]).upper() if item["loc"] else "SETTINGS"
-        name = field if field.startswith("DETOXIFY_") or not item["loc"] else prefix + field
+        unprefixed = field.startswith(("DETOXIFY_", "PII_")) or not item["loc"]
+        name = field if unprefixed else prefix + field
         # Never echo the offending value: it may be a secret.
         lines.append(f"  {name}: {item['msg']}")
     return "invalid configuration:\n" + "\n".join(lines)
@@ -74,6 +75,11 @@ class ServiceSettings(BaseSettings):
     )
     detoxify_quantize: bool = Field(
         default=False, validation_alias=AliasChoices("DETOXIFY_QUANTIZE", "FORUM_DETOXIFY_QUANTIZE")
+    )
+    pii_spacy_model: str = Field(
+        default="en_core_web_md",
+        validation_alias=AliasChoices("PII_SPACY_MODEL", "FORUM_PII_SPACY_MODEL"),
+        description="en_core_web_md, en_core_web_sm, or empty/none for rules only",
     )
     moderation_thresholds: dict[str, float] = Field(
         default_factory=dict,

@@ -1,14 +1,19 @@
 """Moderation library: scorers, PII screen, watched words and the routing policy.
 
 Importing this package is cheap: torch, transformers and detoxify are imported only when a
-Detoxify model is loaded. It imports neither aiohttp, telegram nor sqlalchemy.
+Detoxify model is loaded; numpy, h5py, spaCy, Presidio and pyap2 only when the offline
+screens are loaded (`load_default_scorer`, `load_pii_screen`). It imports neither aiohttp,
+telegram nor sqlalchemy.
 """
 
 from moderation.labels import LABELS
+from moderation.ner import PiiScreen, PiiScreenStatus, load_pii_screen
 from moderation.pii import PII_KIND_DESCRIPTIONS, PiiFinding, PiiKind, find_pii, redact
 from moderation.policy import ModerationPolicy, Route, ScreeningResult, Thresholds
+from moderation.risk_patterns import match_risk_patterns
 from moderation.scoring import DetoxifyScorer, Scorer, ScorerError
 from moderation.screening import screen_texts
+from moderation.toxic_models import OfflineToxicityScorer, load_default_scorer
 from moderation.watchwords import (
     WatchAction,
     WatchedWord,
@@ -22,8 +27,11 @@ __all__ = [
     "PII_KIND_DESCRIPTIONS",
     "DetoxifyScorer",
     "ModerationPolicy",
+    "OfflineToxicityScorer",
     "PiiFinding",
     "PiiKind",
+    "PiiScreen",
+    "PiiScreenStatus",
     "Route",
     "Scorer",
     "ScorerError",
@@ -33,6 +41,9 @@ __all__ = [
     "WatchMatch",
     "WatchedWord",
     "find_pii",
+    "load_default_scorer",
+    "load_pii_screen",
+    "match_risk_patterns",
     "match_watched_words",
     "normalise_watched_word",
     "redact",

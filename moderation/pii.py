@@ -1,4 +1,7 @@
-"""Screen post text for personal data: phone numbers, e-mails, postcodes, addresses, names.
+"""Screen post text for personal data with rules: phones, e-mails, postcodes, addresses, names.
+
+UK identifiers, dates of birth and social-media handles are in `moderation.pii_ids`; the
+named-entity screen that adds names and addresses without a cue is `moderation.ner`.
 
 The screen favours recall on the kinds that identify a survivor directly (phone numbers,
 e-mail addresses, postcodes) and stays conservative on free-form kinds (street addresses,
@@ -10,63 +13,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from enum import StrEnum
 
 import phonenumbers
+
+from moderation.pii_ids import (
+    find_dates_of_birth,
+    find_nhs_numbers,
+    find_ni_numbers,
+    find_social_handles,
+)
+from moderation.pii_types import PII_KIND_DESCRIPTIONS, PiiFinding, PiiKind, merge_findings
+
+__all__ = ["PII_KIND_DESCRIPTIONS", "PiiFinding", "PiiKind", "find_pii", "redact"]
 
 
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
-
-
-class PiiKind(StrEnum):
-    """Kinds of personal data the screen reports."""
-
-    PHONE = "phone"
-    EMAIL = "email"
-    POSTCODE = "postcode"
-    STREET_ADDRESS = "street_address"
-    PERSON_NAME = "person_name"
-
-
-PII_KIND_DESCRIPTIONS: dict[str, str] = {
-    PiiKind.PHONE: "phone number",
-    PiiKind.EMAIL: "e-mail address",
-    PiiKind.POSTCODE: "postcode",
-    PiiKind.STREET_ADDRESS: "street address",
-    PiiKind.PERSON_NAME: "person's name",
-}
-
-# When two candidates overlap, the kind listed first wins (an e-mail address can contain a
-# digit run that looks like a phone number; an address line can contain a name).
-_KIND_RANK: dict[str, int] = {
-    kind: rank
-    for rank, kind in enumerate(
-        (
-            PiiKind.EMAIL,
-            PiiKind.PHONE,
-            PiiKind.POSTCODE,
-            PiiKind.STREET_ADDRESS,
-            PiiKind.PERSON_NAME,
-        )
-    )
-}
-
-
-@dataclass(frozen=True)
-class PiiFinding:
-    """A span of a text that holds personal data.
-
-    Attributes:
-        kind: One of the `PiiKind` values, e.g. ``"phone"``.
-        start: Index of the first character of the span.
-        end: Index one past the last character of the span.
-    """
-
-    kind: str
-    start: int
-    end: int
 
 
 def find_pii(text: str) -> list[PiiFinding]:
@@ -78,19 +40,19 @@ def find_pii(text: str) -> list[PiiFinding]:
     Returns:
         Findings sorted by start, with no two spans overlapping.
     """
-    candidates = [
-        *_find_emails(text),
-        *_find_phones(text),
-        *_find_postcodes(text),
-        *_find_street_addresses(text),
-        *_find_person_names(text),
-    ]
-    candidates.sort(key=lambda f: (_KIND_RANK[f.kind], -(f.end - f.start), f.start))
-    chosen: list[PiiFinding] = []
-    for candidate in candidates:
-        if all(candidate.end <= kept.start or candidate.start >= kept.end for kept in chosen):
-            chosen.append(candidate)
-    return sorted(chosen, key=lambda f: f.start)
+    return merge_findings(
+        [
+            *_find_emails(text),
+            *find_social_handles(text),
+            *find_nhs_numbers(text),
+            *find_ni_numbers(text),
+            *_find_phones(text),
+            *find_dates_of_birth(text),
+            *_find_postcodes(text),
+            *_find_street_addresses(text),
+            *_find_person_names(text),
+        ]
+    )
 
 
 def redact(text: str, findings: Sequence[PiiFinding]) -> str:
@@ -287,7 +249,15 @@ _CUED_ADDRESS = re.compile(
 )
 
 
+# "56 Kingsway", "3 Eastgate": street names that carry their suffix inside one word.
+_COMPOUND_STREET = re.compile(
+    rf"{_NOT_AFTER}{_HOUSE_NUMBER},?\s+[A-Z][a-z]+(?:way|gate|side|field|fields|bank|wynd)(?!\w)"
+)
+
+
 def _find_street_addresses(text: str) -> Iterator[PiiFinding]:
+    for match in _COMPOUND_STREET.finditer(text):
+        yield PiiFinding(PiiKind.STREET_ADDRESS, match.start(), match.end())
     for match in _ADDRESS.finditer(text):
         yield PiiFinding(PiiKind.STREET_ADDRESS, match.start(), match.end())
     for match in _CUED_ADDRESS.finditer(text):
@@ -304,7 +274,7 @@ _NAME_CUE = re.compile(
     r"(?P<cue>(?i:\b(?:(?:her|his|their|my|your|the|whose)\s+"
     r"(?:first\s+|real\s+|full\s+|last\s+|sur)?name\s+(?:is|was)"
     r"|called|named|known\s+as|calls\s+(?:himself|herself|themselves)"
-    r"|client|service\s+user|survivor|victim|resident|tenant|mother|father|mum|dad|daughter"
+    r"|client|patient|service\s+user|survivor|victim|resident|tenant|mother|father|mum|dad|daughter"
     r"|son|sister|brother|wife|husband|partner|girl|boy|woman|man|child|worker|colleague"
     r"|friend|uncle|aunt|cousin)))\s*[,:]?\s+" + _NAME_CANDIDATE
 )

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
-from moderation.pii import find_pii
+from moderation.pii import PiiFinding, find_pii
 from moderation.policy import ModerationPolicy, ScreeningResult
+from moderation.risk_patterns import match_risk_patterns
 from moderation.scoring import Scorer, ScorerError
 from moderation.watchwords import WatchedWord, match_watched_words
 
@@ -19,6 +20,8 @@ def screen_texts(
     scorer: Scorer | None,
     policy: ModerationPolicy,
     watched_words: Sequence[WatchedWord] = (),
+    find_personal_data: Callable[[str], list[PiiFinding]] = find_pii,
+    risk_patterns: bool = False,
 ) -> list[ScreeningResult]:
     """Screen posts in one model batch.
 
@@ -31,6 +34,10 @@ def screen_texts(
         scorer: The model, or None when it could not be loaded.
         policy: The routing policy.
         watched_words: Watched words that apply to these posts.
+        find_personal_data: The PII screen, e.g. ``load_pii_screen(...).find``; rules only
+            (`find_pii`) by default.
+        risk_patterns: Also flag quiet threats and attempts to locate or identify someone
+            (`moderation.risk_patterns`), as FLAG watched-word matches.
 
     Returns:
         One result per text, in order.
@@ -56,8 +63,14 @@ def screen_texts(
     return [
         policy.decide(
             score,
-            find_pii(text),
-            match_watched_words(text, watched_words),
+            find_personal_data(text),
+            sorted(
+                [
+                    *match_watched_words(text, watched_words),
+                    *(match_risk_patterns(text) if risk_patterns else []),
+                ],
+                key=lambda m: (m.start, m.end, m.word),
+            ),
             scorer_name if score is not None else None,
         )
         for text, score in zip(texts, scores, strict=True)

@@ -221,3 +221,25 @@ def _ptb_and_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PTB_TIMEDELTA", "true")
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """Undo what a test's call to the CLI (configure_logging) did to the root logger."""
+    import logging
+
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    yield
+    root.handlers[:] = saved[0]
+    root.setLevel(saved[1])
+
+
+@pytest.fixture(scope="session")
+def pii_screen() -> Any:
+    """The real PII screen with the small spaCy model, loaded once (about 4 s)."""
+    from moderation.ner import load_pii_screen
+
+    screen = load_pii_screen("en_core_web_sm")
+    assert screen.has_ner, screen.status.detail
+    return screen

@@ -28,14 +28,16 @@ from forum_service.storage import forum_repo, moderation_repo
 from forum_service.storage.database import Database
 from forum_service.storage.moderation_repo import ScreeningTask
 from forum_service.storage.tables import ComponentStatusRow, ModerationItemRow
-from moderation.pii import find_pii
+from moderation.ner import PiiScreen
 from moderation.policy import ModerationPolicy, Route, ScreeningResult
+from moderation.risk_patterns import match_risk_patterns
 from moderation.scoring import Scorer, ScorerError
 from moderation.watchwords import WatchedWord, match_watched_words
 
 log = logging.getLogger(__name__)
 
 COMPONENT = "moderation_model"
+PII_COMPONENT = "pii_screen"
 SYSTEM_ACTOR = "Policy (auto-approve)"
 
 ScorerLoader = Callable[[], Scorer | None]
@@ -63,6 +65,8 @@ class ScreeningWorker:
         batch_size: items per claim.
         lease: how long a claim holds before another worker may take the items.
         clock: time source.
+        load_pii: builds the PII screen (spaCy NER when configured), once, in a thread;
+            rules only when None.
     """
 
     def __init__(
@@ -74,6 +78,7 @@ class ScreeningWorker:
         batch_size: int = 16,
         lease: timedelta = timedelta(minutes=2),
         clock: Clock = utc_now,
+        load_pii: Callable[[], PiiScreen] | None = None,
     ) -> None:
         self._db = db
         self._load_scorer = load_scorer
@@ -82,12 +87,17 @@ class ScreeningWorker:
         self._lease = lease
         self._clock = clock
         self.owner = f"worker-{uuid.uuid4().hex[:12]}"
+        self._load_pii = load_pii or (lambda: PiiScreen(degraded_reason="not configured"))
+        self._pii: PiiScreen | None = None
         self._scorer: Scorer | None = None
         self._scorer_state: str | None = None  # None until the first load attempt
         self.on_batch: Callable[[BatchReport], None] | None = None
 
     async def start(self) -> None:
-        """Load the scorer (in a thread) and publish the component status."""
+        """Load the PII screen and the scorer (in threads) and publish their status."""
+        self._pii = await asyncio.to_thread(self._load_pii)
+        pii_status = self._pii.status
+        await self._set_status(pii_status.state, pii_status.detail, component=PII_COMPONENT)
         try:
             self._scorer = await asyncio.to_thread(self._load_scorer)
         except ScorerError as error:
@@ -105,13 +115,13 @@ class ScreeningWorker:
             self._scorer_state = "ok"
             await self._set_status("ok", f"scorer {self._scorer.name} loaded")
 
-    async def _set_status(self, state: str, detail: str) -> None:
+    async def _set_status(self, state: str, detail: str, *, component: str = COMPONENT) -> None:
         now = self._clock()
         async with self._db.write("component_status") as session:
-            row = await session.get(ComponentStatusRow, COMPONENT)
+            row = await session.get(ComponentStatusRow, component)
             if row is None:
                 session.add(
-                    ComponentStatusRow(name=COMPONENT, state=state, detail=detail, updated_at=now)
+                    ComponentStatusRow(name=component, state=state, detail=detail, updated_at=now)
                 )
             else:
                 row.state, row.detail, row.updated_at = state, detail, now
@@ -178,14 +188,20 @@ class ScreeningWorker:
                     self._scorer_state = "ok"
                     await self._set_status("ok", f"scorer {self._scorer.name} loaded")
         name = self._scorer.name if self._scorer is not None and scores is not None else None
+        assert self._pii is not None
+        # spaCy is CPU-bound: off the event loop, like the scorer.
+        findings = await asyncio.to_thread(self._pii.find_many, list(texts))
         results = []
         for index, text in enumerate(texts):
+            # Reviewable risk patterns (quiet threats, attempts to locate someone) arrive as
+            # FLAG matches named "pattern: ...", beside the admins' watched words.
+            matches = sorted(
+                [*match_watched_words(text, words), *match_risk_patterns(text)],
+                key=lambda m: (m.start, m.end, m.word),
+            )
             results.append(
                 self._policy.decide(
-                    scores[index] if scores is not None else None,
-                    find_pii(text),
-                    match_watched_words(text, words),
-                    name,
+                    scores[index] if scores is not None else None, findings[index], matches, name
                 )
             )
         return results

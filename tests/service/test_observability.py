@@ -17,6 +17,7 @@ from forum_service.observability import RedactingFilter, configure_logging
 from forum_service.services.screening import ScreeningWorker
 from forum_service.settings import ServiceSettings
 from forum_service.storage import migrate
+from moderation.ner import PiiScreen, load_pii_screen
 from moderation.policy import ModerationPolicy
 from tests.conftest import PSEUDONYM_SECRET, SERVICE_TOKEN, Api, make_moderator
 from tests.service.scorers import KeywordScorer
@@ -28,16 +29,38 @@ def _sample(text: str, name: str, labels: str = "") -> float:
     return float(match.group(1)) if match else 0.0
 
 
-async def test_readyz_is_degraded_without_a_model(api: Api, app: web.Application) -> None:
+async def test_readyz_is_degraded_without_a_model(
+    api: Api, app: web.Application, pii_screen: PiiScreen
+) -> None:
     before = await (await api.client.get("/readyz")).json()
     assert before["details"]["moderation_model"]["state"] == "unknown"
-    await ScreeningWorker(app[DATABASE], lambda: None, ModerationPolicy()).run_once()
+    await ScreeningWorker(
+        app[DATABASE], lambda: None, ModerationPolicy(), load_pii=lambda: pii_screen
+    ).run_once()
     response = await api.client.get("/readyz")
     body = await response.json()
     assert response.status == 200 and body["status"] == "degraded"
+    assert body["details"]["moderation_model"]["state"] == "degraded"
     assert body["details"]["migrations"]["current"] == migrate.head_revision()
-    await ScreeningWorker(app[DATABASE], KeywordScorer, ModerationPolicy()).run_once()
+    await ScreeningWorker(
+        app[DATABASE], KeywordScorer, ModerationPolicy(), load_pii=lambda: pii_screen
+    ).run_once()
     assert (await (await api.client.get("/readyz")).json())["status"] == "ready"
+
+
+async def test_readyz_says_the_pii_screen_is_degraded_without_an_ner_model(
+    api: Api, app: web.Application
+) -> None:
+    await ScreeningWorker(
+        app[DATABASE],
+        KeywordScorer,
+        ModerationPolicy(),
+        load_pii=lambda: load_pii_screen("none"),
+    ).run_once()
+    body = await (await api.client.get("/readyz")).json()
+    assert body["status"] == "degraded"
+    assert body["details"]["pii_screen"]["detail"].startswith("PII screen degraded: no NER model")
+    assert body["details"]["moderation_model"]["state"] == "ok"
 
 
 async def test_readyz_is_not_ready_when_migrations_are_behind(

@@ -13,6 +13,7 @@ from forum_service.domain import Screening
 from forum_service.services.screening import ScreeningWorker
 from forum_service.storage import moderation_repo
 from forum_service.storage.tables import ModerationItemRow
+from moderation.ner import PiiScreen
 from moderation.policy import ModerationPolicy
 from moderation.scoring import Scorer
 from tests.conftest import Api, make_admin, make_moderator
@@ -105,9 +106,27 @@ async def test_no_model_configured_is_degraded_but_nothing_is_lost(
     assert (await (await api.client.get("/healthz")).json())["status"] == "degraded"
 
 
-async def test_healthy_model_reports_ok(api: Api, app: web.Application) -> None:
-    await _worker(app, KeywordScorer()).run_once()
-    assert (await (await api.client.get("/healthz")).json())["status"] == "ok"
+async def test_healthy_model_and_ner_screen_report_ok(
+    api: Api, app: web.Application, pii_screen: PiiScreen
+) -> None:
+    await _worker(app, KeywordScorer(), load_pii=lambda: pii_screen).run_once()
+    health = await (await api.client.get("/healthz")).json()
+    assert health["status"] == "ok", health
+
+
+async def test_the_ner_screen_finds_a_name_the_rules_cannot(
+    api: Api, app: web.Application, pii_screen: PiiScreen
+) -> None:
+    author, mod = api.new_identity(), api.new_identity()
+    await make_moderator(api, mod)
+    body = "The caseworker visited Maria Santos at her new flat on Tuesday."
+    await api.new_thread(author, title="Update", body=body)
+    await _worker(app, KeywordScorer(), load_pii=lambda: pii_screen).run_once()
+    (item,) = await _queue(api, mod)
+    text = f"Update\n\n{body}"
+    names = [text[f["start"] : f["end"]] for f in item["pii"] if f["kind"] == "person_name"]
+    assert names == ["Maria Santos"]
+    assert item["route"] == "flagged"
 
 
 async def test_worker_crash_mid_batch_every_item_screened_once_in_effect(
@@ -209,3 +228,20 @@ async def test_revised_post_is_screened_again(api: Api, app: web.Application) ->
     assert (await worker.run_once()).recorded == 1
     (item,) = await _queue(api, mod)
     assert item["route"] == "low_risk" and item["post"]["revision"] == 2
+
+
+async def test_risk_patterns_flag_an_attempt_to_locate_someone_without_abusive_words(
+    api: Api, app: web.Application
+) -> None:
+    author, mod = api.new_identity(), api.new_identity()
+    await make_moderator(api, mod)
+    await api.new_thread(
+        author,
+        title="Question",
+        body="Does anyone know which refuge she was moved to? I need her address.",
+    )
+    await _worker(app, KeywordScorer()).run_once()
+    (item,) = await _queue(api, mod)
+    assert item["route"] == "flagged"
+    assert any(m["word"].startswith("pattern:") for m in item["watched_words"])
+    assert any("asks where a person is" in reason for reason in item["reasons"])
