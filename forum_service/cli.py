@@ -114,6 +114,42 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return demo_main()
 
 
+def cmd_rescreen(args: argparse.Namespace) -> int:
+    """Send pending posts back to the moderation worker (backfill after a model change)."""
+    from forum_service.operator import rescreen
+    from forum_service.storage.database import Database
+
+    async def job() -> int:
+        db = Database(ServiceSettings.from_env().database_url)
+        try:
+            return await rescreen(db, include_screened=args.all)
+        finally:
+            await db.dispose()
+
+    print(f"{asyncio.run(job())} posts sent back to the moderation worker")
+    return 0
+
+
+def cmd_outbox(args: argparse.Namespace) -> int:
+    """Show the notification outbox; with --follow, a progress bar until it drains."""
+    from forum_service.operator import follow_outbox
+    from forum_service.services.outbox import OutboxService
+    from forum_service.storage.database import Database
+
+    async def job() -> dict[str, int]:
+        db = Database(ServiceSettings.from_env().database_url)
+        try:
+            if args.follow:
+                return await follow_outbox(db)
+            return await OutboxService(db).counts()
+        finally:
+            await db.dispose()
+
+    counts = asyncio.run(job())
+    print(", ".join(f"{status}: {n}" for status, n in sorted(counts.items())) or "outbox empty")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of ``mscos-forum`` (also used by the compose consistency test)."""
     parser = argparse.ArgumentParser(
@@ -155,6 +191,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     model.add_argument("model_args", nargs=argparse.REMAINDER)
     model.set_defaults(func=cmd_model)
+
+    rescreen = sub.add_parser(
+        "rescreen", help="send 'not screened' pending posts back to the worker (progress bar)"
+    )
+    rescreen.add_argument("--all", action="store_true", help="every pending post, screened too")
+    rescreen.set_defaults(func=cmd_rescreen)
+
+    outbox = sub.add_parser("outbox", help="notification outbox counts (--follow: progress)")
+    outbox.add_argument("--follow", action="store_true", help="watch a broadcast drain")
+    outbox.set_defaults(func=cmd_outbox)
 
     bot = sub.add_parser("bot", help="run the Telegram bot")
     bot.set_defaults(func=cmd_bot)

@@ -32,7 +32,7 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -176,8 +176,16 @@ def build_tiny_checkpoint(target_dir: Path, *, seed: int = 0) -> tuple[Path, Pat
     return checkpoint_path, config_dir
 
 
+PREPARE_STEPS = 4
+
+
 def prepare_model_dir(
-    checkpoint: Path, hf_dir: Path, target_dir: Path, *, trust_pickle: bool = False
+    checkpoint: Path,
+    hf_dir: Path,
+    target_dir: Path,
+    *,
+    trust_pickle: bool = False,
+    progress: Callable[[str], None] | None = None,
 ) -> Path:
     """Turn a downloaded Detoxify checkpoint and Hugging Face dir into an offline model dir.
 
@@ -193,6 +201,8 @@ def prepare_model_dir(
         target_dir: The model directory to write.
         trust_pickle: Allow a downloaded checkpoint that needs full unpickling (arbitrary
             code); the prepared checkpoint is always plain data.
+        progress: Called with a short description after each of the `PREPARE_STEPS` steps
+            (the command line draws a progress bar with it).
 
     Returns:
         Path of the prepared checkpoint.
@@ -203,7 +213,9 @@ def prepare_model_dir(
     checkpoint, hf_dir, target_dir = Path(checkpoint), Path(hf_dir), Path(target_dir)
     if not (hf_dir / "config.json").is_file():
         raise ScorerError(f"no config.json in {hf_dir}")
+    step = progress or (lambda _description: None)
     loaded = _load_downloaded(checkpoint, trust_pickle=trust_pickle)
+    step("read the downloaded checkpoint")
     checkpoint_out, config_out = model_paths(target_dir)
     config_out.mkdir(parents=True, exist_ok=True)
 
@@ -232,6 +244,7 @@ def prepare_model_dir(
     config_json["id2label"] = {str(i): label for i, label in enumerate(labels)}
     config_json["label2id"] = {label: i for i, label in enumerate(labels)}
     _write_json(config_out / "config.json", config_json)
+    step("copied config and tokenizer")
 
     prepared_config = copy.deepcopy(loaded["config"])
     prepared_config["arch"]["args"]["model_type"] = str(config_out.resolve())
@@ -239,8 +252,10 @@ def prepare_model_dir(
         {"config": prepared_config, "state_dict": dict(loaded["state_dict"])}, checkpoint_out
     )
     del loaded
+    step("wrote the offline checkpoint")
     scorer = DetoxifyScorer.from_local(checkpoint_out, config_out)
     scorer.score([VALIDATION_TEXT])
+    step("loaded and scored a sentence")
     return checkpoint_out
 
 
@@ -304,9 +319,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     try:
         if args.command == "prepare":
-            prepare_model_dir(
-                args.checkpoint, args.hf_dir, args.target, trust_pickle=args.trust_pickle
-            )
+            from tqdm import tqdm
+
+            with tqdm(total=PREPARE_STEPS, desc="preparing model", unit="step") as bar:
+
+                def advance(description: str) -> None:
+                    bar.set_postfix_str(description)
+                    bar.update()
+
+                prepare_model_dir(
+                    args.checkpoint,
+                    args.hf_dir,
+                    args.target,
+                    trust_pickle=args.trust_pickle,
+                    progress=advance,
+                )
             report = validate_model_dir(args.target)
         elif args.command == "validate":
             report = validate_model_dir(args.model_dir)

@@ -14,6 +14,7 @@ import torch
 
 from moderation import LABELS, DetoxifyScorer, Scorer, ScorerError
 from moderation.detoxify_model import (
+    PREPARE_STEPS,
     TINY_CLASSIFIER_BIAS,
     build_tiny_checkpoint,
     main,
@@ -290,9 +291,11 @@ def test_prepare_model_dir_makes_a_loadable_offline_model(
     downloaded, hf_dir = _fake_download(tiny_model_dir, tmp_path)
     target = tmp_path / "prepared"
 
-    prepared = prepare_model_dir(downloaded, hf_dir, target)
+    steps: list[str] = []
+    prepared = prepare_model_dir(downloaded, hf_dir, target, progress=steps.append)
 
     assert prepared == model_paths(target)[0]
+    assert len(steps) == PREPARE_STEPS and steps[-1] == "loaded and scored a sentence"
     assert sorted(p.name for p in (target / "hf").iterdir()) == [
         "config.json",
         "tokenizer_config.json",
