@@ -28,6 +28,7 @@ from bot.forum_client import ForumClient, ForumError
 from bot.handlers import admin, common, forums, moderation, posting, reading
 from bot.identity import IdentityDeriver
 from bot.settings import BotSettings
+from bot.update_processor import PerChatUpdateProcessor
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +117,7 @@ def build_application(
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
         .defaults(Defaults(parse_mode=ParseMode.HTML))
+        .concurrent_updates(PerChatUpdateProcessor())
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()

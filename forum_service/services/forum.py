@@ -140,28 +140,31 @@ class ForumService:
 
         An unapproved thread exists only for its author; others get ``thread_not_found``.
         """
-        async with self._db.write("read_thread") as session:
-            viewer = await self._actor(session, key)
+        # Reads never create an identity: a read-only transaction does not take SQLite's
+        # write lock, so readers do not queue behind posters.
+        async with self._db.read("read_thread") as session:
+            viewer_id = await _viewer_id(session, key)
             found = await forum_repo.thread_with_author(session, thread_id)
             if found is None or (
-                found[0].status is not PostStatus.APPROVED and found[1] != viewer.id
+                found[0].status is not PostStatus.APPROVED and found[1] != viewer_id
             ):
                 raise NotFound("thread_not_found", f"there is no thread {thread_id}")
             posts = await forum_repo.visible_posts(
-                session, thread_id, viewer.id, after_id=after_post_id, limit=limit + 1
+                session, thread_id, viewer_id, after_id=after_post_id, limit=limit + 1
             )
         return ThreadView(thread=found[0], posts=tuple(posts[:limit])), len(posts) > limit
 
     async def read_post(self, key: IdentityKey, post_id: int) -> tuple[Post, bool]:
         """Return one post and whether the caller wrote it; others see approved posts only."""
-        async with self._db.write("read_post") as session:
-            viewer = await self._actor(session, key)
+        async with self._db.read("read_post") as session:
+            viewer = await forum_repo.find_identity(session, key.value)
             found = await forum_repo.post_with_author(session, post_id)
         if found is None:
             raise NotFound("post_not_found", f"there is no post {post_id}")
         post, author_id = found
-        mine = author_id == viewer.id
-        if post.status is not PostStatus.APPROVED and not mine and not viewer.role.can_moderate:
+        mine = viewer is not None and author_id == viewer.id
+        can_moderate = viewer is not None and viewer.role.can_moderate
+        if post.status is not PostStatus.APPROVED and not mine and not can_moderate:
             raise NotFound("post_not_found", f"there is no post {post_id}")
         return post, mine
 
@@ -169,10 +172,9 @@ class ForumService:
         self, key: IdentityKey, cursor: int | None, limit: int
     ) -> tuple[list[Post], int | None]:
         """Return the caller's posts of every status, newest first, and the next cursor."""
-        async with self._db.write("my_posts") as session:
-            viewer = await self._actor(session, key)
+        async with self._db.read("my_posts") as session:
             posts = await forum_repo.posts_by_author(
-                session, viewer.id, before_id=cursor, limit=limit + 1
+                session, await _viewer_id(session, key), before_id=cursor, limit=limit + 1
             )
         more = len(posts) > limit
         posts = posts[:limit]
@@ -385,6 +387,12 @@ class ForumService:
             raise RateLimited(
                 "rate_limited", f"you can post {limit} times an hour; please try again later"
             )
+
+
+async def _viewer_id(session: AsyncSession, key: IdentityKey) -> int:
+    """The reader's identity id, or 0 (matches nobody's posts) for someone never seen."""
+    viewer = await forum_repo.find_identity(session, key.value)
+    return viewer.id if viewer is not None else 0
 
 
 async def _refuse_blocked_words(session: AsyncSession, text: str) -> None:

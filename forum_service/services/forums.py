@@ -207,17 +207,19 @@ class ExpertForumService(StaffService):
 
     async def upcoming(self, key: IdentityKey) -> list[ExpertForum]:
         """Upcoming forums (dated soonest first, then "date TBC"), with my RSVP."""
-        async with self._db.write("forums_upcoming") as session:
-            viewer = await forum_repo.ensure_identity(session, key.value, self._clock())
+        async with self._db.read("forums_upcoming") as session:
+            viewer = await forum_repo.find_identity(session, key.value)
             return await forums_repo.forums(
-                session, viewer_id=viewer.id, upcoming_after=self._clock()
+                session, viewer_id=viewer.id if viewer else 0, upcoming_after=self._clock()
             )
 
     async def get(self, key: IdentityKey, forum_id: int) -> ExpertForum:
         """One forum with my RSVP."""
-        async with self._db.write("forum_get") as session:
-            viewer = await forum_repo.ensure_identity(session, key.value, self._clock())
-            found = await forums_repo.forums(session, viewer_id=viewer.id, ids=[forum_id])
+        async with self._db.read("forum_get") as session:
+            viewer = await forum_repo.find_identity(session, key.value)
+            found = await forums_repo.forums(
+                session, viewer_id=viewer.id if viewer else 0, ids=[forum_id]
+            )
         if not found:
             raise NotFound("forum_not_found", f"there is no expert forum {forum_id}")
         return found[0]
@@ -275,9 +277,9 @@ class ExpertForumService(StaffService):
 
     async def subscriptions(self, key: IdentityKey) -> list[str]:
         """My subscription topics."""
-        async with self._db.write("subscriptions") as session:
-            me = await forum_repo.ensure_identity(session, key.value, self._clock())
-            return await forums_repo.topics_of(session, me.id)
+        async with self._db.read("subscriptions") as session:
+            me = await forum_repo.find_identity(session, key.value)
+            return await forums_repo.topics_of(session, me.id) if me else []
 
     async def subscribe(self, key: IdentityKey, topic: str) -> list[str]:
         """Follow ``all``, ``digest`` or ``outcome:<slug>``."""
