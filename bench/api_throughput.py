@@ -22,7 +22,6 @@ Run from the repository root::
 from __future__ import annotations
 
 import argparse
-import asyncio
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -37,12 +36,10 @@ from bench.common import (
     auth_headers,
     heading,
     pick_backends,
-    prepare_process,
     ratio,
-    run_meta,
+    run_benchmark,
     scratch_database,
     table,
-    write_results,
 )
 from bench.load import LoadResult, Request, fetch_status, run_load
 from bench.seed import BODIES, Seeder, identity_key, insert_forum, insert_identities
@@ -64,13 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns:
         Process exit status.
     """
-    args = _parse_args(argv)
-    prepare_process()
-    results = asyncio.run(_run(args, run_meta(NAME, argv)))
-    markdown = render_markdown(results)
-    write_results(NAME, results, markdown, args.out_dir)
-    print(markdown)
-    return 0
+    return run_benchmark(NAME, argv, _parse_args, _run, render_markdown)
 
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

@@ -46,12 +46,10 @@ from bench.common import (
     heading,
     latency_summary,
     pick_backends,
-    prepare_process,
     ratio,
-    run_meta,
+    run_benchmark,
     scratch_database,
     table,
-    write_results,
 )
 from bench.seed import Seeder, identity_key, insert_forum, insert_identities
 from bench.server import serve
@@ -71,13 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns:
         Process exit status.
     """
-    args = _parse_args(argv)
-    prepare_process()
-    results = asyncio.run(_run(args, run_meta(NAME, argv)))
-    markdown = render_markdown(results)
-    write_results(NAME, results, markdown, args.out_dir)
-    print(markdown)
-    return 0
+    return run_benchmark(NAME, argv, _parse_args, _run, render_markdown)
 
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import json
 import math
@@ -11,7 +12,7 @@ import platform
 import subprocess
 import sys
 import uuid
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -289,3 +290,31 @@ def prepare_process() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("PTB_TIMEDELTA", "true")
+
+
+def run_benchmark(
+    name: str,
+    argv: Sequence[str] | None,
+    parse: Callable[[Sequence[str] | None], argparse.Namespace],
+    run: Callable[[argparse.Namespace, dict[str, Any]], Coroutine[Any, Any, dict[str, Any]]],
+    render: Callable[[dict[str, Any]], str],
+) -> int:
+    """The shared body of every benchmark's ``main``: parse, run, write, print.
+
+    Args:
+        name: the benchmark's name (result file stem).
+        argv: command-line arguments without the program name.
+        parse: the benchmark's argument parser.
+        run: the benchmark itself, given the arguments and the run's metadata.
+        render: turns the results into the Markdown table.
+
+    Returns:
+        Process exit status.
+    """
+    args = parse(argv)
+    prepare_process()
+    results = asyncio.run(run(args, run_meta(name, argv)))
+    markdown = render(results)
+    write_results(name, results, markdown, args.out_dir)
+    print(markdown)
+    return 0

@@ -20,7 +20,6 @@ Results: bench/results/moderation_worker.{json,md}.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -35,12 +34,10 @@ from bench.common import (
     add_common_arguments,
     heading,
     pick_backends,
-    prepare_process,
     ratio,
-    run_meta,
+    run_benchmark,
     scratch_database,
     table,
-    write_results,
 )
 from bench.moderation_eval import DEFAULT_EVAL_SET, _load_rows
 from bench.seed import Seeder, identity_key, insert_forum, insert_identities
@@ -67,13 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns:
         Process exit status.
     """
-    args = _parse_args(argv)
-    prepare_process()
-    results = asyncio.run(_run(args, run_meta(NAME, argv)))
-    markdown = render_markdown(results)
-    write_results(NAME, results, markdown, args.out_dir)
-    print(markdown)
-    return 0
+    return run_benchmark(NAME, argv, _parse_args, _run, render_markdown)
 
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

@@ -65,3 +65,21 @@ async def reply_many(update: Update, messages: list[str], **last_kwargs: Any) ->
     for index, text in enumerate(messages):
         kwargs = last_kwargs if index == len(messages) - 1 else {}
         await reply(update, text, **kwargs)
+
+
+#: ``chat_data`` keys holding a flow's half-entered input; /cancel and a finished flow clear them.
+FLOW_KEYS = ("draft", "moderating")
+
+
+def draft(context: Context) -> dict[str, Any]:
+    """The current flow's half-entered input (one flow at a time per chat)."""
+    assert context.chat_data is not None
+    found: dict[str, Any] = context.chat_data.setdefault("draft", {})
+    return found
+
+
+def clear_draft(context: Context) -> None:
+    """Forget any half-entered input."""
+    if context.chat_data is not None:
+        for key in FLOW_KEYS:
+            context.chat_data.pop(key, None)

@@ -9,7 +9,7 @@ from telegram import Update
 from telegram.ext import ConversationHandler
 
 from bot import texts
-from bot.context import Context, identity, is_private, reply, services
+from bot.context import Context, clear_draft, identity, is_private, reply, services
 from bot.formatting import escape
 from bot.forum_client import ForumError
 
@@ -43,7 +43,7 @@ async def help_command(update: Update, context: Context) -> None:
 
 async def cancel(update: Update, context: Context) -> int:
     """Leave any flow (used as every conversation's fallback)."""
-    context.chat_data.pop("draft", None) if context.chat_data is not None else None
+    clear_draft(context)
     await reply(update, texts.CANCELLED)
     return ConversationHandler.END
 

@@ -20,7 +20,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.context import Context, identity, reply, services
+from bot.context import Context, clear_draft, draft, identity, reply, services
 from bot.formatting import escape
 from bot.handlers.common import cancel
 from bot.handlers.reading import board_keyboard
@@ -122,18 +122,12 @@ async def schedule_entry(update: Update, context: Context) -> int:
     return SCHEDULE_BOARD
 
 
-def _draft(context: Context) -> dict[str, Any]:
-    assert context.chat_data is not None
-    draft: dict[str, Any] = context.chat_data.setdefault("forum_draft", {})
-    return draft
-
-
 async def schedule_board(update: Update, context: Context) -> int:
     """Outcome chosen."""
     query = update.callback_query
     assert query is not None and query.data is not None
     await query.answer()
-    _draft(context)["board"] = query.data.partition(":")[2]
+    draft(context)["board"] = query.data.partition(":")[2]
     await reply(update, "Title of the forum?")
     return SCHEDULE_TITLE
 
@@ -141,7 +135,7 @@ async def schedule_board(update: Update, context: Context) -> int:
 async def schedule_title(update: Update, context: Context) -> int:
     """Title received."""
     assert update.effective_message is not None and update.effective_message.text is not None
-    _draft(context)["title"] = update.effective_message.text.strip()
+    draft(context)["title"] = update.effective_message.text.strip()
     await reply(update, "When? YYYY-MM-DD HH:MM in your timezone, or TBC (e.g. “November, TBC”).")
     return SCHEDULE_WHEN
 
@@ -155,7 +149,7 @@ async def schedule_when(update: Update, context: Context) -> int:
     except TimeInputError as error:
         await reply(update, escape(str(error)))
         return SCHEDULE_WHEN
-    _draft(context)["when"] = text
+    draft(context)["when"] = text
     await reply(update, "Who leads it (the expert's name as it should be published)?")
     return SCHEDULE_LEAD
 
@@ -163,20 +157,19 @@ async def schedule_when(update: Update, context: Context) -> int:
 async def schedule_lead(update: Update, context: Context) -> int:
     """Lead received: create."""
     assert update.effective_message is not None and update.effective_message.text is not None
-    draft = _draft(context)
+    entered = draft(context)
     try:
         await _create(
             update,
             context,
-            draft["board"],
-            draft["title"],
-            draft["when"],
+            entered["board"],
+            entered["title"],
+            entered["when"],
             update.effective_message.text.strip(),
         )
     except TimeInputError as error:
         await reply(update, escape(str(error)))
-    assert context.chat_data is not None
-    context.chat_data.pop("forum_draft", None)
+    clear_draft(context)
     return ConversationHandler.END
 
 

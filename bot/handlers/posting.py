@@ -21,7 +21,7 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot import render
-from bot.context import Context, identity, is_private, reply, services
+from bot.context import Context, clear_draft, draft, identity, is_private, reply, services
 from bot.formatting import escape
 from bot.handlers.common import cancel
 from bot.handlers.reading import board_keyboard
@@ -36,12 +36,6 @@ TEXT = filters.TEXT & ~filters.COMMAND
 
 def _key(update: Update) -> str:
     return f"tg-{update.update_id}"
-
-
-def _draft(context: Context) -> dict[str, Any]:
-    assert context.chat_data is not None
-    draft: dict[str, Any] = context.chat_data.setdefault("draft", {})
-    return draft
 
 
 async def _create_thread(
@@ -78,7 +72,7 @@ async def new_entry(update: Update, context: Context) -> int:
             return ConversationHandler.END
         await _create_thread(update, context, board.lower(), title.strip(), body.strip())
         return ConversationHandler.END
-    context.chat_data.pop("draft", None) if context.chat_data is not None else None
+    clear_draft(context)
     boards = await services(context).forum.boards()
     await reply(
         update,
@@ -93,7 +87,7 @@ async def new_board(update: Update, context: Context) -> int:
     query = update.callback_query
     assert query is not None and query.data is not None
     await query.answer()
-    _draft(context)["board"] = query.data.partition(":")[2]
+    draft(context)["board"] = query.data.partition(":")[2]
     await reply(update, "The title of your thread (up to 200 characters)?")
     return NEW_TITLE
 
@@ -105,7 +99,7 @@ async def new_title(update: Update, context: Context) -> int:
     if len(title) > 200:
         await reply(update, f"That title is {len(title)} characters; please keep it to 200.")
         return NEW_TITLE
-    _draft(context)["title"] = title
+    draft(context)["title"] = title
     await reply(update, "Now the text of your post (up to 4,000 characters).")
     return NEW_BODY
 
@@ -117,8 +111,8 @@ async def new_body(update: Update, context: Context) -> int:
     if len(body) > 4000:
         await reply(update, f"That text is {len(body)} characters; please keep it to 4,000.")
         return NEW_BODY
-    draft = _draft(context)
-    draft["body"] = body
+    entered = draft(context)
+    entered["body"] = body
     buttons = InlineKeyboardMarkup(
         [
             [
@@ -128,11 +122,11 @@ async def new_body(update: Update, context: Context) -> int:
         ]
     )
     preview = (
-        f"<b>Preview</b> ({escape(draft['board'])})\n<b>{escape(draft['title'])}</b>\n"
+        f"<b>Preview</b> ({escape(entered['board'])})\n<b>{escape(entered['title'])}</b>\n"
         f"{escape(body)}"
     )
     if len(preview) > 4000:
-        preview = f"<b>Preview</b>: <b>{escape(draft['title'])}</b> ({len(body)} characters)"
+        preview = f"<b>Preview</b>: <b>{escape(entered['title'])}</b> ({len(body)} characters)"
     await reply(update, preview, reply_markup=buttons)
     return NEW_CONFIRM
 
@@ -144,19 +138,19 @@ async def new_confirm(update: Update, context: Context) -> int:
     await query.answer()
     # Remove the Send / Cancel buttons so the preview cannot be sent twice.
     await query.edit_message_reply_markup(None)
-    draft = _draft(context)
-    if query.data == "nc:send" and {"board", "title", "body"} <= draft.keys():
-        await _create_thread(update, context, draft["board"], draft["title"], draft["body"])
+    entered = draft(context)
+    if query.data == "nc:send" and {"board", "title", "body"} <= entered.keys():
+        await _create_thread(update, context, entered["board"], entered["title"], entered["body"])
     else:
         await reply(update, "Cancelled. Nothing was sent.")
-    context.chat_data.pop("draft", None) if context.chat_data is not None else None
+    clear_draft(context)
     return ConversationHandler.END
 
 
 async def _ask_for_text(
     update: Update, context: Context, action: str, target: int, prompt: str
 ) -> int:
-    _draft(context).update(action=action, target=target)
+    draft(context).update(action=action, target=target)
     await reply(update, f"{prompt} (/cancel to stop)")
     return TEXT_FOR_TARGET
 
@@ -208,11 +202,11 @@ async def report_entry(update: Update, context: Context) -> int:
 async def text_for_target(update: Update, context: Context) -> int:
     """The text a reply, revision or report was waiting for."""
     assert update.effective_message is not None and update.effective_message.text is not None
-    draft = _draft(context)
+    entered = draft(context)
     await _send_text(
-        update, context, draft["action"], draft["target"], update.effective_message.text
+        update, context, entered["action"], entered["target"], update.effective_message.text
     )
-    context.chat_data.pop("draft", None) if context.chat_data is not None else None
+    clear_draft(context)
     return ConversationHandler.END
 
 
