@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -176,6 +176,13 @@ async def insert_forum(
         )
     await _insert(conn, PostRevisionRow.__table__, revisions)
     await _insert(conn, ModerationItemRow.__table__, items)
+    # Bulk rows bypass the service, so bring the boards' approved-thread counters up to date.
+    await conn.execute(
+        text(
+            "UPDATE boards SET approved_thread_count = (SELECT count(*) FROM threads"
+            " WHERE threads.board_id = boards.id AND threads.status = 'approved')"
+        )
+    )
     return Forum(boards=boards, identities=list(authors), threads=thread_ids, posts=len(post_ids))
 
 

@@ -62,18 +62,8 @@ async def find_identity(session: AsyncSession, key: str) -> Identity | None:
 
 async def list_boards(session: AsyncSession) -> list[Board]:
     """Return every board in display order with its count of approved threads."""
-    counts = (
-        select(ThreadRow.board_id, func.count().label("n"))
-        .where(ThreadRow.status == APPROVED)
-        .group_by(ThreadRow.board_id)
-        .subquery()
-    )
-    rows = await session.execute(
-        select(BoardRow, func.coalesce(counts.c.n, 0))
-        .outerjoin(counts, counts.c.board_id == BoardRow.id)
-        .order_by(BoardRow.position, BoardRow.id)
-    )
-    return [_board(row, count) for row, count in rows.all()]
+    rows = await session.execute(select(BoardRow).order_by(BoardRow.position, BoardRow.id))
+    return [_board(row, row.approved_thread_count) for row in rows.scalars()]
 
 
 def _board(row: BoardRow, count: int) -> Board:
@@ -93,14 +83,7 @@ async def board_by_slug(session: AsyncSession, slug: str) -> Board | None:
     row = (
         await session.execute(select(BoardRow).where(BoardRow.slug == slug))
     ).scalar_one_or_none()
-    if row is None:
-        return None
-    count = await session.scalar(
-        select(func.count())
-        .select_from(ThreadRow)
-        .where(ThreadRow.board_id == row.id, ThreadRow.status == APPROVED)
-    )
-    return _board(row, count or 0)
+    return None if row is None else _board(row, row.approved_thread_count)
 
 
 async def list_threads(
@@ -336,6 +319,20 @@ async def set_post_status(
     thread_values: dict[str, object] = {}
     if post.is_opening:
         thread_values["status"] = status.value
+        thread = (
+            await session.execute(
+                select(ThreadRow.board_id, ThreadRow.status).where(ThreadRow.id == post.thread_id)
+            )
+        ).one()
+        # The board keeps its count of approved threads, so listing boards does not recount
+        # every thread on each request (that grew with the forum).
+        delta = int(status is PostStatus.APPROVED) - int(thread.status == APPROVED)
+        if delta:
+            await session.execute(
+                update(BoardRow)
+                .where(BoardRow.id == thread.board_id)
+                .values(approved_thread_count=BoardRow.approved_thread_count + delta)
+            )
     if status is PostStatus.APPROVED:
         thread_values["last_activity_at"] = now
     if thread_values:

@@ -87,3 +87,36 @@ async def test_each_revision_downgrades_one_step(empty_database_url: str) -> Non
         assert down is None or isinstance(down, str)
         await migrate.downgrade(empty_database_url, down or "base")
         assert await migrate.current_revision(empty_database_url) == down
+
+
+async def test_board_counter_migration_counts_threads_already_approved(
+    empty_database_url: str,
+) -> None:
+    await migrate.upgrade(empty_database_url, "0003")
+    engine = create_async_engine(empty_database_url, poolclass=NullPool)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO identities (id, key, role, suspended, created_at)"
+                    " VALUES (1, :k, 'practitioner', false, CURRENT_TIMESTAMP)"
+                ),
+                {"k": "a" * 64},
+            )
+            for thread_id, status in ((1, "approved"), (2, "approved"), (3, "pending")):
+                await conn.execute(
+                    text(
+                        "INSERT INTO threads (id, board_id, author_id, title, status, created_at,"
+                        " last_activity_at) SELECT :id, id, 1, 't', :status, CURRENT_TIMESTAMP,"
+                        " CURRENT_TIMESTAMP FROM boards WHERE slug = 'housing'"
+                    ),
+                    {"id": thread_id, "status": status},
+                )
+        await migrate.upgrade(empty_database_url)
+        async with engine.connect() as conn:
+            counts = dict(
+                (await conn.execute(text("SELECT slug, approved_thread_count FROM boards"))).all()
+            )
+    finally:
+        await engine.dispose()
+    assert counts["housing"] == 2 and counts["safety"] == 0

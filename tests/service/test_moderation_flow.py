@@ -414,3 +414,34 @@ async def test_invites_are_one_time_and_moderators_can_be_removed_by_handle(api:
     )
     error = await api.call("GET", "/api/v1/moderation/queue", mod, expect=403)
     assert error["error"]["code"] == "moderator_only"
+
+
+async def test_board_counts_follow_approval_and_hiding(api: Api) -> None:
+    author, mod = api.new_identity(), api.new_identity()
+    await make_moderator(api, mod)
+
+    async def safety_count() -> int:
+        boards = await api.call("GET", "/api/v1/boards", expect=200)
+        return int({b["slug"]: b["approved_thread_count"] for b in boards["boards"]}["safety"])
+
+    created = await api.new_thread(author)
+    assert await safety_count() == 0
+    await _decide(api, mod, await _item_for(api, mod, created["post"]["id"]), action="approve")
+    assert await safety_count() == 1
+    reply = await api.call(
+        "POST",
+        f"/api/v1/threads/{created['thread_id']}/posts",
+        author,
+        json={"body": "a reply"},
+        expect=201,
+    )
+    await _decide(api, mod, await _item_for(api, mod, reply["post"]["id"]), action="approve")
+    assert await safety_count() == 1, "replies do not count as threads"
+    await api.call(
+        "POST",
+        f"/api/v1/moderation/posts/{created['post']['id']}/hide",
+        mod,
+        json={"reason": "off topic"},
+        expect=200,
+    )
+    assert await safety_count() == 0
