@@ -23,7 +23,7 @@ from telegram.warnings import PTBUserWarning
 from bot.context import Context, clear_draft, draft, identity, reply, services
 from bot.formatting import escape
 from bot.handlers.common import cancel
-from bot.handlers.reading import board_keyboard
+from bot.handlers.reading import ask_outcome, take_outcome
 from bot.timefmt import TimeInputError, parse_start, show_start, zone
 
 SCHEDULE_BOARD, SCHEDULE_TITLE, SCHEDULE_WHEN, SCHEDULE_LEAD = range(30, 34)
@@ -113,21 +113,14 @@ async def schedule_entry(update: Update, context: Context) -> int:
     if me["role"] != "admin":
         await reply(update, "Only admins can schedule expert forums.")
         return ConversationHandler.END
-    boards = await services(context).forum.boards()
-    await reply(
-        update,
-        "Which outcome is the forum about? (/cancel to stop)",
-        reply_markup=board_keyboard(boards, "sb"),
-    )
+    clear_draft(context)
+    await ask_outcome(update, context, "Which outcome is the forum about? (/cancel to stop)", "sb")
     return SCHEDULE_BOARD
 
 
 async def schedule_board(update: Update, context: Context) -> int:
     """Outcome chosen."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    await query.answer()
-    draft(context)["board"] = query.data.partition(":")[2]
+    await take_outcome(update, context)
     await reply(update, "Title of the forum?")
     return SCHEDULE_TITLE
 

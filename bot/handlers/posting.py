@@ -24,7 +24,7 @@ from bot import render
 from bot.context import Context, clear_draft, draft, identity, is_private, reply, services
 from bot.formatting import escape
 from bot.handlers.common import cancel
-from bot.handlers.reading import board_keyboard
+from bot.handlers.reading import ask_outcome, take_outcome
 from bot.texts import PRIVATE_ONLY
 
 # Conversation states (named, one small step each).
@@ -73,21 +73,15 @@ async def new_entry(update: Update, context: Context) -> int:
         await _create_thread(update, context, board.lower(), title.strip(), body.strip())
         return ConversationHandler.END
     clear_draft(context)
-    boards = await services(context).forum.boards()
-    await reply(
-        update,
-        "Which outcome is your thread about? (/cancel to stop)",
-        reply_markup=board_keyboard(boards, "nb"),
+    await ask_outcome(
+        update, context, "Which outcome is your thread about? (/cancel to stop)", "nb"
     )
     return NEW_BOARD
 
 
 async def new_board(update: Update, context: Context) -> int:
     """Outcome chosen → ask for the title."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    await query.answer()
-    draft(context)["board"] = query.data.partition(":")[2]
+    await take_outcome(update, context)
     await reply(update, "The title of your thread (up to 200 characters)?")
     return NEW_TITLE
 

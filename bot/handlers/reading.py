@@ -8,7 +8,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import render
-from bot.context import Context, identity, reply, reply_many, services
+from bot.context import Context, draft, identity, reply, reply_many, services
 from bot.formatting import escape
 
 PAGE = 5
@@ -19,6 +19,20 @@ def board_keyboard(boards: list[dict[str, Any]], prefix: str) -> InlineKeyboardM
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(b["title"], callback_data=f"{prefix}:{b['slug']}")] for b in boards]
     )
+
+
+async def ask_outcome(update: Update, context: Context, prompt: str, prefix: str) -> None:
+    """Ask which outcome a flow is about, with one button per board (``<prefix>:<slug>``)."""
+    boards = await services(context).forum.boards()
+    await reply(update, prompt, reply_markup=board_keyboard(boards, prefix))
+
+
+async def take_outcome(update: Update, context: Context) -> None:
+    """Store the outcome button a flow's person pressed in the flow's draft."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    await query.answer()
+    draft(context)["board"] = query.data.partition(":")[2]
 
 
 async def outcomes(update: Update, context: Context) -> None:
