@@ -196,17 +196,26 @@ async def polling(
         await application.shutdown()
 
 
+WEBHOOK_PATH = "telegram"
+
+
+def webhook_options(settings: BotSettings) -> dict[str, Any]:
+    """Where the webhook listens and what Telegram is told; every update must carry the
+    secret token (Telegram's ``X-Telegram-Bot-Api-Secret-Token``), others get 403."""
+    assert settings.bot_webhook_url is not None and settings.bot_webhook_secret is not None
+    return {
+        "listen": settings.bot_webhook_listen,
+        "port": settings.bot_webhook_port,
+        "url_path": WEBHOOK_PATH,
+        "webhook_url": settings.bot_webhook_url,
+        "secret_token": settings.bot_webhook_secret.get_secret_value(),
+    }
+
+
 def run_bot(settings: BotSettings) -> None:
     """Run the bot until interrupted: long polling, or a webhook when ``BOT_WEBHOOK_URL`` is set."""
     application = build_application(settings)
     if settings.bot_webhook_url:
-        assert settings.bot_webhook_secret is not None
-        application.run_webhook(
-            listen=settings.bot_webhook_listen,
-            port=settings.bot_webhook_port,
-            url_path="telegram",
-            webhook_url=settings.bot_webhook_url,
-            secret_token=settings.bot_webhook_secret.get_secret_value(),
-        )
+        application.run_webhook(**webhook_options(settings))
     else:
         application.run_polling(allowed_updates=Update.ALL_TYPES)
