@@ -202,7 +202,6 @@ async def _wait_screened(service_url: str, token: str) -> str:
 
 async def run_demo(out: TextIO = sys.stdout) -> int:
     """Run the demo; returns the exit code."""
-    from bot.app import build_application, polling
     from bot.fake_telegram import FakeTelegram
     from bot.settings import BotSettings
     from forum_service.single import serve_all
@@ -247,16 +246,20 @@ async def run_demo(out: TextIO = sys.stdout) -> int:
                     "BOT_OUTBOX_INTERVAL": 0.2,
                 }
             )
-            served = asyncio.create_task(serve_all(settings, stop, bot_settings=None))
-            await _wait_up(service_url, served)
-            application = build_application(bot_settings)
+            # Exactly what `mscos-forum run` does (API, worker, scheduler and bot in one
+            # process), pointed at the fake Telegram.
+            served = asyncio.create_task(serve_all(settings, stop, bot_settings=bot_settings))
             script = Script(telegram, out)
             script.say(
                 "MSCOS Community Forum — demo (a local fake Telegram; nothing leaves this machine)"
             )
             try:
-                async with polling(application, long_poll_seconds=1):
-                    await play(script, people, service_url, token)
+                await _wait_up(service_url, served)
+                try:
+                    await telegram.wait_polling(timeout=STEP_TIMEOUT)
+                except TimeoutError:
+                    raise DemoFailure("start-up: the bot did not start polling") from None
+                await play(script, people, service_url, token)
             except DemoFailure as failure:
                 script.say(f"\nDEMO FAILED at {failure}")
                 return 1
