@@ -23,7 +23,7 @@ from forum_service.domain import (
 )
 from forum_service.services.staff import StaffService
 from forum_service.storage import forum_repo, forums_repo
-from forum_service.storage.tables import ExpertForumRow, RsvpRow, SubscriptionRow
+from forum_service.storage.tables import BoardRow, ExpertForumRow, RsvpRow, SubscriptionRow
 from forum_service.validation import clean_text
 
 REMINDER_OFFSETS = {"24h": timedelta(hours=24), "1h": timedelta(hours=1)}
@@ -144,8 +144,8 @@ class ExpertForumService(StaffService):
                 row.date_confirmed_at = now
             await forums_repo.skip_pending_jobs(session, forum_id, now)
             await self._schedule_reminders(session, forum_id, starts_at, now)
-            board_title = await self._board_title(session, row)
-            recipients = await self._interested_parties(session, row)
+            board = await self._board(session, row)
+            recipients = await self._interested_parties(session, row, board.slug)
             prefix = (
                 f"forum:{forum_id}:date_confirmed"
                 if confirming
@@ -153,7 +153,7 @@ class ExpertForumService(StaffService):
             )
             await forums_repo.fan_out(
                 session,
-                dict.fromkeys(recipients, forum_payload(row, board_title, event)),
+                dict.fromkeys(recipients, forum_payload(row, board.title, event)),
                 kind="forum_announcement",
                 dedupe_prefix=prefix,
                 now=now,
@@ -174,9 +174,10 @@ class ExpertForumService(StaffService):
                 now,
             )
             await forums_repo.skip_pending_jobs(session, forum_id, now)
-            payload = forum_payload(row, await self._board_title(session, row), "cancelled")
+            board = await self._board(session, row)
+            payload = forum_payload(row, board.title, "cancelled")
             payload["reason"] = clean_reason
-            recipients = await self._interested_parties(session, row)
+            recipients = await self._interested_parties(session, row, board.slug)
             await forums_repo.fan_out(
                 session,
                 dict.fromkeys(recipients, payload),
@@ -195,13 +196,15 @@ class ExpertForumService(StaffService):
             raise Conflict("forum_cancelled", f"expert forum {forum_id} was cancelled")
         return row
 
-    async def _board_title(self, session: AsyncSession, row: ExpertForumRow) -> str:
-        forum = (await forums_repo.forums(session, viewer_id=None, ids=[row.id]))[0]
-        return forum.board_title
+    async def _board(self, session: AsyncSession, row: ExpertForumRow) -> BoardRow:
+        board = await session.get(BoardRow, row.board_id)
+        assert board is not None  # foreign key
+        return board
 
-    async def _interested_parties(self, session: AsyncSession, row: ExpertForumRow) -> set[int]:
-        forum = (await forums_repo.forums(session, viewer_id=None, ids=[row.id]))[0]
-        subscribed = await forums_repo.subscribers(session, ["all", f"outcome:{forum.board_slug}"])
+    async def _interested_parties(
+        self, session: AsyncSession, row: ExpertForumRow, board_slug: str
+    ) -> set[int]:
+        subscribed = await forums_repo.subscribers(session, ["all", f"outcome:{board_slug}"])
         answered = await forums_repo.rsvp_identities(session, row.id, EVERYONE_WHO_ANSWERED)
         return subscribed | set(answered)
 
@@ -265,7 +268,7 @@ class ExpertForumService(StaffService):
         if waiting is None:
             return
         waiting.status, waiting.updated_at = RsvpStatus.GOING.value, now
-        payload = forum_payload(row, await self._board_title(session, row), "place_available")
+        payload = forum_payload(row, (await self._board(session, row)).title, "place_available")
         payload["join_link"] = row.join_link
         await forums_repo.fan_out(
             session,
