@@ -42,7 +42,7 @@ REVISIONS = cast(Table, PostRevisionRow.__table__)
 ITEMS = cast(Table, ModerationItemRow.__table__)
 WATCHED_WORDS = cast(Table, WatchedWordRow.__table__)
 
-# The same joins as forum_repo.thread_with_author and forum_repo._post_select.
+# The same joins as boards_repo.thread_with_author and boards_repo._post_select.
 _THREAD = (
     select(THREADS, BOARDS.c.slug, POSTS.c.pseudonym)
     .join(BOARDS, BOARDS.c.id == THREADS.c.board_id)

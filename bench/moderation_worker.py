@@ -1,6 +1,6 @@
 """Moderation worker throughput against raw ``Detoxify.predict`` on the same batch, same run.
 
-N pending posts are created through the real ``ForumService.reply`` in a migrated database
+N pending posts are created through the real ``BoardService.reply`` in a migrated database
 (SQLite; PostgreSQL too when configured); then ``ScreeningWorker.run_once`` screens them batch
 by batch (claim with a lease, score, PII screen, watched words, policy, record the verdict),
 float and dynamic-int8. The baseline is ``Detoxify.predict`` alone on the same texts in the
@@ -43,7 +43,7 @@ from bench.moderation_eval import DEFAULT_EVAL_SET, _load_rows
 from bench.seed import Seeder, identity_key, insert_forum, insert_identities
 from forum_service.domain import IdentityKey
 from forum_service.pseudonyms import Pseudonymizer
-from forum_service.services.forum import ForumService
+from forum_service.services.boards import BoardService
 from forum_service.services.screening import ScreeningWorker
 from forum_service.storage.database import Database
 from forum_service.storage.tables import ModerationItemRow
@@ -125,7 +125,7 @@ async def _pending_posts(db: Database, url: str, texts: list[str]) -> None:
     async with Seeder(url) as conn:
         authors = await insert_identities(conn, [identity_key("worker-author")])
         forum = await insert_forum(conn, threads=1, posts_per_thread=1, authors=authors)
-    forum_service = ForumService(
+    forum_service = BoardService(
         db, Pseudonymizer(PSEUDONYM_SECRET.encode()), posts_per_hour=len(texts) + 1
     )
     author = IdentityKey.parse(identity_key("worker-author"))

@@ -8,8 +8,8 @@ from aiohttp import web
 
 from forum_service.api import (
     admin_routes,
-    forum_event_routes,
-    forum_routes,
+    board_routes,
+    expert_forum_routes,
     moderation_routes,
     system_routes,
 )
@@ -17,9 +17,9 @@ from forum_service.api.auth import service_token_middleware
 from forum_service.api.errors import error_middleware
 from forum_service.api.keys import (
     ADMIN,
+    BOARDS,
     DATABASE,
-    FORUM,
-    FORUMS,
+    EXPERT_FORUMS,
     METRICS,
     MODERATION,
     OUTBOX,
@@ -29,8 +29,8 @@ from forum_service.clock import Clock, utc_now
 from forum_service.observability import Metrics, metrics_middleware
 from forum_service.pseudonyms import Pseudonymizer
 from forum_service.services.admin import AdminService
-from forum_service.services.forum import ForumService
-from forum_service.services.forums import ExpertForumService
+from forum_service.services.boards import BoardService
+from forum_service.services.expert_forums import ExpertForumService
 from forum_service.services.moderation import ModerationService
 from forum_service.services.outbox import OutboxService
 from forum_service.settings import ServiceSettings
@@ -72,21 +72,21 @@ def create_app(
         db = database or Database(settings.database_url, echo=settings.db_echo)
         app[DATABASE] = db
         pseudonyms = Pseudonymizer(settings.pseudonym_secret.get_secret_value().encode())
-        app[FORUM] = ForumService(
+        app[BOARDS] = BoardService(
             db, pseudonyms, posts_per_hour=settings.posts_per_hour, clock=clock
         )
         app[MODERATION] = ModerationService(db, pseudonyms, clock=clock)
         app[ADMIN] = AdminService(db, pseudonyms, clock=clock)
         app[OUTBOX] = OutboxService(db, clock=clock)
-        app[FORUMS] = ExpertForumService(db, pseudonyms, clock=clock)
+        app[EXPERT_FORUMS] = ExpertForumService(db, pseudonyms, clock=clock)
         yield
         if own:
             await db.dispose()
 
     app.cleanup_ctx.append(database_context)
     app.add_routes(system_routes.routes)
-    app.add_routes(forum_routes.routes)
+    app.add_routes(board_routes.routes)
     app.add_routes(moderation_routes.routes)
     app.add_routes(admin_routes.routes)
-    app.add_routes(forum_event_routes.routes)
+    app.add_routes(expert_forum_routes.routes)
     return app

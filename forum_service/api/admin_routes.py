@@ -7,7 +7,7 @@ from datetime import timedelta
 from aiohttp import web
 
 from forum_service.api.auth import acting_identity
-from forum_service.api.forum_routes import json_response
+from forum_service.api.board_routes import json_response
 from forum_service.api.keys import ADMIN, METRICS, OUTBOX
 from forum_service.api.moderation_schemas import (
     AuditEntryOut,

@@ -6,8 +6,8 @@ from aiohttp import web
 
 from forum_service.observability import Metrics
 from forum_service.services.admin import AdminService
-from forum_service.services.forum import ForumService
-from forum_service.services.forums import ExpertForumService
+from forum_service.services.boards import BoardService
+from forum_service.services.expert_forums import ExpertForumService
 from forum_service.services.moderation import ModerationService
 from forum_service.services.outbox import OutboxService
 from forum_service.settings import ServiceSettings
@@ -15,9 +15,9 @@ from forum_service.storage.database import Database
 
 SETTINGS = web.AppKey("settings", ServiceSettings)
 DATABASE = web.AppKey("database", Database)
-FORUM = web.AppKey("forum", ForumService)
+BOARDS = web.AppKey("boards", BoardService)
 MODERATION = web.AppKey("moderation", ModerationService)
 ADMIN = web.AppKey("admin", AdminService)
 OUTBOX = web.AppKey("outbox", OutboxService)
-FORUMS = web.AppKey("forums", ExpertForumService)
+EXPERT_FORUMS = web.AppKey("expert_forums", ExpertForumService)
 METRICS = web.AppKey("metrics", Metrics)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from forum_service.api.auth import acting_identity
-from forum_service.api.forum_routes import json_response
-from forum_service.api.keys import FORUM, MODERATION
+from forum_service.api.board_routes import json_response
+from forum_service.api.board_schemas import PostEnvelope, PostOut
+from forum_service.api.keys import BOARDS, MODERATION
 from forum_service.api.moderation_schemas import (
     ClaimRequest,
     CountOut,
@@ -23,7 +24,6 @@ from forum_service.api.moderation_schemas import (
 )
 from forum_service.api.openapi import Doc, Param, documented
 from forum_service.api.params import json_body, path_id, query_int
-from forum_service.api.schemas import PostEnvelope, PostOut
 from forum_service.domain import DecisionAction
 
 routes = web.RouteTableDef()
@@ -46,7 +46,7 @@ async def revise(request: web.Request) -> web.Response:
     """Resubmit a rejected post with new text."""
     key = acting_identity(request)
     body = ReviseRequest.model_validate(await json_body(request))
-    post = await request.app[FORUM].revise(key, path_id(request, "post_id"), body.body, body.title)
+    post = await request.app[BOARDS].revise(key, path_id(request, "post_id"), body.body, body.title)
     return json_response(PostEnvelope(post=PostOut.of(post, mine=True)))
 
 
@@ -65,7 +65,7 @@ async def report(request: web.Request) -> web.Response:
     """File a report."""
     key = acting_identity(request)
     body = ReportRequest.model_validate(await json_body(request))
-    await request.app[FORUM].report(key, path_id(request, "post_id"), body.reason)
+    await request.app[BOARDS].report(key, path_id(request, "post_id"), body.reason)
     return json_response(CountOut(count=1), status=201)
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
-from forum_service.api.schemas import Body, PostOut, Request, Title
+from forum_service.api.board_schemas import Body, PostOut, Request, Title
 from forum_service.domain import AuditEntry, ModerationItem, Report
 
 Reason = Annotated[StrictStr, Field(min_length=1, max_length=500)]

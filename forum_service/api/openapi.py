@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 from pydantic import BaseModel
 
-from forum_service.api.schemas import ErrorBody
+from forum_service.api.board_schemas import ErrorBody
 
 View = Callable[[web.Request], Awaitable[web.StreamResponse]]
 V = TypeVar("V", bound=View)

@@ -8,9 +8,9 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from forum_service import __version__
+from forum_service.api.board_schemas import Health
 from forum_service.api.keys import DATABASE, METRICS
 from forum_service.api.openapi import Doc, build_document, documented
-from forum_service.api.schemas import Health
 from forum_service.services.screening import component_states
 from forum_service.storage.migrate import head_revision
 

@@ -18,7 +18,7 @@ from forum_service.domain import (
     Role,
 )
 from forum_service.services.staff import StaffService
-from forum_service.storage import forum_repo, moderation_repo
+from forum_service.storage import boards_repo, identities_repo, moderation_repo
 from forum_service.storage.tables import BoardRow, IdentityRow, InviteRow, WatchedWordRow
 from moderation.watchwords import WatchAction, WatchedWord, normalise_watched_word
 
@@ -53,7 +53,7 @@ class AdminService(StaffService):
         now = self._clock()
         async with self._db.write("bootstrap_admins") as session:
             for key in keys:
-                await forum_repo.ensure_identity(session, key.value, now)
+                await identities_repo.ensure_identity(session, key.value, now)
                 await session.execute(
                     update(IdentityRow).where(IdentityRow.key == key.value).values(role="admin")
                 )
@@ -83,7 +83,7 @@ class AdminService(StaffService):
         """Redeem an invite code; returns the role granted."""
         now = self._clock()
         async with self._db.write("redeem_invite") as session:
-            await forum_repo.ensure_identity(session, key.value, now)
+            await identities_repo.ensure_identity(session, key.value, now)
             row = (
                 await session.execute(
                     select(InviteRow).where(InviteRow.code_hash == _hash_code(code))
@@ -197,7 +197,7 @@ class AdminService(StaffService):
         """Switch a board's auto-approval of low-risk posts (no PII, under every threshold)."""
         async with self._db.write("set_auto_approve") as session:
             await self._staff(session, key, admin=True)
-            board = await forum_repo.board_by_slug(session, slug)
+            board = await boards_repo.board_by_slug(session, slug)
             if board is None:
                 raise NotFound("board_not_found", f"there is no board called {slug!r}")
             await session.execute(

@@ -21,7 +21,7 @@ from forum_service.domain import (
     RevisionKind,
 )
 from forum_service.services.staff import StaffService
-from forum_service.storage import forum_repo, moderation_repo
+from forum_service.storage import boards_repo, moderation_repo, outbox_repo
 from forum_service.storage.tables import IdentityRow, PostRevisionRow, PostRow, ThreadRow
 from forum_service.validation import clean_body, clean_text, clean_title
 
@@ -169,7 +169,7 @@ class ModerationService(StaffService):
                     payload["outcome"] = "edited"
                     payload["note"] = details.get("note")
                     payload["changes"] = details["changes"]
-            await forum_repo.set_post_status(
+            await boards_repo.set_post_status(
                 session, post.id, new_status, now, rejection_reason=reason
             )
             row.status = new_status.value
@@ -193,7 +193,7 @@ class ModerationService(StaffService):
             )
             # A kept post after a report needs no message to its author.
             if not (reopened_report and new_status is PostStatus.APPROVED):
-                await moderation_repo.notify(
+                await outbox_repo.notify(
                     session,
                     recipient_id=author_id,
                     kind="post_decision",
@@ -259,13 +259,13 @@ class ModerationService(StaffService):
         reason = rejection_reason(None, reason_text)
         async with self._db.write("moderation_hide") as session:
             await self._staff(session, key, admin=False)
-            found = await forum_repo.post_with_author(session, post_id)
+            found = await boards_repo.post_with_author(session, post_id)
             if found is None:
                 raise NotFound("post_not_found", f"there is no post {post_id}")
             post, author_id = found
             if post.status is not PostStatus.APPROVED:
                 raise Conflict("not_approved", "only an approved post can be hidden")
-            await forum_repo.set_post_status(
+            await boards_repo.set_post_status(
                 session, post_id, PostStatus.HIDDEN, now, rejection_reason=reason
             )
             row = await moderation_repo.item_for_post(session, post_id)
@@ -284,7 +284,7 @@ class ModerationService(StaffService):
                 reason=reason,
                 details=None,
             )
-            await moderation_repo.notify(
+            await outbox_repo.notify(
                 session,
                 recipient_id=author_id,
                 kind="post_decision",
@@ -309,7 +309,7 @@ class ModerationService(StaffService):
             raise DomainError("reason_required", "give a reason for the suspension")
         async with self._db.write("moderation_suspend") as session:
             moderator = await self._staff(session, key, admin=False)
-            found = await forum_repo.post_with_author(session, post_id)
+            found = await boards_repo.post_with_author(session, post_id)
             if found is None:
                 raise NotFound("post_not_found", f"there is no post {post_id}")
             author_id = found[1]

@@ -15,7 +15,7 @@ from sqlalchemy import or_, select, update
 
 from forum_service.clock import Clock, utc_now
 from forum_service.domain import DomainError, Notification
-from forum_service.services.forums import forget_subscriber
+from forum_service.services.expert_forums import forget_subscriber
 from forum_service.storage.database import Database
 from forum_service.storage.tables import IdentityRow, NotificationRow
 

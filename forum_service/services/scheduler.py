@@ -20,8 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum_service.clock import Clock, utc_now
 from forum_service.domain import ForumStatus, PostStatus, RsvpStatus
-from forum_service.services.forums import forum_payload
-from forum_service.storage import forums_repo
+from forum_service.services.expert_forums import forum_payload
+from forum_service.storage import expert_forums_repo
 from forum_service.storage.database import Database
 from forum_service.storage.tables import (
     BoardRow,
@@ -68,7 +68,7 @@ class Scheduler:
             )
             if pending is None:
                 due = next_digest_time(now)
-                await forums_repo.add_job(
+                await expert_forums_repo.add_job(
                     session,
                     job_key=f"digest:{due.isoformat()}",
                     kind="digest",
@@ -103,7 +103,7 @@ class Scheduler:
 
     async def _reminder(self, session: AsyncSession, job: ScheduledJobRow, now: datetime) -> None:
         assert job.forum_id is not None
-        row = await forums_repo.forum_row(session, job.forum_id)
+        row = await expert_forums_repo.forum_row(session, job.forum_id)
         if (
             row is None
             or row.status == ForumStatus.CANCELLED.value
@@ -112,8 +112,8 @@ class Scheduler:
         ):
             job.status = "skipped"
             return
-        forum = (await forums_repo.forums(session, viewer_id=None, ids=[row.id]))[0]
-        people = await forums_repo.rsvp_identities(
+        forum = (await expert_forums_repo.forums(session, viewer_id=None, ids=[row.id]))[0]
+        people = await expert_forums_repo.rsvp_identities(
             session, row.id, (RsvpStatus.GOING, RsvpStatus.INTERESTED)
         )
         base = forum_payload(row, forum.board_title, "reminder")
@@ -124,7 +124,7 @@ class Scheduler:
             if status == RsvpStatus.GOING.value:
                 payload["join_link"] = row.join_link  # the link only for those going
             recipients[identity_id] = payload
-        await forums_repo.fan_out(
+        await expert_forums_repo.fan_out(
             session, recipients, kind="forum_reminder", dedupe_prefix=job.job_key, now=now
         )
 
@@ -133,7 +133,7 @@ class Scheduler:
         until = job.due_at
         # The next digest is scheduled in the same transaction: the chain never breaks.
         due = next_digest_time(until)
-        await forums_repo.add_job(
+        await expert_forums_repo.add_job(
             session,
             job_key=f"digest:{due.isoformat()}",
             kind="digest",
@@ -183,7 +183,7 @@ class Scheduler:
                     "until": until.isoformat(),
                     "threads": mine,
                 }
-        await forums_repo.fan_out(
+        await expert_forums_repo.fan_out(
             session, recipients, kind="digest", dedupe_prefix=job.job_key, now=now
         )
 

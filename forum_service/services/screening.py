@@ -24,7 +24,7 @@ from sqlalchemy import select
 from forum_service.clock import Clock, utc_now
 from forum_service.domain import PostStatus, Screening
 from forum_service.services.admin import load_watched_words
-from forum_service.storage import forum_repo, moderation_repo
+from forum_service.storage import boards_repo, moderation_repo, outbox_repo
 from forum_service.storage.database import Database
 from forum_service.storage.moderation_repo import ScreeningTask
 from forum_service.storage.tables import ComponentStatusRow, ModerationItemRow
@@ -229,7 +229,7 @@ class ScreeningWorker:
 
     async def _auto_approve(self, session: Any, task: ScreeningTask) -> None:
         now = self._clock()
-        await forum_repo.set_post_status(session, task.post_id, PostStatus.APPROVED, now)
+        await boards_repo.set_post_status(session, task.post_id, PostStatus.APPROVED, now)
         row = (
             await session.execute(
                 select(ModerationItemRow).where(ModerationItemRow.id == task.item_id)
@@ -238,7 +238,7 @@ class ScreeningWorker:
         row.status = PostStatus.APPROVED.value
         row.version += 1
         row.decided_at = now
-        found = await forum_repo.post_with_author(session, task.post_id)
+        found = await boards_repo.post_with_author(session, task.post_id)
         assert found is not None
         post, author_id = found
         await moderation_repo.audit(
@@ -251,7 +251,7 @@ class ScreeningWorker:
             details=None,
             now=now,
         )
-        await moderation_repo.notify(
+        await outbox_repo.notify(
             session,
             recipient_id=author_id,
             kind="post_decision",

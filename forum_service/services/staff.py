@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from forum_service.clock import Clock, utc_now
 from forum_service.domain import Forbidden, Identity, IdentityKey, Role
 from forum_service.pseudonyms import Pseudonymizer
-from forum_service.storage import forum_repo, moderation_repo
+from forum_service.storage import identities_repo, moderation_repo
 from forum_service.storage.database import Database
 
 
@@ -33,7 +33,7 @@ class StaffService:
 
     async def _staff(self, session: AsyncSession, key: IdentityKey, *, admin: bool) -> Identity:
         """Return the caller, refusing anyone without the role (checked here, not in the bot)."""
-        identity = await forum_repo.ensure_identity(session, key.value, self._clock())
+        identity = await identities_repo.ensure_identity(session, key.value, self._clock())
         if admin and identity.role is not Role.ADMIN:
             raise Forbidden("admin_only", "only admins can do this")
         if not admin and not identity.role.can_moderate:

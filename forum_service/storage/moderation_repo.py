@@ -17,12 +17,11 @@ from forum_service.domain import (
     Report,
     Screening,
 )
-from forum_service.storage.forum_repo import post_with_author
+from forum_service.storage.boards_repo import post_with_author
 from forum_service.storage.tables import (
     AuditEntryRow,
     BoardRow,
     ModerationItemRow,
-    NotificationRow,
     PostRow,
     ReportRow,
     ThreadRow,
@@ -392,29 +391,3 @@ async def audit_log(
         )
         for row in (await session.execute(stmt)).scalars()
     ]
-
-
-async def notify(
-    session: AsyncSession,
-    *,
-    recipient_id: int,
-    kind: str,
-    payload: dict[str, Any],
-    now: datetime,
-    dedupe_key: str | None = None,
-    available_at: datetime | None = None,
-) -> None:
-    """Write a notification into the outbox, in the caller's transaction."""
-    session.add(
-        NotificationRow(
-            recipient_id=recipient_id,
-            kind=kind,
-            payload=payload,
-            dedupe_key=dedupe_key,
-            status="pending",
-            attempts=0,
-            available_at=available_at or now,
-            created_at=now,
-        )
-    )
-    await session.flush()

@@ -67,7 +67,7 @@ class BoardRow(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(Integer, default=0)
     auto_approve_low_risk: Mapped[bool] = mapped_column(Boolean, default=False)
-    # Maintained by forum_repo.set_post_status, the only place a thread's status changes.
+    # Maintained by boards_repo.set_post_status, the only place a thread's status changes.
     approved_thread_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime]
 

@@ -24,7 +24,7 @@ from bot.delivery_store import DeliveryStore
 from bot.fake_telegram import FakeTelegram
 from bot.forum_client import ForumClient
 from bot.identity import IdentityDeriver
-from forum_service.api.keys import DATABASE, FORUMS, OUTBOX
+from forum_service.api.keys import DATABASE, EXPERT_FORUMS, OUTBOX
 from forum_service.app import create_app
 from forum_service.domain import IdentityKey, PostStatus
 from forum_service.services.scheduler import Scheduler, next_digest_time
@@ -311,7 +311,9 @@ def _key_of(person: tuple[int, str, str]) -> IdentityKey:
 
 async def _announce_as_admin(bot: BotRun) -> int:
     """Queue an announcement while the bot is stopped (as /announce would)."""
-    return await bot.service[FORUMS].announce(_key_of(ADMIN), "Crash test announcement", None)
+    return await bot.service[EXPERT_FORUMS].announce(
+        _key_of(ADMIN), "Crash test announcement", None
+    )
 
 
 async def test_digest_lists_approved_threads_of_followed_outcomes_and_nothing_for_an_empty_week(
@@ -371,7 +373,7 @@ async def test_bad_forum_input_gets_a_clear_message_and_changes_nothing(
     for person, text, expected in cases:
         answer = await person.send(text, until=expected)
         assert expected in answer.last_text
-    upcoming = await app[FORUMS].upcoming(_key_of(READER))
+    upcoming = await app[EXPERT_FORUMS].upcoming(_key_of(READER))
     assert [(f.id, f.status.value, f.starts_at) for f in upcoming] == [
         (forum_id, "scheduled", None)
     ]

@@ -32,7 +32,7 @@ from forum_service.domain import (
 )
 from forum_service.pseudonyms import Pseudonymizer
 from forum_service.services.admin import load_watched_words
-from forum_service.storage import forum_repo, moderation_repo
+from forum_service.storage import boards_repo, identities_repo, moderation_repo
 from forum_service.storage.database import Database
 from moderation.watchwords import WatchAction, match_watched_words
 
@@ -76,7 +76,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
     return at, item_id
 
 
-class ForumService:
+class BoardService:
     """Boards, threads and posts as practitioners see them.
 
     Args:
@@ -100,7 +100,7 @@ class ForumService:
         self._clock = clock
 
     async def _actor(self, session: AsyncSession, key: IdentityKey) -> Identity:
-        return await forum_repo.ensure_identity(session, key.value, self._clock())
+        return await identities_repo.ensure_identity(session, key.value, self._clock())
 
     async def whoami(self, key: IdentityKey) -> Identity:
         """Return (creating on first sight) the caller's identity."""
@@ -110,7 +110,7 @@ class ForumService:
     async def list_boards(self) -> list[Board]:
         """Return every board with its count of approved threads."""
         async with self._db.read("list_boards") as session:
-            return await forum_repo.list_boards(session)
+            return await boards_repo.list_boards(session)
 
     async def list_threads(self, slug: str, cursor: str | None, limit: int) -> Page[ThreadSummary]:
         """Return one page of a board's approved threads, newest activity first.
@@ -120,10 +120,12 @@ class ForumService:
         """
         after = decode_cursor(cursor) if cursor else None
         async with self._db.read("list_threads") as session:
-            board = await forum_repo.board_by_slug(session, slug)
+            board = await boards_repo.board_by_slug(session, slug)
             if board is None:
                 raise NotFound("board_not_found", f"there is no board called {slug!r}")
-            threads = await forum_repo.list_threads(session, board.id, after=after, limit=limit + 1)
+            threads = await boards_repo.list_threads(
+                session, board.id, after=after, limit=limit + 1
+            )
         more = len(threads) > limit
         threads = threads[:limit]
         next_cursor = (
@@ -144,12 +146,12 @@ class ForumService:
         # write lock, so readers do not queue behind posters.
         async with self._db.read("read_thread") as session:
             viewer_id = await _viewer_id(session, key)
-            found = await forum_repo.thread_with_author(session, thread_id)
+            found = await boards_repo.thread_with_author(session, thread_id)
             if found is None or (
                 found[0].status is not PostStatus.APPROVED and found[1] != viewer_id
             ):
                 raise NotFound("thread_not_found", f"there is no thread {thread_id}")
-            posts = await forum_repo.visible_posts(
+            posts = await boards_repo.visible_posts(
                 session, thread_id, viewer_id, after_id=after_post_id, limit=limit + 1
             )
         return ThreadView(thread=found[0], posts=tuple(posts[:limit])), len(posts) > limit
@@ -157,8 +159,8 @@ class ForumService:
     async def read_post(self, key: IdentityKey, post_id: int) -> tuple[Post, bool]:
         """Return one post and whether the caller wrote it; others see approved posts only."""
         async with self._db.read("read_post") as session:
-            viewer = await forum_repo.find_identity(session, key.value)
-            found = await forum_repo.post_with_author(session, post_id)
+            viewer = await identities_repo.find_identity(session, key.value)
+            found = await boards_repo.post_with_author(session, post_id)
         if found is None:
             raise NotFound("post_not_found", f"there is no post {post_id}")
         post, author_id = found
@@ -173,7 +175,7 @@ class ForumService:
     ) -> tuple[list[Post], int | None]:
         """Return the caller's posts of every status, newest first, and the next cursor."""
         async with self._db.read("my_posts") as session:
-            posts = await forum_repo.posts_by_author(
+            posts = await boards_repo.posts_by_author(
                 session, await _viewer_id(session, key), before_id=cursor, limit=limit + 1
             )
         more = len(posts) > limit
@@ -217,11 +219,11 @@ class ForumService:
         body: str,
         now: datetime,
     ) -> int:
-        board = await forum_repo.board_by_slug(session, slug)
+        board = await boards_repo.board_by_slug(session, slug)
         if board is None:
             raise NotFound("board_not_found", f"there is no board called {slug!r}")
         identity = actor[0]
-        thread_id = await forum_repo.insert_thread(
+        thread_id = await boards_repo.insert_thread(
             session, board_id=board.id, author_id=identity.id, title=title, now=now
         )
         return await self._insert_post(session, actor, thread_id, body, title, now)
@@ -235,7 +237,7 @@ class ForumService:
         now: datetime,
     ) -> int:
         identity = actor[0]
-        found = await forum_repo.thread_with_author(session, thread_id)
+        found = await boards_repo.thread_with_author(session, thread_id)
         if found is None or (
             found[0].status is not PostStatus.APPROVED and found[1] != identity.id
         ):
@@ -258,7 +260,7 @@ class ForumService:
         ``title`` is given for a thread's opening post only.
         """
         identity, key = actor
-        post_id = await forum_repo.insert_post(
+        post_id = await boards_repo.insert_post(
             session,
             thread_id=thread_id,
             author_id=identity.id,
@@ -302,7 +304,7 @@ class ForumService:
         async with self._db.write(name) as session:
             identity = await self._actor(session, key)
             if idempotency_key is not None:
-                earlier = await forum_repo.find_idempotent_post(
+                earlier = await boards_repo.find_idempotent_post(
                     session, identity.id, idempotency_key
                 )
                 if earlier is not None:
@@ -312,7 +314,7 @@ class ForumService:
                             "idempotency_key_reused",
                             "this Idempotency-Key was already used for a different request",
                         )
-                    found = await forum_repo.post_with_author(session, post_id)
+                    found = await boards_repo.post_with_author(session, post_id)
                     assert found is not None
                     return CreatedPost(post=found[0], replayed=True)
             if identity.suspended:
@@ -321,10 +323,10 @@ class ForumService:
             await _refuse_blocked_words(session, blocked_text)
             post_id = await insert(session, (identity, key), now)
             if idempotency_key is not None:
-                await forum_repo.remember_idempotency_key(
+                await boards_repo.remember_idempotency_key(
                     session, identity.id, idempotency_key, fingerprint, post_id, now
                 )
-            found = await forum_repo.post_with_author(session, post_id)
+            found = await boards_repo.post_with_author(session, post_id)
             assert found is not None
             return CreatedPost(post=found[0], replayed=False)
 
@@ -333,7 +335,7 @@ class ForumService:
         now = self._clock()
         async with self._db.write("revise_post") as session:
             identity = await self._actor(session, key)
-            found = await forum_repo.post_with_author(session, post_id)
+            found = await boards_repo.post_with_author(session, post_id)
             if found is None or found[1] != identity.id:
                 raise NotFound("post_not_found", f"there is no post {post_id} of yours")
             post = found[0]
@@ -346,11 +348,11 @@ class ForumService:
             if title is not None and not post.is_opening:
                 raise DomainError("title_not_editable", "only an opening post has a title")
             await _refuse_blocked_words(session, body if title is None else f"{title}\n{body}")
-            await forum_repo.add_revision(
+            await boards_repo.add_revision(
                 session, post_id, body=body, title=title, kind=RevisionKind.RESUBMITTED, now=now
             )
             await moderation_repo.reopen_for_revision(session, post_id, now)
-            refreshed = await forum_repo.post_with_author(session, post_id)
+            refreshed = await boards_repo.post_with_author(session, post_id)
             assert refreshed is not None
             return refreshed[0]
 
@@ -370,7 +372,7 @@ class ForumService:
             )
             if recent >= REPORTS_PER_HOUR:
                 raise RateLimited("rate_limited", "too many reports this hour; try again later")
-            found = await forum_repo.post_with_author(session, post_id)
+            found = await boards_repo.post_with_author(session, post_id)
             if found is None or found[0].status is not PostStatus.APPROVED:
                 raise NotFound("post_not_found", f"there is no post {post_id}")
             if await moderation_repo.has_reported(session, post_id, identity.id):
@@ -382,7 +384,7 @@ class ForumService:
         limit = self._posts_per_hour
         if now - identity.created_at < NEW_IDENTITY_AGE:
             limit = max(1, limit // 4)
-        recent = await forum_repo.count_posts_since(session, identity.id, now - timedelta(hours=1))
+        recent = await boards_repo.count_posts_since(session, identity.id, now - timedelta(hours=1))
         if recent >= limit:
             raise RateLimited(
                 "rate_limited", f"you can post {limit} times an hour; please try again later"
@@ -391,7 +393,7 @@ class ForumService:
 
 async def _viewer_id(session: AsyncSession, key: IdentityKey) -> int:
     """The reader's identity id, or 0 (matches nobody's posts) for someone never seen."""
-    viewer = await forum_repo.find_identity(session, key.value)
+    viewer = await identities_repo.find_identity(session, key.value)
     return viewer.id if viewer is not None else 0
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, StrictInt, StrictStr
 
-from forum_service.api.schemas import Request, custom_rule
+from forum_service.api.board_schemas import Request, custom_rule
 from forum_service.domain import ExpertForum
 from forum_service.validation import clean_text
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from forum_service.api.auth import acting_identity
-from forum_service.api.forum_event_schemas import (
+from forum_service.api.board_routes import json_response
+from forum_service.api.expert_forum_schemas import (
     AnnounceRequest,
     CancelForumRequest,
     CreateForumRequest,
@@ -17,8 +18,7 @@ from forum_service.api.forum_event_schemas import (
     SubscribeRequest,
     SubscriptionList,
 )
-from forum_service.api.forum_routes import json_response
-from forum_service.api.keys import FORUMS
+from forum_service.api.keys import EXPERT_FORUMS
 from forum_service.api.moderation_schemas import CountOut
 from forum_service.api.openapi import Doc, documented
 from forum_service.api.params import json_body, path_id
@@ -44,7 +44,7 @@ async def create(request: web.Request) -> web.Response:
     """Schedule a forum."""
     key = acting_identity(request)
     body = CreateForumRequest.model_validate(await json_body(request))
-    forum = await request.app[FORUMS].create(
+    forum = await request.app[EXPERT_FORUMS].create(
         key,
         board=body.board,
         title=body.title,
@@ -73,7 +73,9 @@ async def reschedule(request: web.Request) -> web.Response:
     """Reschedule a forum."""
     key = acting_identity(request)
     body = RescheduleRequest.model_validate(await json_body(request))
-    forum = await request.app[FORUMS].reschedule(key, path_id(request, "forum_id"), body.starts_at)
+    forum = await request.app[EXPERT_FORUMS].reschedule(
+        key, path_id(request, "forum_id"), body.starts_at
+    )
     return json_response(ForumEnvelope(forum=ForumOut.of(forum)))
 
 
@@ -91,7 +93,7 @@ async def cancel(request: web.Request) -> web.Response:
     """Cancel a forum."""
     key = acting_identity(request)
     body = CancelForumRequest.model_validate(await json_body(request))
-    forum = await request.app[FORUMS].cancel(key, path_id(request, "forum_id"), body.reason)
+    forum = await request.app[EXPERT_FORUMS].cancel(key, path_id(request, "forum_id"), body.reason)
     return json_response(ForumEnvelope(forum=ForumOut.of(forum)))
 
 
@@ -99,7 +101,7 @@ async def cancel(request: web.Request) -> web.Response:
 @documented(Doc("Upcoming expert forums with my RSVP", ForumList, errors=(400,), tags=("forums",)))
 async def upcoming(request: web.Request) -> web.Response:
     """List upcoming forums."""
-    found = await request.app[FORUMS].upcoming(acting_identity(request))
+    found = await request.app[EXPERT_FORUMS].upcoming(acting_identity(request))
     return json_response(ForumList(forums=[ForumOut.of(f) for f in found]))
 
 
@@ -109,7 +111,9 @@ async def upcoming(request: web.Request) -> web.Response:
 )
 async def get_forum(request: web.Request) -> web.Response:
     """Read one forum."""
-    forum = await request.app[FORUMS].get(acting_identity(request), path_id(request, "forum_id"))
+    forum = await request.app[EXPERT_FORUMS].get(
+        acting_identity(request), path_id(request, "forum_id")
+    )
     return json_response(ForumEnvelope(forum=ForumOut.of(forum)))
 
 
@@ -127,7 +131,7 @@ async def rsvp(request: web.Request) -> web.Response:
     """RSVP."""
     key = acting_identity(request)
     body = RsvpRequest.model_validate(await json_body(request))
-    forum = await request.app[FORUMS].rsvp(
+    forum = await request.app[EXPERT_FORUMS].rsvp(
         key, path_id(request, "forum_id"), RsvpStatus(body.status)
     )
     return json_response(ForumEnvelope(forum=ForumOut.of(forum)))
@@ -137,7 +141,7 @@ async def rsvp(request: web.Request) -> web.Response:
 @documented(Doc("My subscriptions", SubscriptionList, errors=(400,), tags=("forums",)))
 async def subscriptions(request: web.Request) -> web.Response:
     """List my topics."""
-    topics = await request.app[FORUMS].subscriptions(acting_identity(request))
+    topics = await request.app[EXPERT_FORUMS].subscriptions(acting_identity(request))
     return json_response(SubscriptionList(topics=topics))
 
 
@@ -155,7 +159,7 @@ async def subscribe(request: web.Request) -> web.Response:
     """Subscribe."""
     key = acting_identity(request)
     body = SubscribeRequest.model_validate(await json_body(request))
-    topics = await request.app[FORUMS].subscribe(key, body.topic)
+    topics = await request.app[EXPERT_FORUMS].subscribe(key, body.topic)
     return json_response(SubscriptionList(topics=topics))
 
 
@@ -163,7 +167,7 @@ async def subscribe(request: web.Request) -> web.Response:
 @documented(Doc("Unfollow everything", SubscriptionList, errors=(400,), tags=("forums",)))
 async def unsubscribe_all(request: web.Request) -> web.Response:
     """Unsubscribe from everything."""
-    topics = await request.app[FORUMS].unsubscribe(acting_identity(request), None)
+    topics = await request.app[EXPERT_FORUMS].unsubscribe(acting_identity(request), None)
     return json_response(SubscriptionList(topics=topics))
 
 
@@ -171,7 +175,7 @@ async def unsubscribe_all(request: web.Request) -> web.Response:
 @documented(Doc("Unfollow one topic", SubscriptionList, errors=(400,), tags=("forums",)))
 async def unsubscribe(request: web.Request) -> web.Response:
     """Unsubscribe from one topic."""
-    topics = await request.app[FORUMS].unsubscribe(
+    topics = await request.app[EXPERT_FORUMS].unsubscribe(
         acting_identity(request), request.match_info["topic"]
     )
     return json_response(SubscriptionList(topics=topics))
@@ -192,5 +196,5 @@ async def announce(request: web.Request) -> web.Response:
     """Queue an announcement."""
     key = acting_identity(request)
     body = AnnounceRequest.model_validate(await json_body(request))
-    count = await request.app[FORUMS].announce(key, body.text, body.document_file_id)
+    count = await request.app[EXPERT_FORUMS].announce(key, body.text, body.document_file_id)
     return json_response(CountOut(count=count), status=201)

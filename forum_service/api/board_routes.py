@@ -6,10 +6,7 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from forum_service.api.auth import acting_identity
-from forum_service.api.keys import FORUM, METRICS
-from forum_service.api.openapi import Doc, Param, documented
-from forum_service.api.params import idempotency_key, json_body, path_id, query_int
-from forum_service.api.schemas import (
+from forum_service.api.board_schemas import (
     BoardList,
     BoardOut,
     CreatedThread,
@@ -23,6 +20,9 @@ from forum_service.api.schemas import (
     ThreadList,
     ThreadOut,
 )
+from forum_service.api.keys import BOARDS, METRICS
+from forum_service.api.openapi import Doc, Param, documented
+from forum_service.api.params import idempotency_key, json_body, path_id, query_int
 from forum_service.domain import DomainError
 
 routes = web.RouteTableDef()
@@ -45,7 +45,7 @@ def json_response(model: BaseModel, status: int = 200) -> web.Response:
 )
 async def list_boards(request: web.Request) -> web.Response:
     """List every board."""
-    boards = await request.app[FORUM].list_boards()
+    boards = await request.app[BOARDS].list_boards()
     return json_response(BoardList(boards=[BoardOut.of(board) for board in boards]))
 
 
@@ -63,7 +63,7 @@ async def list_boards(request: web.Request) -> web.Response:
 async def list_threads(request: web.Request) -> web.Response:
     """List a board's approved threads with cursor pagination."""
     limit = query_int(request, "limit", default=20, low=1, high=100)
-    page = await request.app[FORUM].list_threads(
+    page = await request.app[BOARDS].list_threads(
         request.match_info["slug"], request.query.get("cursor"), limit
     )
     return json_response(
@@ -87,7 +87,7 @@ async def create_thread(request: web.Request) -> web.Response:
     """Create a pending thread with its opening post."""
     key = acting_identity(request)
     body = CreateThreadRequest.model_validate(await json_body(request))
-    created = await request.app[FORUM].create_thread(
+    created = await request.app[BOARDS].create_thread(
         key, body.board, body.title, body.body, idempotency_key(request)
     )
     if not created.replayed:
@@ -117,7 +117,7 @@ async def read_thread(request: web.Request) -> web.Response:
     thread_id = path_id(request, "thread_id")
     after = query_int(request, "after", default=0, low=0, high=2**62)
     limit = query_int(request, "limit", default=50, low=1, high=200)
-    view, more = await request.app[FORUM].read_thread(
+    view, more = await request.app[BOARDS].read_thread(
         key, thread_id, after_post_id=after, limit=limit
     )
     posts = [PostOut.of(post, mine=False) for post in view.posts]
@@ -147,7 +147,7 @@ async def reply(request: web.Request) -> web.Response:
     key = acting_identity(request)
     thread_id = path_id(request, "thread_id")
     body = CreateReplyRequest.model_validate(await json_body(request))
-    created = await request.app[FORUM].reply(key, thread_id, body.body, idempotency_key(request))
+    created = await request.app[BOARDS].reply(key, thread_id, body.body, idempotency_key(request))
     if not created.replayed:
         request.app[METRICS].posts_created.inc()
     return json_response(
@@ -161,7 +161,7 @@ async def reply(request: web.Request) -> web.Response:
 async def read_post(request: web.Request) -> web.Response:
     """Read one post; unapproved posts only for their author."""
     key = acting_identity(request)
-    post, mine = await request.app[FORUM].read_post(key, path_id(request, "post_id"))
+    post, mine = await request.app[BOARDS].read_post(key, path_id(request, "post_id"))
     return json_response(PostEnvelope(post=PostOut.of(post, mine=mine)))
 
 
@@ -182,7 +182,7 @@ async def my_posts(request: web.Request) -> web.Response:
     raw_cursor = request.query.get("cursor")
     if raw_cursor is not None and not raw_cursor.isdigit():
         raise DomainError("cursor_invalid", "cursor is not one this service issued")
-    posts, next_cursor = await request.app[FORUM].my_posts(
+    posts, next_cursor = await request.app[BOARDS].my_posts(
         key, int(raw_cursor) if raw_cursor else None, limit
     )
     return json_response(
@@ -197,5 +197,5 @@ async def my_posts(request: web.Request) -> web.Response:
 @documented(Doc("My role and standing", Me, errors=(400,), tags=("forum",)))
 async def me(request: web.Request) -> web.Response:
     """Return the caller's role (the bot shows moderator commands accordingly)."""
-    identity = await request.app[FORUM].whoami(acting_identity(request))
+    identity = await request.app[BOARDS].whoami(acting_identity(request))
     return json_response(Me(role=identity.role.value, suspended=identity.suspended))

@@ -22,7 +22,7 @@ from forum_service.domain import (
     RsvpStatus,
 )
 from forum_service.services.staff import StaffService
-from forum_service.storage import forum_repo, forums_repo
+from forum_service.storage import boards_repo, expert_forums_repo, identities_repo
 from forum_service.storage.tables import BoardRow, ExpertForumRow, RsvpRow, SubscriptionRow
 from forum_service.validation import clean_text
 
@@ -79,7 +79,7 @@ class ExpertForumService(StaffService):
         now = self._clock()
         async with self._db.write("forum_create") as session:
             await self._staff(session, key, admin=True)
-            found = await forum_repo.board_by_slug(session, board)
+            found = await boards_repo.board_by_slug(session, board)
             if found is None:
                 raise NotFound("board_not_found", f"there is no outcome called {board!r}")
             row = ExpertForumRow(
@@ -98,8 +98,8 @@ class ExpertForumService(StaffService):
             )
             session.add(row)
             await session.flush()
-            recipients = await forums_repo.subscribers(session, ["all", f"outcome:{board}"])
-            await forums_repo.fan_out(
+            recipients = await expert_forums_repo.subscribers(session, ["all", f"outcome:{board}"])
+            await expert_forums_repo.fan_out(
                 session,
                 dict.fromkeys(recipients, forum_payload(row, found.title, "created")),
                 kind="forum_announcement",
@@ -109,7 +109,7 @@ class ExpertForumService(StaffService):
             if starts_at is not None:
                 await self._schedule_reminders(session, row.id, starts_at, now)
             await self._audit(session, key, "forum:create", "expert_forum", row.id)
-            return (await forums_repo.forums(session, viewer_id=None, ids=[row.id]))[0]
+            return (await expert_forums_repo.forums(session, viewer_id=None, ids=[row.id]))[0]
 
     async def _schedule_reminders(
         self, session: AsyncSession, forum_id: int, starts_at: datetime, now: datetime
@@ -117,7 +117,7 @@ class ExpertForumService(StaffService):
         for label, offset in REMINDER_OFFSETS.items():
             due = starts_at - offset
             if due > now:
-                await forums_repo.add_job(
+                await expert_forums_repo.add_job(
                     session,
                     job_key=f"reminder:{forum_id}:{label}:{starts_at.isoformat()}",
                     kind="reminder",
@@ -142,7 +142,7 @@ class ExpertForumService(StaffService):
             row.status = (ForumStatus.SCHEDULED if confirming else ForumStatus.RESCHEDULED).value
             if confirming:
                 row.date_confirmed_at = now
-            await forums_repo.skip_pending_jobs(session, forum_id, now)
+            await expert_forums_repo.skip_pending_jobs(session, forum_id, now)
             await self._schedule_reminders(session, forum_id, starts_at, now)
             board = await self._board(session, row)
             recipients = await self._interested_parties(session, row, board.slug)
@@ -151,7 +151,7 @@ class ExpertForumService(StaffService):
                 if confirming
                 else f"forum:{forum_id}:rescheduled:{starts_at.isoformat()}"
             )
-            await forums_repo.fan_out(
+            await expert_forums_repo.fan_out(
                 session,
                 dict.fromkeys(recipients, forum_payload(row, board.title, event)),
                 kind="forum_announcement",
@@ -159,7 +159,7 @@ class ExpertForumService(StaffService):
                 now=now,
             )
             await self._audit(session, key, f"forum:{event}", "expert_forum", forum_id)
-            return (await forums_repo.forums(session, viewer_id=None, ids=[forum_id]))[0]
+            return (await expert_forums_repo.forums(session, viewer_id=None, ids=[forum_id]))[0]
 
     async def cancel(self, key: IdentityKey, forum_id: int, reason: str | None) -> ExpertForum:
         """Cancel a forum; everyone who answered (and subscribers) is told."""
@@ -173,12 +173,12 @@ class ExpertForumService(StaffService):
                 clean_reason,
                 now,
             )
-            await forums_repo.skip_pending_jobs(session, forum_id, now)
+            await expert_forums_repo.skip_pending_jobs(session, forum_id, now)
             board = await self._board(session, row)
             payload = forum_payload(row, board.title, "cancelled")
             payload["reason"] = clean_reason
             recipients = await self._interested_parties(session, row, board.slug)
-            await forums_repo.fan_out(
+            await expert_forums_repo.fan_out(
                 session,
                 dict.fromkeys(recipients, payload),
                 kind="forum_announcement",
@@ -186,10 +186,10 @@ class ExpertForumService(StaffService):
                 now=now,
             )
             await self._audit(session, key, "forum:cancel", "expert_forum", forum_id, clean_reason)
-            return (await forums_repo.forums(session, viewer_id=None, ids=[forum_id]))[0]
+            return (await expert_forums_repo.forums(session, viewer_id=None, ids=[forum_id]))[0]
 
     async def _open_forum(self, session: AsyncSession, forum_id: int) -> ExpertForumRow:
-        row = await forums_repo.forum_row(session, forum_id)
+        row = await expert_forums_repo.forum_row(session, forum_id)
         if row is None:
             raise NotFound("forum_not_found", f"there is no expert forum {forum_id}")
         if row.status == ForumStatus.CANCELLED.value:
@@ -204,23 +204,23 @@ class ExpertForumService(StaffService):
     async def _interested_parties(
         self, session: AsyncSession, row: ExpertForumRow, board_slug: str
     ) -> set[int]:
-        subscribed = await forums_repo.subscribers(session, ["all", f"outcome:{board_slug}"])
-        answered = await forums_repo.rsvp_identities(session, row.id, EVERYONE_WHO_ANSWERED)
+        subscribed = await expert_forums_repo.subscribers(session, ["all", f"outcome:{board_slug}"])
+        answered = await expert_forums_repo.rsvp_identities(session, row.id, EVERYONE_WHO_ANSWERED)
         return subscribed | set(answered)
 
     async def upcoming(self, key: IdentityKey) -> list[ExpertForum]:
         """Upcoming forums (dated soonest first, then "date TBC"), with my RSVP."""
         async with self._db.read("forums_upcoming") as session:
-            viewer = await forum_repo.find_identity(session, key.value)
-            return await forums_repo.forums(
+            viewer = await identities_repo.find_identity(session, key.value)
+            return await expert_forums_repo.forums(
                 session, viewer_id=viewer.id if viewer else 0, upcoming_after=self._clock()
             )
 
     async def get(self, key: IdentityKey, forum_id: int) -> ExpertForum:
         """One forum with my RSVP."""
         async with self._db.read("forum_get") as session:
-            viewer = await forum_repo.find_identity(session, key.value)
-            found = await forums_repo.forums(
+            viewer = await identities_repo.find_identity(session, key.value)
+            found = await expert_forums_repo.forums(
                 session, viewer_id=viewer.id if viewer else 0, ids=[forum_id]
             )
         if not found:
@@ -233,17 +233,17 @@ class ExpertForumService(StaffService):
             raise DomainError("invalid_rsvp", "answer going, interested or not_going")
         now = self._clock()
         async with self._db.write("forum_rsvp") as session:
-            me = await forum_repo.ensure_identity(session, key.value, now)
+            me = await identities_repo.ensure_identity(session, key.value, now)
             row = await self._open_forum(session, forum_id)
             if row.starts_at is not None and row.starts_at <= now:
                 raise Conflict("forum_started", "this forum has already started")
-            mine = await forums_repo.rsvp_row(session, forum_id, me.id)
+            mine = await expert_forums_repo.rsvp_row(session, forum_id, me.id)
             previous = mine.status if mine is not None else None
             status: RsvpStatus = answer
             if answer is RsvpStatus.GOING and previous != RsvpStatus.GOING.value:
                 full = (
                     row.capacity is not None
-                    and await forums_repo.going_count(session, forum_id) >= row.capacity
+                    and await expert_forums_repo.going_count(session, forum_id) >= row.capacity
                 )
                 status = RsvpStatus.WAITING if full else RsvpStatus.GOING
             if mine is None:
@@ -261,16 +261,16 @@ class ExpertForumService(StaffService):
             await session.flush()
             if previous == RsvpStatus.GOING.value and status is not RsvpStatus.GOING:
                 await self._promote(session, row, now)
-            return (await forums_repo.forums(session, viewer_id=me.id, ids=[forum_id]))[0]
+            return (await expert_forums_repo.forums(session, viewer_id=me.id, ids=[forum_id]))[0]
 
     async def _promote(self, session: AsyncSession, row: ExpertForumRow, now: datetime) -> None:
-        waiting = await forums_repo.first_waiting(session, row.id)
+        waiting = await expert_forums_repo.first_waiting(session, row.id)
         if waiting is None:
             return
         waiting.status, waiting.updated_at = RsvpStatus.GOING.value, now
         payload = forum_payload(row, (await self._board(session, row)).title, "place_available")
         payload["join_link"] = row.join_link
-        await forums_repo.fan_out(
+        await expert_forums_repo.fan_out(
             session,
             {waiting.identity_id: payload},
             kind="forum_announcement",
@@ -281,28 +281,28 @@ class ExpertForumService(StaffService):
     async def subscriptions(self, key: IdentityKey) -> list[str]:
         """My subscription topics."""
         async with self._db.read("subscriptions") as session:
-            me = await forum_repo.find_identity(session, key.value)
-            return await forums_repo.topics_of(session, me.id) if me else []
+            me = await identities_repo.find_identity(session, key.value)
+            return await expert_forums_repo.topics_of(session, me.id) if me else []
 
     async def subscribe(self, key: IdentityKey, topic: str) -> list[str]:
         """Follow ``all``, ``digest`` or ``outcome:<slug>``."""
         now = self._clock()
         async with self._db.write("subscribe") as session:
-            me = await forum_repo.ensure_identity(session, key.value, now)
+            me = await identities_repo.ensure_identity(session, key.value, now)
             await self._check_topic(session, topic)
-            await forums_repo.add_subscription(session, me.id, topic, now)
-            return await forums_repo.topics_of(session, me.id)
+            await expert_forums_repo.add_subscription(session, me.id, topic, now)
+            return await expert_forums_repo.topics_of(session, me.id)
 
     async def unsubscribe(self, key: IdentityKey, topic: str | None) -> list[str]:
         """Stop following ``topic`` (or everything when None)."""
         async with self._db.write("unsubscribe") as session:
-            me = await forum_repo.ensure_identity(session, key.value, self._clock())
+            me = await identities_repo.ensure_identity(session, key.value, self._clock())
             stmt = delete(SubscriptionRow).where(SubscriptionRow.identity_id == me.id)
             if topic is not None:
                 await self._check_topic(session, topic)
                 stmt = stmt.where(SubscriptionRow.topic == topic)
             await session.execute(stmt)
-            return await forums_repo.topics_of(session, me.id)
+            return await expert_forums_repo.topics_of(session, me.id)
 
     async def _check_topic(self, session: AsyncSession, topic: str) -> None:
         if topic in ("all", "digest"):
@@ -310,7 +310,7 @@ class ExpertForumService(StaffService):
         slug = topic.removeprefix("outcome:")
         if (
             not topic.startswith("outcome:")
-            or await forum_repo.board_by_slug(session, slug) is None
+            or await boards_repo.board_by_slug(session, slug) is None
         ):
             raise DomainError(
                 "topic_invalid",
@@ -322,10 +322,10 @@ class ExpertForumService(StaffService):
         now = self._clock()
         async with self._db.write("announce") as session:
             await self._staff(session, key, admin=True)
-            recipients = await forums_repo.subscribers(session, ["all"])
+            recipients = await expert_forums_repo.subscribers(session, ["all"])
             payload: dict[str, Any] = {"text": text, "document_file_id": document_file_id}
             stamp = now.isoformat()
-            count = await forums_repo.fan_out(
+            count = await expert_forums_repo.fan_out(
                 session,
                 dict.fromkeys(recipients, payload),
                 kind="announcement",
