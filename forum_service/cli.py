@@ -116,7 +116,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_rescreen(args: argparse.Namespace) -> int:
     """Send pending posts back to the moderation worker (backfill after a model change)."""
-    from forum_service.operator import rescreen
+    from forum_service.services.operator import rescreen
     from forum_service.storage.database import Database
 
     async def job() -> int:
@@ -132,7 +132,7 @@ def cmd_rescreen(args: argparse.Namespace) -> int:
 
 def cmd_outbox(args: argparse.Namespace) -> int:
     """Show the notification outbox; with --follow, a progress bar until it drains."""
-    from forum_service.operator import follow_outbox
+    from forum_service.services.operator import follow_outbox
     from forum_service.services.outbox import OutboxService
     from forum_service.storage.database import Database
 

@@ -11,6 +11,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Generic, TypeVar
 
+from moderation.watchwords import WatchAction
+
 T = TypeVar("T")
 
 #: An identity key is the bot's one-way derivation (argon2id) of a Telegram user id: 32 bytes, hex.
@@ -248,6 +250,14 @@ class ModerationItem:
 
 
 @dataclass(frozen=True, slots=True)
+class ItemVersion:
+    """Which moderation item a post has, at which version (for a guarded update)."""
+
+    id: int
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     """An open report as moderators see it (never who reported)."""
 
@@ -322,3 +332,39 @@ class ExpertForum:
     waiting: int
     my_rsvp: RsvpStatus | None
     join_link: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class WatchedWordEntry:
+    """A watched word as admins see it."""
+
+    id: int
+    word: str
+    action: WatchAction
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StaffMember:
+    """A moderator or admin: the identity key is only for deriving their handle."""
+
+    id: int
+    key: str
+    role: Role
+
+
+@dataclass(frozen=True, slots=True)
+class Invite:
+    """A redeemed invite: which role it grants."""
+
+    id: int
+    role: Role
+
+
+@dataclass(frozen=True, slots=True)
+class QueueStats:
+    """How the moderation queue stands (for metrics)."""
+
+    pending: int
+    unscreened: int
+    oldest_pending_at: datetime | None

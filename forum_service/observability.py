@@ -17,11 +17,11 @@ from datetime import datetime
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-from sqlalchemy import func, select
 
 from forum_service.clock import utc_now
+from forum_service.services.health import queue_stats
+from forum_service.services.outbox import OutboxService
 from forum_service.storage.database import Database
-from forum_service.storage.tables import ModerationItemRow, NotificationRow
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -96,33 +96,15 @@ class Metrics:
     async def refresh_from_database(self, db: Database, now: datetime | None = None) -> None:
         """Read queue and outbox figures from the database (called at scrape time)."""
         now = now or utc_now()
-        async with db.read("metrics") as session:
-            pending, oldest = (
-                await session.execute(
-                    select(func.count(), func.min(ModerationItemRow.created_at)).where(
-                        ModerationItemRow.status == "pending"
-                    )
-                )
-            ).one()
-            unscreened = await session.scalar(
-                select(func.count()).where(
-                    ModerationItemRow.status == "pending",
-                    ModerationItemRow.screening == "unscreened",
-                )
-            )
-            statuses = (
-                await session.execute(
-                    select(NotificationRow.status, func.count()).group_by(NotificationRow.status)
-                )
-            ).all()
-        self.queue_depth.set(pending or 0)
-        self.queue_unscreened.set(unscreened or 0)
-        oldest_at: datetime | None = oldest  # MIN() over an empty set is NULL
+        queue = await queue_stats(db)
+        counts = await OutboxService(db).counts()
+        self.queue_depth.set(queue.pending)
+        self.queue_unscreened.set(queue.unscreened)
+        oldest_at = queue.oldest_pending_at
         age = (now - oldest_at).total_seconds() if oldest_at is not None else 0.0
         self.queue_oldest_seconds.set(max(0.0, age))
-        seen = {status: n for status, n in statuses}
         for status in ("pending", "sending", "sent", "failed", "dropped"):
-            self.notifications.labels(status).set(seen.get(status, 0))
+            self.notifications.labels(status).set(counts.get(status, 0))
 
 
 def metrics_middleware(metrics: Metrics) -> Middleware:

@@ -12,7 +12,7 @@ from moderation.pii import PII_KIND_DESCRIPTIONS, PiiFinding, PiiKind, find_pii,
 from moderation.policy import ModerationPolicy, Route, ScreeningResult, Thresholds
 from moderation.risk_patterns import match_risk_patterns
 from moderation.scoring import DetoxifyScorer, Scorer, ScorerError
-from moderation.screening import screen_texts
+from moderation.screening import ScreeningBatch, screen_texts
 from moderation.toxic_models import OfflineToxicityScorer, load_default_scorer
 from moderation.watchwords import (
     WatchAction,
@@ -35,6 +35,7 @@ __all__ = [
     "Route",
     "Scorer",
     "ScorerError",
+    "ScreeningBatch",
     "ScreeningResult",
     "Thresholds",
     "WatchAction",

@@ -195,7 +195,7 @@ class ModerationPolicy:
             reasons.append("not screened: model unavailable")
             frozen_scores: Mapping[str, float] | None = None
         else:
-            frozen_scores = MappingProxyType(_checked_scores(scores))
+            frozen_scores = MappingProxyType(check_scores(scores))
             model_priority, label_reasons = self._judge_scores(frozen_scores)
             reasons.extend(label_reasons)
 
@@ -256,7 +256,12 @@ class ModerationPolicy:
         return max((ratio for ratio, _ in ratios), default=0.0), [text for _, text in over]
 
 
-def _checked_scores(scores: Mapping[str, float]) -> dict[str, float]:
+def check_scores(scores: Mapping[str, float]) -> dict[str, float]:
+    """Return the scores as plain floats.
+
+    Raises:
+        ValueError: If a score is not a finite number in [0, 1].
+    """
     checked: dict[str, float] = {}
     for label, value in scores.items():
         if isinstance(value, bool) or not isinstance(value, int | float):

@@ -11,7 +11,7 @@ from forum_service import __version__
 from forum_service.api.board_schemas import Health
 from forum_service.api.keys import DATABASE, METRICS
 from forum_service.api.openapi import Doc, build_document, documented
-from forum_service.services.screening import component_states
+from forum_service.services.health import component_states
 from forum_service.storage.migrate import head_revision
 
 routes = web.RouteTableDef()

@@ -10,9 +10,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from forum_service.clock import Clock, utc_now
 from forum_service.domain import (
     Board,
@@ -31,12 +28,11 @@ from forum_service.domain import (
     ThreadView,
 )
 from forum_service.pseudonyms import Pseudonymizer
-from forum_service.services.admin import load_watched_words
-from forum_service.storage import boards_repo, identities_repo, moderation_repo
-from forum_service.storage.database import Database
+from forum_service.storage import boards_repo, identities_repo, moderation_repo, watched_words_repo
+from forum_service.storage.database import ConstraintViolation, Database, Session
 from moderation.watchwords import WatchAction, match_watched_words
 
-Inserter = Callable[[AsyncSession, tuple[Identity, IdentityKey], datetime], Awaitable[int]]
+Inserter = Callable[[Session, tuple[Identity, IdentityKey], datetime], Awaitable[int]]
 
 #: Reports one identity may file per hour.
 REPORTS_PER_HOUR = 10
@@ -99,7 +95,7 @@ class BoardService:
         self._posts_per_hour = posts_per_hour
         self._clock = clock
 
-    async def _actor(self, session: AsyncSession, key: IdentityKey) -> Identity:
+    async def _actor(self, session: Session, key: IdentityKey) -> Identity:
         return await identities_repo.ensure_identity(session, key.value, self._clock())
 
     async def whoami(self, key: IdentityKey) -> Identity:
@@ -212,7 +208,7 @@ class BoardService:
 
     async def _insert_thread(
         self,
-        session: AsyncSession,
+        session: Session,
         actor: tuple[Identity, IdentityKey],
         slug: str,
         title: str,
@@ -230,7 +226,7 @@ class BoardService:
 
     async def _insert_reply(
         self,
-        session: AsyncSession,
+        session: Session,
         actor: tuple[Identity, IdentityKey],
         thread_id: int,
         body: str,
@@ -248,7 +244,7 @@ class BoardService:
 
     async def _insert_post(
         self,
-        session: AsyncSession,
+        session: Session,
         actor: tuple[Identity, IdentityKey],
         thread_id: int,
         body: str,
@@ -285,7 +281,7 @@ class BoardService:
         args = (name, key, idempotency_key, fingerprint, blocked_text, insert)
         try:
             return await self._create_once(*args)
-        except IntegrityError:
+        except ConstraintViolation:
             # A concurrent request with the same idempotency key won the race: answer with its post.
             if idempotency_key is None:
                 raise
@@ -380,7 +376,7 @@ class BoardService:
             await moderation_repo.add_report(session, post_id, identity.id, reason, now)
             await moderation_repo.reopen_for_report(session, post_id, now)
 
-    async def _check_rate(self, session: AsyncSession, identity: Identity, now: datetime) -> None:
+    async def _check_rate(self, session: Session, identity: Identity, now: datetime) -> None:
         limit = self._posts_per_hour
         if now - identity.created_at < NEW_IDENTITY_AGE:
             limit = max(1, limit // 4)
@@ -391,15 +387,17 @@ class BoardService:
             )
 
 
-async def _viewer_id(session: AsyncSession, key: IdentityKey) -> int:
+async def _viewer_id(session: Session, key: IdentityKey) -> int:
     """The reader's identity id, or 0 (matches nobody's posts) for someone never seen."""
     viewer = await identities_repo.find_identity(session, key.value)
     return viewer.id if viewer is not None else 0
 
 
-async def _refuse_blocked_words(session: AsyncSession, text: str) -> None:
+async def _refuse_blocked_words(session: Session, text: str) -> None:
     """Refuse text with a "block" watched word before anything is stored (admins' choice)."""
-    words = [w for w in await load_watched_words(session) if w.action is WatchAction.BLOCK]
+    words = [
+        w for w in await watched_words_repo.watched_words(session) if w.action is WatchAction.BLOCK
+    ]
     if words and match_watched_words(text, words):
         raise DomainError(
             "blocked_word", "your post contains a word this forum does not allow; please rephrase"

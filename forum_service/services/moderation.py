@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
-
-from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum_service.domain import (
     CANNED_REASONS,
@@ -18,11 +15,11 @@ from forum_service.domain import (
     NotFound,
     PostStatus,
     Report,
-    RevisionKind,
 )
+from forum_service.services.conclusion import Conclusion, conclude_item
 from forum_service.services.staff import StaffService
-from forum_service.storage import boards_repo, moderation_repo, outbox_repo
-from forum_service.storage.tables import IdentityRow, PostRevisionRow, PostRow, ThreadRow
+from forum_service.storage import boards_repo, identities_repo, moderation_repo
+from forum_service.storage.database import Session
 from forum_service.validation import clean_body, clean_text, clean_title
 
 CLAIM_TTL = timedelta(minutes=10)
@@ -67,36 +64,36 @@ class ModerationService(StaffService):
         """Return one item."""
         async with self._db.write("moderation_item") as session:
             moderator = await self._staff(session, key, admin=False)
-            found = await moderation_repo.item(session, item_id, moderator.id, self._clock())
-        if found is None:
-            raise NotFound("item_not_found", f"there is no queue item {item_id}")
-        return found[0]
+            return (await self._open_item(session, item_id, moderator.id, self._clock()))[0]
 
     async def claim(self, key: IdentityKey, item_id: int, version: int) -> ModerationItem:
         """Claim an item for ``CLAIM_TTL`` so other moderators skip it; claims expire."""
         now = self._clock()
         async with self._db.write("moderation_claim") as session:
             moderator = await self._staff(session, key, admin=False)
-            found = await moderation_repo.item(session, item_id, moderator.id, now)
-            if found is None:
-                raise NotFound("item_not_found", f"there is no queue item {item_id}")
-            item, _, row = found
+            item, _ = await self._open_item(session, item_id, moderator.id, now)
             self._check_open(item, version)
-            row.claimed_by = moderator.id
-            row.claim_expires_at = now + CLAIM_TTL
-            row.updated_at = now
-            await self._audit(
+            claimed = await moderation_repo.set_claim(
                 session,
-                key,
-                "claim",
-                "item",
                 item_id,
-                reason=None,
-                details=None,
+                expected_version=version,
+                moderator_id=moderator.id,
+                expires_at=now + CLAIM_TTL,
+                now=now,
             )
-            refreshed = await moderation_repo.item(session, item_id, moderator.id, now)
-            assert refreshed is not None
-            return refreshed[0]
+            if not claimed:
+                raise Conflict("already_decided", f"item {item_id} was already decided")
+            await self._audit(session, key, "claim", "item", item_id)
+            return (await self._open_item(session, item_id, moderator.id, now))[0]
+
+    @staticmethod
+    async def _open_item(
+        session: Session, item_id: int, viewer_id: int, now: datetime
+    ) -> tuple[ModerationItem, int]:
+        found = await moderation_repo.item(session, item_id, viewer_id, now)
+        if found is None:
+            raise NotFound("item_not_found", f"there is no queue item {item_id}")
+        return found
 
     @staticmethod
     def _check_open(item: ModerationItem, version: int) -> None:
@@ -126,132 +123,93 @@ class ModerationService(StaffService):
         """Approve, edit-then-approve or reject an item; the author is notified.
 
         Two moderators deciding the same item: the second gets ``already_decided`` (409), because
-        the version check and the status change happen in one transaction.
+        the version check and the status change happen in one guarded update.
         """
         now = self._clock()
         async with self._db.write("moderation_decide") as session:
             moderator = await self._staff(session, key, admin=False)
-            found = await moderation_repo.item(session, item_id, moderator.id, now)
-            if found is None:
-                raise NotFound("item_not_found", f"there is no queue item {item_id}")
-            item, author_id, row = found
+            item, author_id = await self._open_item(session, item_id, moderator.id, now)
             self._check_open(item, version)
             post = item.post
-            # Bump the version with a guarded UPDATE: a concurrent decision that read the same
-            # version fails here instead of deciding twice.
-            bumped = await session.execute(
-                update(type(row))
-                .where(type(row).id == item_id, type(row).version == version)
-                .values(version=version + 1)
-            )
-            if (bumped.rowcount or 0) != 1:  # type: ignore[attr-defined]
-                raise Conflict("already_decided", f"item {item_id} was already decided")
             reopened_report = post.status is PostStatus.APPROVED
             details: dict[str, Any] = {"version": version}
-            payload: dict[str, Any] = {
-                "post_id": post.id,
-                "thread_id": post.thread_id,
-                "thread_title": post.thread_title,
-            }
+            notice: dict[str, Any] = {}
             reason: str | None = None
             if action is DecisionAction.REJECT:
                 reason = rejection_reason(reason_code, reason_text)
                 new_status = PostStatus.HIDDEN if reopened_report else PostStatus.REJECTED
-                payload["outcome"] = "hidden" if reopened_report else "rejected"
-                payload["reason"] = reason
+                outcome = "hidden" if reopened_report else "rejected"
+                notice["reason"] = reason
             else:
                 new_status = PostStatus.APPROVED
-                payload["outcome"] = "approved"
+                outcome = "approved"
                 if action is DecisionAction.EDIT_APPROVE:
-                    details.update(
-                        await self._apply_edit(session, post.id, item, body, title, note, now)
-                    )
-                    payload["outcome"] = "edited"
-                    payload["note"] = details.get("note")
-                    payload["changes"] = details["changes"]
-            await boards_repo.set_post_status(
-                session, post.id, new_status, now, rejection_reason=reason
-            )
-            row.status = new_status.value
-            row.decided_at = now
-            row.claimed_by = None
-            row.claim_expires_at = None
-            row.updated_at = now
+                    details.update(await self._apply_edit(session, item, body, title, note, now))
+                    outcome = "edited"
+                    notice.update(note=details.get("note"), changes=details["changes"])
             if reopened_report:
                 details["reports_resolved"] = await moderation_repo.resolve_reports(
                     session, post.id
                 )
-                row.open_reports = 0
-            await self._audit(
+            await conclude_item(
                 session,
-                key,
-                f"decide:{action.value}",
-                "post",
-                post.id,
-                reason=reason,
-                details=details,
-            )
-            # A kept post after a report needs no message to its author.
-            if not (reopened_report and new_status is PostStatus.APPROVED):
-                await outbox_repo.notify(
-                    session,
-                    recipient_id=author_id,
-                    kind="post_decision",
-                    payload=payload,
-                    now=now,
+                item_id=item_id,
+                expected_version=version,
+                post=post,
+                author_id=author_id,
+                conclusion=Conclusion(
+                    status=new_status,
+                    actor=self.handle(key),
+                    action=f"decide:{action.value}",
+                    reason=reason,
+                    details=details,
+                    # A kept post after a report needs no message to its author.
+                    outcome=None
+                    if reopened_report and new_status is PostStatus.APPROVED
+                    else outcome,
+                    notice=notice,
                     dedupe_key=f"decision:{item_id}:{version}",
-                )
-            refreshed = await moderation_repo.item(session, item_id, moderator.id, now)
-            assert refreshed is not None
-            return refreshed[0]
+                    clear_reports=reopened_report,
+                ),
+                now=now,
+            )
+            return (await self._open_item(session, item_id, moderator.id, now))[0]
 
     async def _apply_edit(
         self,
-        session: AsyncSession,
-        post_id: int,
+        session: Session,
         item: ModerationItem,
         body: str | None,
         title: str | None,
         note: str | None,
-        now: Any,
+        now: datetime,
     ) -> dict[str, Any]:
         """Store a moderator's edit as a new revision; describe it without the removed text."""
         if body is None and title is None:
             raise DomainError("edit_required", "edit_approve needs a new body or title")
-        post_row = await session.get(PostRow, post_id)
-        assert post_row is not None
-        new_body = clean_body(body) if body is not None else post_row.body
+        post = item.post
+        current_body = await boards_repo.post_body(session, post.id)
+        assert current_body is not None
+        new_body = clean_body(body) if body is not None else current_body
         new_title = None
         changes: list[str] = []
         if title is not None:
-            if not item.post.is_opening:
+            if not post.is_opening:
                 raise DomainError("title_not_editable", "only an opening post has a title")
             new_title = clean_title(title)
-            await session.execute(
-                update(ThreadRow).where(ThreadRow.id == post_row.thread_id).values(title=new_title)
-            )
             changes.append("title edited")
-        if new_body != post_row.body:
+        if new_body != current_body:
             redacted = sorted({f.kind for f in item.findings})
             changes.append(
                 "text edited" + (f" (screen had found: {', '.join(redacted)})" if redacted else "")
             )
         if not changes:
             raise DomainError("edit_unchanged", "the edit changes nothing; approve instead")
-        post_row.revision += 1
-        post_row.body = new_body
-        session.add(
-            PostRevisionRow(
-                post_id=post_id,
-                revision=post_row.revision,
-                kind=RevisionKind.MODERATOR_EDIT.value,
-                title=new_title,
-                body=new_body,
-                created_at=now,
-            )
+        revision = await boards_repo.add_moderator_edit(
+            session, post.id, body=new_body, title=new_title, now=now
         )
         clean_note = clean_text(note, field="note", max_length=REASON_MAX) if note else None
-        return {"changes": changes, "note": clean_note, "revision": post_row.revision}
+        return {"changes": changes, "note": clean_note, "revision": revision}
 
     async def hide(self, key: IdentityKey, post_id: int, reason_text: str) -> None:
         """Hide an approved post now (e.g. after a report); the author is told why."""
@@ -265,36 +223,25 @@ class ModerationService(StaffService):
             post, author_id = found
             if post.status is not PostStatus.APPROVED:
                 raise Conflict("not_approved", "only an approved post can be hidden")
-            await boards_repo.set_post_status(
-                session, post_id, PostStatus.HIDDEN, now, rejection_reason=reason
-            )
-            row = await moderation_repo.item_for_post(session, post_id)
-            if row is not None:
-                row.status = PostStatus.HIDDEN.value
-                row.version += 1
-                row.decided_at = now
-                row.open_reports = 0
+            item = await moderation_repo.item_of_post(session, post_id)
+            # Every post gets its item when it is created (boards service, one insert path).
+            assert item is not None
             await moderation_repo.resolve_reports(session, post_id)
-            await self._audit(
+            await conclude_item(
                 session,
-                key,
-                "hide",
-                "post",
-                post_id,
-                reason=reason,
-                details=None,
-            )
-            await outbox_repo.notify(
-                session,
-                recipient_id=author_id,
-                kind="post_decision",
-                payload={
-                    "post_id": post_id,
-                    "thread_id": post.thread_id,
-                    "thread_title": post.thread_title,
-                    "outcome": "hidden",
-                    "reason": reason,
-                },
+                item_id=item.id,
+                expected_version=item.version,
+                post=post,
+                author_id=author_id,
+                conclusion=Conclusion(
+                    status=PostStatus.HIDDEN,
+                    actor=self.handle(key),
+                    action="hide",
+                    reason=reason,
+                    outcome="hidden",
+                    notice={"reason": reason},
+                    clear_reports=True,
+                ),
                 now=now,
             )
 
@@ -315,9 +262,7 @@ class ModerationService(StaffService):
             author_id = found[1]
             if author_id == moderator.id:
                 raise DomainError("cannot_suspend_self", "you cannot suspend yourself")
-            await session.execute(
-                update(IdentityRow).where(IdentityRow.id == author_id).values(suspended=suspended)
-            )
+            await identities_repo.set_suspended(session, author_id, suspended)
             await self._audit(
                 session,
                 key,

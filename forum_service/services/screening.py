@@ -1,44 +1,46 @@
 """The moderation worker: claims unscreened posts in batches, screens them, records verdicts.
 
-Fail closed: when the model cannot load or errors, the batch is recorded as "not screened"
-(humans still review it, with high priority) and the component status says "degraded".
-Crash safety: items are leased; a worker that dies leaves leases that expire, and the next
-claim takes those items again. A verdict is stored only by the lease holder and only for the
-revision it screened, so every revision is recorded once in effect.
+The screening itself is `moderation.screen_texts`, the one pipeline, run off the event loop.
+It fails closed: when the model cannot load, errors, answers wrongly or too late, the batch is
+recorded as "not screened" (humans still review it, with high priority) and the component
+status says "degraded". Crash safety: items are leased; a worker that dies leaves leases that
+expire, and the next claim takes those items again. A verdict is stored only by the lease
+holder and only for the revision it screened, so every revision is recorded once in effect.
+An item whose batch keeps failing before its verdict is stored is not retried for ever: after
+`MAX_SCREEN_ATTEMPTS` claims it goes to the queue "not screened".
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
-
-from sqlalchemy import select
 
 from forum_service.clock import Clock, utc_now
 from forum_service.domain import PostStatus, Screening
-from forum_service.services.admin import load_watched_words
-from forum_service.storage import boards_repo, moderation_repo, outbox_repo
-from forum_service.storage.database import Database
+from forum_service.services.conclusion import Conclusion, conclude_item
+from forum_service.storage import component_status_repo, moderation_repo, watched_words_repo
+from forum_service.storage.database import Database, Session
 from forum_service.storage.moderation_repo import ScreeningTask
-from forum_service.storage.tables import ComponentStatusRow, ModerationItemRow
 from moderation.ner import PiiScreen
 from moderation.policy import ModerationPolicy, Route, ScreeningResult
-from moderation.risk_patterns import match_risk_patterns
 from moderation.scoring import Scorer, ScorerError
-from moderation.watchwords import WatchedWord, match_watched_words
+from moderation.screening import ScorerCalls, ScreeningBatch, screen_texts
+from moderation.watchwords import WatchedWord
 
 log = logging.getLogger(__name__)
 
 COMPONENT = "moderation_model"
 PII_COMPONENT = "pii_screen"
 SYSTEM_ACTOR = "Policy (auto-approve)"
+#: Claims of one item after which it is queued "not screened" instead of being retried.
+MAX_SCREEN_ATTEMPTS = 3
 
 ScorerLoader = Callable[[], Scorer | None]
 
@@ -67,6 +69,8 @@ class ScreeningWorker:
         clock: time source.
         load_pii: builds the PII screen (spaCy NER when configured), once, in a thread;
             rules only when None.
+        scorer_timeout: seconds the scorer may take on one batch before the batch is queued
+            "not screened"; keep it well under ``lease``.
     """
 
     def __init__(
@@ -79,6 +83,7 @@ class ScreeningWorker:
         lease: timedelta = timedelta(minutes=2),
         clock: Clock = utc_now,
         load_pii: Callable[[], PiiScreen] | None = None,
+        scorer_timeout: float = 60.0,
     ) -> None:
         self._db = db
         self._load_scorer = load_scorer
@@ -91,6 +96,9 @@ class ScreeningWorker:
         self._pii: PiiScreen | None = None
         self._scorer: Scorer | None = None
         self._scorer_state: str | None = None  # None until the first load attempt
+        self._scorer_timeout = scorer_timeout
+        self._scorer_calls = ScorerCalls()
+        self._pii_failed = False
         self.on_batch: Callable[[BatchReport], None] | None = None
 
     async def start(self) -> None:
@@ -100,7 +108,9 @@ class ScreeningWorker:
         await self._set_status(pii_status.state, pii_status.detail, component=PII_COMPONENT)
         try:
             self._scorer = await asyncio.to_thread(self._load_scorer)
-        except ScorerError as error:
+        except Exception as error:  # any load failure: the worker runs on, not screening
+            if not isinstance(error, ScorerError):
+                error = ScorerError(f"{type(error).__name__}: {error}")
             log.error("toxicity model unavailable: %s", error)
             self._scorer = None
             await self._set_status("degraded", f"toxicity model failed to load: {error}")
@@ -116,15 +126,10 @@ class ScreeningWorker:
             await self._set_status("ok", f"scorer {self._scorer.name} loaded")
 
     async def _set_status(self, state: str, detail: str, *, component: str = COMPONENT) -> None:
-        now = self._clock()
         async with self._db.write("component_status") as session:
-            row = await session.get(ComponentStatusRow, component)
-            if row is None:
-                session.add(
-                    ComponentStatusRow(name=component, state=state, detail=detail, updated_at=now)
-                )
-            else:
-                row.state, row.detail, row.updated_at = state, detail, now
+            await component_status_repo.set_status(
+                session, component, state=state, detail=detail, now=self._clock()
+            )
 
     async def run_once(self) -> BatchReport:
         """Claim one batch, screen it and record the verdicts."""
@@ -140,13 +145,17 @@ class ScreeningWorker:
                 limit=self._batch_size,
                 skip_locked=self._db.dialect.supports_skip_locked,
             )
-            words = await load_watched_words(session) if tasks else []
+            words = await watched_words_repo.watched_words(session) if tasks else []
         if not tasks:
             return BatchReport(0, 0, 0, 0, time.perf_counter() - started)
-        results = await self._screen([t.text for t in tasks], words)
+        fresh = [t for t in tasks if t.attempts <= MAX_SCREEN_ATTEMPTS]
+        results = dict(zip(fresh, await self._screen([t.text for t in fresh], words), strict=True))
+        for task in tasks:
+            results.setdefault(task, _given_up(task.attempts))
         recorded = not_screened = auto = 0
         async with self._db.write("screening_record") as session:
-            for task, result in zip(tasks, results, strict=True):
+            for task in tasks:
+                result = results[task]
                 if not await self._record(session, task, result):
                     continue  # lease lost or post revised meanwhile: another screening owns it
                 recorded += 1
@@ -172,41 +181,43 @@ class ScreeningWorker:
 
     async def _screen(
         self, texts: Sequence[str], words: Sequence[WatchedWord]
-    ) -> list[ScreeningResult]:
-        scores: list[dict[str, float]] | None = None
-        if self._scorer is not None:
-            try:
-                scores = await asyncio.to_thread(self._scorer.score, list(texts))
-            except Exception as error:  # any scorer failure must fail closed, never lose posts
-                log.error(
-                    "scorer %s failed on a batch: %s", self._scorer.name, type(error).__name__
-                )
-                await self._set_status("degraded", f"scorer failed: {type(error).__name__}")
-                scores = None
-            else:
-                if self._scorer_state != "ok":
-                    self._scorer_state = "ok"
-                    await self._set_status("ok", f"scorer {self._scorer.name} loaded")
-        name = self._scorer.name if self._scorer is not None and scores is not None else None
+    ) -> tuple[ScreeningResult, ...]:
+        if not texts:
+            return ()
         assert self._pii is not None
-        # spaCy is CPU-bound: off the event loop, like the scorer.
-        findings = await asyncio.to_thread(self._pii.find_many, list(texts))
-        results = []
-        for index, text in enumerate(texts):
-            # Reviewable risk patterns (quiet threats, attempts to locate someone) arrive as
-            # FLAG matches named "pattern: ...", beside the admins' watched words.
-            matches = sorted(
-                [*match_watched_words(text, words), *match_risk_patterns(text)],
-                key=lambda m: (m.start, m.end, m.word),
-            )
-            results.append(
-                self._policy.decide(
-                    scores[index] if scores is not None else None, findings[index], matches, name
-                )
-            )
-        return results
+        # Model inference and spaCy are CPU-bound and blocking: off the event loop.
+        batch: ScreeningBatch = await asyncio.to_thread(
+            screen_texts,
+            texts,
+            scorer=self._scorer,
+            policy=self._policy,
+            watched_words=words,
+            find_personal_data=self._pii.find_many,
+            risk_patterns=True,
+            scorer_timeout=self._scorer_timeout,
+            scorer_calls=self._scorer_calls,
+        )
+        await self._publish(batch)
+        return batch.results
 
-    async def _record(self, session: Any, task: ScreeningTask, result: ScreeningResult) -> bool:
+    async def _publish(self, batch: ScreeningBatch) -> None:
+        """Tell health what this batch showed about the scorer and the PII screen."""
+        if batch.scorer_failure is not None:
+            self._scorer_state = "failed"
+            await self._set_status("degraded", batch.scorer_failure)
+        elif self._scorer is not None and self._scorer_state != "ok":
+            self._scorer_state = "ok"
+            await self._set_status("ok", f"scorer {self._scorer.name} loaded")
+        assert self._pii is not None
+        if batch.pii_failure is not None:
+            self._pii_failed = True
+            await self._set_status("degraded", batch.pii_failure, component=PII_COMPONENT)
+        elif self._pii_failed:
+            self._pii_failed = False
+            status = self._pii.status
+            await self._set_status(status.state, status.detail, component=PII_COMPONENT)
+
+    async def _record(self, session: Session, task: ScreeningTask, result: ScreeningResult) -> bool:
         return await moderation_repo.record_screening(
             session,
             task=task,
@@ -227,42 +238,25 @@ class ScreeningWorker:
             now=self._clock(),
         )
 
-    async def _auto_approve(self, session: Any, task: ScreeningTask) -> None:
-        now = self._clock()
-        await boards_repo.set_post_status(session, task.post_id, PostStatus.APPROVED, now)
-        row = (
-            await session.execute(
-                select(ModerationItemRow).where(ModerationItemRow.id == task.item_id)
-            )
-        ).scalar_one()
-        row.status = PostStatus.APPROVED.value
-        row.version += 1
-        row.decided_at = now
-        found = await boards_repo.post_with_author(session, task.post_id)
+    async def _auto_approve(self, session: Session, task: ScreeningTask) -> None:
+        found = await moderation_repo.item(session, task.item_id, 0, self._clock())
         assert found is not None
-        post, author_id = found
-        await moderation_repo.audit(
+        item, author_id = found
+        await conclude_item(
             session,
-            actor=SYSTEM_ACTOR,
-            action="decide:auto_approve",
-            target_type="post",
-            target_id=task.post_id,
-            reason="low risk on an auto-approve board",
-            details=None,
-            now=now,
-        )
-        await outbox_repo.notify(
-            session,
-            recipient_id=author_id,
-            kind="post_decision",
-            payload={
-                "post_id": post.id,
-                "thread_id": post.thread_id,
-                "thread_title": post.thread_title,
-                "outcome": "approved",
-            },
-            now=now,
-            dedupe_key=f"decision:{task.item_id}:auto",
+            item_id=item.id,
+            expected_version=item.version,
+            post=item.post,
+            author_id=author_id,
+            conclusion=Conclusion(
+                status=PostStatus.APPROVED,
+                actor=SYSTEM_ACTOR,
+                action="decide:auto_approve",
+                reason="low risk on an auto-approve board",
+                outcome="approved",
+                dedupe_key=f"decision:{task.item_id}:auto",
+            ),
+            now=self._clock(),
         )
 
     async def run_forever(self, stop: asyncio.Event, *, idle_seconds: float = 1.0) -> None:
@@ -279,8 +273,9 @@ class ScreeningWorker:
                     await asyncio.wait_for(stop.wait(), timeout=idle_seconds)
 
 
-async def component_states(db: Database) -> dict[str, tuple[str, str]]:
-    """Return ``name → (state, detail)`` of every background component that reported."""
-    async with db.read("component_states") as session:
-        rows = (await session.execute(select(ComponentStatusRow))).scalars()
-        return {row.name: (row.state, row.detail) for row in rows}
+def _given_up(attempts: int) -> ScreeningResult:
+    """The verdict of an item whose screening kept failing: to humans, not screened."""
+    result = ModerationPolicy().decide(None, [], [], None)
+    return dataclasses.replace(
+        result, reasons=(f"not screened: screening failed {attempts - 1} times",)
+    )

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from forum_service.clock import Clock, utc_now
 from forum_service.domain import Forbidden, Identity, IdentityKey, Role
 from forum_service.pseudonyms import Pseudonymizer
-from forum_service.storage import identities_repo, moderation_repo
-from forum_service.storage.database import Database
+from forum_service.storage import audit_repo, identities_repo
+from forum_service.storage.database import Database, Session
 
 
 class StaffService:
@@ -31,7 +29,7 @@ class StaffService:
         """Return the handle the audit log records for ``key`` (e.g. "Moderator 4F2A9")."""
         return self._pseudonyms.for_moderation(key.value)
 
-    async def _staff(self, session: AsyncSession, key: IdentityKey, *, admin: bool) -> Identity:
+    async def _staff(self, session: Session, key: IdentityKey, *, admin: bool) -> Identity:
         """Return the caller, refusing anyone without the role (checked here, not in the bot)."""
         identity = await identities_repo.ensure_identity(session, key.value, self._clock())
         if admin and identity.role is not Role.ADMIN:
@@ -44,7 +42,7 @@ class StaffService:
 
     async def _audit(
         self,
-        session: AsyncSession,
+        session: Session,
         key: IdentityKey,
         action: str,
         target_type: str,
@@ -53,7 +51,7 @@ class StaffService:
         details: dict[str, Any] | None = None,
     ) -> None:
         """Append one line to the audit log under the caller's handle."""
-        await moderation_repo.audit(
+        await audit_repo.audit(
             session,
             actor=self.handle(key),
             action=action,

@@ -321,24 +321,55 @@ async def add_revision(
     The post goes back to pending. Returns the new revision number.
     """
     post = (await session.execute(select(PostRow).where(PostRow.id == post_id))).scalar_one()
-    post.revision += 1
-    post.body = body
     post.status = PostStatus.PENDING.value
     post.rejection_reason = None
     post.updated_at = now
-    if title is not None:
-        await session.execute(
-            update(ThreadRow).where(ThreadRow.id == post.thread_id).values(title=title)
-        )
     if post.is_opening:
         await session.execute(
             update(ThreadRow)
             .where(ThreadRow.id == post.thread_id)
             .values(status=PostStatus.PENDING.value)
         )
+    return await _new_revision(session, post, body=body, title=title, kind=kind, now=now)
+
+
+async def post_body(session: AsyncSession, post_id: int) -> str | None:
+    """Return the current text of a post, or None if there is no such post."""
+    body: str | None = await session.scalar(select(PostRow.body).where(PostRow.id == post_id))
+    return body
+
+
+async def add_moderator_edit(
+    session: AsyncSession, post_id: int, *, body: str, title: str | None, now: datetime
+) -> int:
+    """Store a moderator's edit as the current revision; the post's status is not changed.
+
+    Returns the new revision number.
+    """
+    post = (await session.execute(select(PostRow).where(PostRow.id == post_id))).scalar_one()
+    return await _new_revision(
+        session, post, body=body, title=title, kind=RevisionKind.MODERATOR_EDIT, now=now
+    )
+
+
+async def _new_revision(
+    session: AsyncSession,
+    post: PostRow,
+    *,
+    body: str,
+    title: str | None,
+    kind: RevisionKind,
+    now: datetime,
+) -> int:
+    post.revision += 1
+    post.body = body
+    if title is not None:
+        await session.execute(
+            update(ThreadRow).where(ThreadRow.id == post.thread_id).values(title=title)
+        )
     session.add(
         PostRevisionRow(
-            post_id=post_id,
+            post_id=post.id,
             revision=post.revision,
             kind=kind.value,
             title=title,
@@ -378,3 +409,10 @@ async def remember_idempotency_key(
         )
     )
     await session.flush()
+
+
+async def set_auto_approve(session: AsyncSession, board_id: int, enabled: bool) -> None:
+    """Switch a board's auto-approval of low-risk posts."""
+    await session.execute(
+        update(BoardRow).where(BoardRow.id == board_id).values(auto_approve_low_risk=enabled)
+    )

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -23,6 +24,14 @@ from sqlalchemy.pool import NullPool
 log = logging.getLogger(__name__)
 
 _BEGIN_MODE = "forum_sqlite_begin"
+
+#: The unit of work services hold and hand to repositories. Services never use it themselves:
+#: SQL lives in ``storage/``, so outside it a session is an opaque token.
+Session = AsyncSession
+
+
+class ConstraintViolation(Exception):
+    """A unit of work broke a constraint (e.g. a unique index lost a race); nothing was kept."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +102,9 @@ class Database:
             try:
                 yield session
                 await session.commit()
+            except IntegrityError as error:
+                await session.rollback()
+                raise ConstraintViolation(f"db.{name}: {type(error.orig).__name__}") from error
             except BaseException:
                 await session.rollback()
                 raise

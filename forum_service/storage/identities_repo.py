@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from forum_service.domain import Identity, Role
+from forum_service.domain import Identity, Role, StaffMember
 from forum_service.storage.tables import IdentityRow
 
 
@@ -41,3 +41,27 @@ async def find_identity(session: AsyncSession, key: str) -> Identity | None:
         await session.execute(select(IdentityRow).where(IdentityRow.key == key))
     ).scalar_one_or_none()
     return None if row is None else _identity(row)
+
+
+async def set_suspended(session: AsyncSession, identity_id: int, suspended: bool) -> None:
+    """Suspend an identity, or lift its suspension."""
+    await session.execute(
+        update(IdentityRow).where(IdentityRow.id == identity_id).values(suspended=suspended)
+    )
+
+
+async def set_role(session: AsyncSession, identity_id: int, role: Role) -> None:
+    """Give an identity a role."""
+    await session.execute(
+        update(IdentityRow).where(IdentityRow.id == identity_id).values(role=role.value)
+    )
+
+
+async def staff(session: AsyncSession, roles: list[Role]) -> list[StaffMember]:
+    """Every identity holding one of ``roles``."""
+    rows = await session.execute(
+        select(IdentityRow.id, IdentityRow.key, IdentityRow.role).where(
+            IdentityRow.role.in_([role.value for role in roles])
+        )
+    )
+    return [StaffMember(id=i, key=k, role=Role(r)) for i, k, r in rows.all()]

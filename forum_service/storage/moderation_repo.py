@@ -1,4 +1,4 @@
-"""Repository of the moderation queue, reports, the audit log and the notification outbox."""
+"""Repository of the moderation queue (items, screening leases, claims) and reports."""
 
 from __future__ import annotations
 
@@ -10,16 +10,16 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum_service.domain import (
-    AuditEntry,
     Finding,
+    ItemVersion,
     ModerationItem,
     PostStatus,
+    QueueStats,
     Report,
     Screening,
 )
 from forum_service.storage.boards_repo import post_with_author
 from forum_service.storage.tables import (
-    AuditEntryRow,
     BoardRow,
     ModerationItemRow,
     PostRow,
@@ -39,6 +39,7 @@ class ScreeningTask:
     revision: int
     text: str
     auto_approve_low_risk: bool
+    attempts: int
 
 
 async def open_item(session: AsyncSession, post_id: int, now: datetime) -> None:
@@ -145,6 +146,7 @@ async def claim_for_screening(
     rows = await session.execute(
         select(
             ModerationItemRow.id,
+            ModerationItemRow.screen_attempts,
             PostRow.id,
             PostRow.revision,
             PostRow.body,
@@ -166,8 +168,9 @@ async def claim_for_screening(
             # The title is screened with the opening post: it is published too.
             text=f"{title}\n\n{body}" if is_opening else body,
             auto_approve_low_risk=auto,
+            attempts=attempts,
         )
-        for item_id, post_id, revision, body, is_opening, title, auto in rows.all()
+        for item_id, attempts, post_id, revision, body, is_opening, title, auto in rows.all()
     ]
 
 
@@ -269,21 +272,84 @@ async def queue(
 
 async def item(
     session: AsyncSession, item_id: int, viewer_id: int, now: datetime
-) -> tuple[ModerationItem, int, ModerationItemRow] | None:
-    """Return an item, its post author's identity id, and the row (for updates), or None."""
+) -> tuple[ModerationItem, int] | None:
+    """Return an item and its post author's identity id, or None."""
     row = await session.get(ModerationItemRow, item_id)
     if row is None:
         return None
     found = await post_with_author(session, row.post_id)
     assert found is not None
-    return _item(row, found[0], viewer_id, now), found[1], row
+    return _item(row, found[0], viewer_id, now), found[1]
 
 
-async def item_for_post(session: AsyncSession, post_id: int) -> ModerationItemRow | None:
-    """Return the moderation row of a post."""
-    return (
-        await session.execute(select(ModerationItemRow).where(ModerationItemRow.post_id == post_id))
-    ).scalar_one_or_none()
+async def item_of_post(session: AsyncSession, post_id: int) -> ItemVersion | None:
+    """Return the id and current version of a post's moderation item, or None."""
+    row = (
+        await session.execute(
+            select(ModerationItemRow.id, ModerationItemRow.version).where(
+                ModerationItemRow.post_id == post_id
+            )
+        )
+    ).one_or_none()
+    return None if row is None else ItemVersion(id=row[0], version=row[1])
+
+
+async def set_claim(
+    session: AsyncSession,
+    item_id: int,
+    *,
+    expected_version: int,
+    moderator_id: int,
+    expires_at: datetime,
+    now: datetime,
+) -> bool:
+    """Claim a pending item for a moderator; False if it changed since ``expected_version``."""
+    result = await session.execute(
+        update(ModerationItemRow)
+        .where(
+            ModerationItemRow.id == item_id,
+            ModerationItemRow.version == expected_version,
+            ModerationItemRow.status == PENDING,
+        )
+        .values(claimed_by=moderator_id, claim_expires_at=expires_at, updated_at=now)
+    )
+    return (result.rowcount or 0) == 1  # type: ignore[attr-defined]
+
+
+async def conclude(
+    session: AsyncSession,
+    item_id: int,
+    *,
+    expected_version: int,
+    status: PostStatus,
+    now: datetime,
+    clear_reports: bool,
+) -> bool:
+    """Close an item with ``status`` if it is still at ``expected_version``.
+
+    The one guarded write behind every way an item ends (a moderator's decision, hiding a
+    post, auto-approval): it bumps the version, records when, and releases any claim, so a
+    concurrent action that read the same version fails instead of acting twice.
+
+    Returns:
+        False when the item changed meanwhile (nothing was written).
+    """
+    values: dict[str, Any] = {
+        "status": status.value,
+        "version": expected_version + 1,
+        "decided_at": now,
+        "claimed_by": None,
+        "claim_expires_at": None,
+        "updated_at": now,
+    }
+    if clear_reports:
+        values["open_reports"] = 0
+    result = await session.execute(
+        update(ModerationItemRow)
+        .where(ModerationItemRow.id == item_id, ModerationItemRow.version == expected_version)
+        .values(**values)
+    )
+    return (result.rowcount or 0) == 1  # type: ignore[attr-defined]
 
 
 async def add_report(
@@ -345,49 +411,59 @@ async def open_reports(session: AsyncSession, limit: int) -> list[Report]:
     ]
 
 
-async def audit(
-    session: AsyncSession,
-    *,
-    actor: str,
-    action: str,
-    target_type: str,
-    target_id: int | None,
-    reason: str | None,
-    details: dict[str, Any] | None,
-    now: datetime,
-) -> None:
-    """Append one line to the audit log."""
-    session.add(
-        AuditEntryRow(
-            actor=actor,
-            action=action,
-            target_type=target_type,
-            target_id=target_id,
-            reason=reason,
-            details=details,
-            created_at=now,
+async def queue_stats(session: AsyncSession) -> QueueStats:
+    """Count pending items, those still waiting for screening, and the oldest one's age."""
+    pending, oldest = (
+        await session.execute(
+            select(func.count(), func.min(ModerationItemRow.created_at)).where(
+                ModerationItemRow.status == PENDING
+            )
+        )
+    ).one()
+    unscreened = await session.scalar(
+        select(func.count()).where(
+            ModerationItemRow.status == PENDING,
+            ModerationItemRow.screening == Screening.UNSCREENED.value,
         )
     )
-    await session.flush()
+    # MIN() over an empty set is NULL.
+    return QueueStats(pending=pending or 0, unscreened=unscreened or 0, oldest_pending_at=oldest)
 
 
-async def audit_log(
-    session: AsyncSession, *, before_id: int | None, limit: int
-) -> list[AuditEntry]:
-    """Return audit entries, newest first."""
-    stmt = select(AuditEntryRow).order_by(AuditEntryRow.id.desc()).limit(limit)
-    if before_id is not None:
-        stmt = stmt.where(AuditEntryRow.id < before_id)
-    return [
-        AuditEntry(
-            id=row.id,
-            actor=row.actor,
-            action=row.action,
-            target_type=row.target_type,
-            target_id=row.target_id,
-            reason=row.reason,
-            details=row.details,
-            created_at=row.created_at,
+def _pending_in(states: list[Screening]) -> Any:
+    return (ModerationItemRow.status == PENDING) & ModerationItemRow.screening.in_(
+        [state.value for state in states]
+    )
+
+
+async def count_pending_in(session: AsyncSession, states: list[Screening]) -> int:
+    """Count pending items whose screening is one of ``states``."""
+    return int(await session.scalar(select(func.count()).where(_pending_in(states))) or 0)
+
+
+async def send_back_to_screening(
+    session: AsyncSession, states: list[Screening], *, limit: int
+) -> int:
+    """Return up to ``limit`` pending items in ``states`` to the worker; how many were sent."""
+    ids = list(
+        (
+            await session.execute(
+                select(ModerationItemRow.id)
+                .where(_pending_in(states))
+                .order_by(ModerationItemRow.id)
+                .limit(limit)
+            )
+        ).scalars()
+    )
+    if ids:
+        await session.execute(
+            update(ModerationItemRow)
+            .where(ModerationItemRow.id.in_(ids))
+            .values(
+                screening=Screening.UNSCREENED.value,
+                lease_owner=None,
+                lease_expires_at=None,
+                screen_attempts=0,
+            )
         )
-        for row in (await session.execute(stmt)).scalars()
-    ]
+    return len(ids)

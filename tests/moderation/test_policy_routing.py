@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
 from typing import Any
 
 import pytest
@@ -195,12 +196,13 @@ def test_screen_texts_routes_each_post(policy: ModerationPolicy, static_scorer: 
     scorer = static_scorer(_scores())
     words = [WatchedWord("passport", WatchAction.REQUIRE_REVIEW)]
 
-    results = screen_texts(
+    batch = screen_texts(
         ["All well.", "Call 07700 900123.", "They kept her passport."],
         scorer=scorer,
         policy=policy,
         watched_words=words,
     )
+    results = batch.results
 
     assert [r.route for r in results] == [Route.LOW_RISK, Route.FLAGGED, Route.REVIEW]
     assert all(r.scorer == "static" for r in results)
@@ -210,10 +212,12 @@ def test_screen_texts_routes_each_post(policy: ModerationPolicy, static_scorer: 
 def test_screen_texts_fails_closed_when_the_scorer_fails(
     policy: ModerationPolicy, failing_scorer: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
-    results = screen_texts(["secret post text"], scorer=failing_scorer, policy=policy)
+    batch = screen_texts(["secret post text"], scorer=failing_scorer, policy=policy)
+    results = batch.results
 
     assert [r.route for r in results] == [Route.NOT_SCREENED]
     assert results[0].scorer is None
+    assert batch.scorer_failure is not None and "secret" not in batch.scorer_failure
     assert "secret post text" not in caplog.text
     assert "not screened" in caplog.text
 
@@ -225,18 +229,100 @@ def test_screen_texts_fails_closed_on_a_short_answer(policy: ModerationPolicy) -
         def score(self, texts: Any) -> list[dict[str, float]]:
             return [dict(LOW)]
 
-    results = screen_texts(["a", "b"], scorer=Short(), policy=policy)
+    batch = screen_texts(["a", "b"], scorer=Short(), policy=policy)
 
-    assert [r.route for r in results] == [Route.NOT_SCREENED, Route.NOT_SCREENED]
+    assert [r.route for r in batch.results] == [Route.NOT_SCREENED, Route.NOT_SCREENED]
+    assert batch.scorer_failure == "scorer short failed: returned 1 results for 2 texts"
 
 
 def test_screen_texts_without_a_model_marks_every_post_not_screened(
     policy: ModerationPolicy,
 ) -> None:
-    results = screen_texts(["a", "b"], scorer=None, policy=policy)
+    batch = screen_texts(["a", "b"], scorer=None, policy=policy)
 
-    assert {r.route for r in results} == {Route.NOT_SCREENED}
+    assert {r.route for r in batch.results} == {Route.NOT_SCREENED}
+    assert batch.scorer_failure is None
 
 
 def test_scorer_error_is_an_exception() -> None:
     assert issubclass(ScorerError, Exception)
+
+
+class _RaisingScorer:
+    """A scorer whose code has a bug: not a ScorerError, and a message quoting the text."""
+
+    name = "buggy"
+
+    def score(self, texts: Any) -> list[dict[str, float]]:
+        raise RuntimeError(f"cannot handle {texts[0]!r}")
+
+
+class _MalformedScorer:
+    name = "malformed"
+
+    def __init__(self, answer: Any) -> None:
+        self.answer = answer
+
+    def score(self, texts: Any) -> Any:
+        return self.answer
+
+
+def test_screen_texts_fails_closed_on_any_exception_without_quoting_the_text(
+    policy: ModerationPolicy,
+) -> None:
+    batch = screen_texts(["secret post text", "b"], scorer=_RaisingScorer(), policy=policy)
+
+    assert [r.route for r in batch.results] == [Route.NOT_SCREENED, Route.NOT_SCREENED]
+    assert batch.scorer_failure == "scorer buggy failed: RuntimeError"
+
+
+@pytest.mark.parametrize(
+    ("answer", "why"),
+    [
+        ([dict(LOW), dict(LOW), dict(LOW)], "returned 3 results for 2 texts"),
+        ({"toxicity": [0.1, 0.2]}, "returned dict results for 2 texts"),
+        ([dict(LOW), [0.1]], "returned a list instead of a label → score mapping"),
+        ([dict(LOW), {"threat": float("nan")}], "ValueError"),
+        ([dict(LOW), {"threat": 1.5}], "ValueError"),
+    ],
+)
+def test_screen_texts_fails_closed_on_a_malformed_answer(
+    policy: ModerationPolicy, answer: Any, why: str
+) -> None:
+    batch = screen_texts(["a", "b"], scorer=_MalformedScorer(answer), policy=policy)
+
+    assert [r.route for r in batch.results] == [Route.NOT_SCREENED, Route.NOT_SCREENED]
+    assert batch.scorer_failure is not None and batch.scorer_failure.endswith(why)
+
+
+def test_screen_texts_gives_up_on_a_scorer_that_does_not_answer_in_time(
+    policy: ModerationPolicy,
+) -> None:
+    release = threading.Event()
+
+    class Hanging:
+        name = "hanging"
+
+        def score(self, texts: Any) -> list[dict[str, float]]:
+            release.wait(timeout=30)
+            return [dict(LOW) for _ in texts]
+
+    try:
+        batch = screen_texts(["a"], scorer=Hanging(), policy=policy, scorer_timeout=0.05)
+    finally:
+        release.set()
+
+    assert [r.route for r in batch.results] == [Route.NOT_SCREENED]
+    assert batch.scorer_failure == "scorer hanging gave no answer within 0.05s"
+
+
+def test_a_failing_pii_screen_falls_back_to_the_rules(policy: ModerationPolicy) -> None:
+    def broken(texts: Any) -> list[list[Any]]:
+        raise OSError("model file vanished")
+
+    batch = screen_texts(
+        ["Call 07700 900123."], scorer=None, policy=policy, find_personal_data=broken
+    )
+
+    assert [f.kind for f in batch.results[0].pii] == ["phone"]
+    assert batch.pii_failure == "PII screen failed (OSError); rules used"

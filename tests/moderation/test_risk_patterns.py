@@ -76,9 +76,9 @@ def test_screen_texts_uses_the_given_pii_screen_and_patterns() -> None:
         texts,
         scorer=scorer,
         policy=ModerationPolicy(),
-        find_personal_data=screen.find,
+        find_personal_data=screen.find_many,
         risk_patterns=True,
-    )
+    ).results
 
     assert [r.route for r in results] == [Route.FLAGGED, Route.FLAGGED]
     assert results[0].reasons[0] == "PII: person's name (1)"

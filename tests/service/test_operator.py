@@ -8,7 +8,7 @@ from aiohttp import web
 from sqlalchemy import select
 
 from forum_service.api.keys import DATABASE
-from forum_service.operator import follow_outbox, rescreen
+from forum_service.services.operator import follow_outbox, rescreen
 from forum_service.services.screening import ScreeningWorker
 from forum_service.storage.tables import ModerationItemRow
 from moderation.policy import ModerationPolicy

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from aiohttp import web
 from sqlalchemy import select
 
 from forum_service.api.keys import DATABASE
 from forum_service.domain import Screening
-from forum_service.services.screening import ScreeningWorker
+from forum_service.services.screening import MAX_SCREEN_ATTEMPTS, ScreeningWorker
 from forum_service.storage import moderation_repo
 from forum_service.storage.tables import ModerationItemRow
+from moderation.labels import LABELS
 from moderation.ner import PiiScreen
-from moderation.policy import ModerationPolicy
+from moderation.policy import NOT_SCREENED_PRIORITY, ModerationPolicy
 from moderation.scoring import Scorer
 from tests.conftest import Api, make_admin, make_moderator
 from tests.service.scorers import BrokenScorer, KeywordScorer
@@ -245,3 +249,99 @@ async def test_risk_patterns_flag_an_attempt_to_locate_someone_without_abusive_w
     assert item["route"] == "flagged"
     assert any(m["word"].startswith("pattern:") for m in item["watched_words"])
     assert any("asks where a person is" in reason for reason in item["reasons"])
+
+
+class _CountingScorer:
+    """Counts calls; ``answer`` decides what one call does with the texts."""
+
+    def __init__(self, name: str, answer: Callable[[Sequence[str]], Any]) -> None:
+        self.name = name
+        self.calls = 0
+        self._answer = answer
+
+    def score(self, texts: Sequence[str]) -> Any:
+        self.calls += 1
+        return self._answer(texts)
+
+
+def _too_few(texts: Sequence[str]) -> list[dict[str, float]]:
+    return [dict.fromkeys(LABELS, 0.01) for _ in texts[1:]]
+
+
+def _raises(texts: Sequence[str]) -> list[dict[str, float]]:
+    raise KeyError("a bug in the model wrapper")
+
+
+@pytest.mark.parametrize(
+    ("answer", "detail"),
+    [
+        (_too_few, "scorer faulty failed: returned 2 results for 3 texts"),
+        (_raises, "scorer faulty failed: KeyError"),
+        ("hang", "scorer faulty gave no answer within 0.2s"),
+    ],
+)
+async def test_a_faulty_scorer_queues_every_post_not_screened_degrades_health_and_never_loops(
+    api: Api, app: web.Application, answer: Any, detail: str
+) -> None:
+    author, mod = api.new_identity(), api.new_identity()
+    await make_moderator(api, mod)
+    created = [await api.new_thread(author, title=f"Case {n}") for n in range(3)]
+    release = threading.Event()
+    if answer == "hang":
+
+        def answer(texts: Sequence[str]) -> list[dict[str, float]]:
+            release.wait(timeout=30)
+            return [dict.fromkeys(LABELS, 0.01) for _ in texts]
+
+    scorer = _CountingScorer("faulty", answer)
+    clock = FakeClock()
+    worker = _worker(app, scorer, clock=clock, lease=timedelta(minutes=2), scorer_timeout=0.2)
+    try:
+        report = await worker.run_once()
+    finally:
+        release.set()
+
+    assert (report.claimed, report.recorded, report.not_screened) == (3, 3, 3)
+    queue = await _queue(api, mod)
+    assert sorted(i["post"]["id"] for i in queue) == sorted(c["post"]["id"] for c in created)
+    assert {(i["screening"], i["route"]) for i in queue} == {("not_screened", "not_screened")}
+    # "Not screened" is the high-priority lane, above any post a model found harmless.
+    assert all(i["priority"] >= NOT_SCREENED_PRIORITY for i in queue)
+    health = await (await api.client.get("/healthz")).json()
+    assert health["status"] == "degraded"
+    assert health["details"]["moderation_model"] == {"state": "degraded", "detail": detail}
+    # Nothing loops: once the lease would have expired, there is no work left to claim.
+    clock.now += timedelta(minutes=5)
+    assert (await worker.run_once()).claimed == 0
+    assert scorer.calls == 1
+
+
+async def test_an_item_whose_batch_keeps_crashing_goes_to_humans_not_screened(
+    api: Api, app: web.Application
+) -> None:
+    author, mod = api.new_identity(), api.new_identity()
+    await make_moderator(api, mod)
+    await api.new_thread(author, title="Crashes the worker")
+    clock = FakeClock()
+    db = app[DATABASE]
+    for attempt in range(MAX_SCREEN_ATTEMPTS):
+        async with db.write("claim") as session:
+            claimed = await moderation_repo.claim_for_screening(
+                session,
+                owner=f"dies-{attempt}",
+                now=clock(),
+                lease=timedelta(minutes=2),
+                limit=10,
+                skip_locked=db.dialect.supports_skip_locked,
+            )
+        assert len(claimed) == 1  # ... and the worker dies before recording
+        clock.now += timedelta(minutes=3)
+    scorer = KeywordScorer()
+
+    report = await _worker(app, scorer, clock=clock).run_once()
+
+    assert (report.claimed, report.recorded, report.not_screened) == (1, 1, 1)
+    assert scorer.calls == 0
+    (item,) = await _queue(api, mod)
+    assert item["route"] == "not_screened"
+    assert item["reasons"] == [f"not screened: screening failed {MAX_SCREEN_ATTEMPTS} times"]

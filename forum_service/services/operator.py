@@ -7,13 +7,12 @@ import asyncio
 import sys
 from typing import TextIO
 
-from sqlalchemy import func, select, update
 from tqdm import tqdm
 
 from forum_service.domain import Screening
 from forum_service.services.outbox import OutboxService
+from forum_service.storage import moderation_repo
 from forum_service.storage.database import Database
-from forum_service.storage.tables import ModerationItemRow
 
 RESCREEN_BATCH = 500
 
@@ -28,40 +27,22 @@ async def rescreen(db: Database, *, include_screened: bool, out: TextIO = sys.st
     Returns:
         How many items were sent back.
     """
-    states = [Screening.NOT_SCREENED.value]
+    states = [Screening.NOT_SCREENED]
     if include_screened:
-        states.append(Screening.SCREENED.value)
-    wanted = (ModerationItemRow.status == "pending") & ModerationItemRow.screening.in_(states)
+        states.append(Screening.SCREENED)
     async with db.read("rescreen_count") as session:
-        total = int(await session.scalar(select(func.count()).where(wanted)) or 0)
+        total = await moderation_repo.count_pending_in(session, states)
     done = 0
     with tqdm(total=total, desc="re-screening", unit="post", file=out) as bar:
         while True:
             async with db.write("rescreen_batch") as session:
-                ids = list(
-                    (
-                        await session.execute(
-                            select(ModerationItemRow.id)
-                            .where(wanted)
-                            .order_by(ModerationItemRow.id)
-                            .limit(RESCREEN_BATCH)
-                        )
-                    ).scalars()
+                sent = await moderation_repo.send_back_to_screening(
+                    session, states, limit=RESCREEN_BATCH
                 )
-                if not ids:
-                    break
-                await session.execute(
-                    update(ModerationItemRow)
-                    .where(ModerationItemRow.id.in_(ids))
-                    .values(
-                        screening=Screening.UNSCREENED.value,
-                        lease_owner=None,
-                        lease_expires_at=None,
-                        screen_attempts=0,
-                    )
-                )
-            done += len(ids)
-            bar.update(len(ids))
+            if not sent:
+                break
+            done += sent
+            bar.update(sent)
     return done
 
 
