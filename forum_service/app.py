@@ -9,7 +9,9 @@ from aiohttp import web
 from forum_service.api import (
     admin_routes,
     board_routes,
+    bot_routes,
     expert_forum_routes,
+    membership_routes,
     moderation_routes,
     system_routes,
 )
@@ -88,5 +90,7 @@ def create_app(
     app.add_routes(board_routes.routes)
     app.add_routes(moderation_routes.routes)
     app.add_routes(admin_routes.routes)
+    app.add_routes(membership_routes.routes)
+    app.add_routes(bot_routes.routes)
     app.add_routes(expert_forum_routes.routes)
     return app

@@ -36,6 +36,7 @@ def build_worker(settings: ServiceSettings, db: Database) -> ScreeningWorker:
         batch_size=settings.moderation_batch_size,
         lease=timedelta(seconds=settings.moderation_lease_seconds),
         load_pii=lambda: load_pii_screen(settings.pii_spacy_model),
+        scorer_timeout=settings.moderation_scorer_timeout_seconds,
     )
 
 

@@ -88,6 +88,8 @@ class ServiceSettings(BaseSettings):
     moderation_batch_size: Annotated[int, Field(ge=1, le=512)] = 16
     moderation_lease_seconds: Annotated[int, Field(ge=5, le=3600)] = 120
     moderation_poll_seconds: Annotated[float, Field(gt=0, le=60)] = 1.0
+    # A batch whose scorer has not answered by then is queued "not screened" (fail closed).
+    moderation_scorer_timeout_seconds: Annotated[float, Field(gt=0, le=3000)] = 60.0
     scheduler_poll_seconds: Annotated[float, Field(gt=0, le=300)] = 5.0
     # A separate worker process exposes its own /metrics here (0: off).
     worker_metrics_port: Annotated[int, Field(ge=0, le=65535)] = 0
@@ -104,6 +106,16 @@ class ServiceSettings(BaseSettings):
     def _detoxify_pair(self) -> ServiceSettings:
         if (self.detoxify_checkpoint is None) != (self.detoxify_config_dir is None):
             raise ValueError("set DETOXIFY_CHECKPOINT and DETOXIFY_CONFIG_DIR together")
+        return self
+
+    @model_validator(mode="after")
+    def _timeout_within_lease(self) -> ServiceSettings:
+        # Past the lease another worker would take the batch while this one still waits.
+        if self.moderation_scorer_timeout_seconds >= self.moderation_lease_seconds:
+            raise ValueError(
+                "FORUM_MODERATION_SCORER_TIMEOUT_SECONDS must be shorter than "
+                "FORUM_MODERATION_LEASE_SECONDS"
+            )
         return self
 
     @classmethod

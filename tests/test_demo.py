@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from forum_service.demo import FORUM_TITLE, run_demo
+from mscos_forum.demo import FORUM_TITLE, run_demo
 
 
 async def test_demo_transcript_contains_the_approval_and_the_announcement() -> None:

@@ -17,8 +17,8 @@ from pydantic import AliasChoices
 from pydantic_settings import BaseSettings
 
 from bot.settings import BotSettings
-from forum_service.cli import CLI_ENVIRONMENT, build_parser
 from forum_service.settings import ServiceSettings
+from mscos_forum.cli import CLI_ENVIRONMENT, build_parser
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Read by libraries we configure, not by our settings classes.

@@ -1,40 +1,30 @@
-"""Admin routes (moderators, watched words, boards, audit log) and the bot's system routes."""
+"""Admin routes: moderators, invites, watched words, boards and the audit log."""
 
 from __future__ import annotations
-
-from datetime import timedelta
 
 from aiohttp import web
 
 from forum_service.api.auth import acting_identity
-from forum_service.api.board_routes import json_response
-from forum_service.api.keys import ADMIN, METRICS, OUTBOX
+from forum_service.api.keys import ADMIN
 from forum_service.api.moderation_schemas import (
     AuditEntryOut,
     AuditList,
     AutoApproveRequest,
-    BootstrapRequest,
     CountOut,
     InviteOut,
     InviteRequest,
     ModeratorList,
     ModeratorOut,
-    NotificationList,
-    NotificationOut,
-    OutboxAckRequest,
-    OutboxClaimRequest,
-    RedeemRequest,
     RemoveModeratorRequest,
-    RoleOut,
     WatchedWordList,
     WatchedWordOut,
     WatchedWordRequest,
 )
 from forum_service.api.openapi import Doc, Param, documented
 from forum_service.api.params import json_body, path_id, query_int
-from forum_service.domain import DomainError, IdentityKey, Role
+from forum_service.api.responses import json_response
+from forum_service.domain import DomainError, Role
 from forum_service.services.admin import INVITE_TTL
-from forum_service.services.outbox import Ack, Outcome
 from moderation.watchwords import WatchAction
 
 routes = web.RouteTableDef()
@@ -136,24 +126,6 @@ async def invite(request: web.Request) -> web.Response:
     )
 
 
-@routes.post("/api/v1/invites/redeem")
-@documented(
-    Doc(
-        "Redeem an invite code (becomes moderator or admin)",
-        RoleOut,
-        request=RedeemRequest,
-        errors=(400, 404, 422),
-        tags=("admin",),
-    )
-)
-async def redeem(request: web.Request) -> web.Response:
-    """Redeem an invite code."""
-    key = acting_identity(request)
-    body = RedeemRequest.model_validate(await json_body(request))
-    role = await request.app[ADMIN].redeem_invite(key, body.code)
-    return json_response(RoleOut(role=role.value))
-
-
 @routes.get("/api/v1/admin/moderators")
 @documented(
     Doc(
@@ -205,78 +177,3 @@ async def auto_approve(request: web.Request) -> web.Response:
     body = AutoApproveRequest.model_validate(await json_body(request))
     await request.app[ADMIN].set_auto_approve(key, request.match_info["slug"], body.enabled)
     return json_response(CountOut(count=1))
-
-
-@routes.post("/api/v1/system/bootstrap-admins")
-@documented(
-    Doc(
-        "Make the bot's configured bootstrap admins admins (service token only)",
-        CountOut,
-        request=BootstrapRequest,
-        errors=(400, 422),
-        identity=False,
-        tags=("system",),
-    )
-)
-async def bootstrap_admins(request: web.Request) -> web.Response:
-    """Promote bootstrap admins."""
-    body = BootstrapRequest.model_validate(await json_body(request))
-    keys = [IdentityKey.parse(raw) for raw in body.identity_keys]
-    count = await request.app[ADMIN].bootstrap_admins(keys)
-    return json_response(CountOut(count=count))
-
-
-@routes.post("/api/v1/outbox/claim")
-@documented(
-    Doc(
-        "Claim due notifications under a lease (the bot)",
-        NotificationList,
-        request=OutboxClaimRequest,
-        errors=(400, 422),
-        identity=False,
-        tags=("system",),
-    )
-)
-async def outbox_claim(request: web.Request) -> web.Response:
-    """Claim notifications."""
-    body = OutboxClaimRequest.model_validate(await json_body(request))
-    found = await request.app[OUTBOX].claim(body.limit, timedelta(seconds=body.lease_seconds))
-    return json_response(
-        NotificationList(
-            notifications=[
-                NotificationOut(
-                    id=n.id,
-                    recipient=n.recipient_key,
-                    kind=n.kind,
-                    payload=n.payload,
-                    attempts=n.attempts,
-                    created_at=n.created_at,
-                )
-                for n in found
-            ]
-        )
-    )
-
-
-@routes.post("/api/v1/outbox/ack")
-@documented(
-    Doc(
-        "Acknowledge claimed notifications (the bot)",
-        CountOut,
-        request=OutboxAckRequest,
-        errors=(400, 422),
-        identity=False,
-        tags=("system",),
-    )
-)
-async def outbox_ack(request: web.Request) -> web.Response:
-    """Acknowledge notifications."""
-    body = OutboxAckRequest.model_validate(await json_body(request))
-    request.app[METRICS].telegram_429.inc(sum(1 for a in body.acks if a.rate_limited))
-    changed = await request.app[OUTBOX].ack(
-        [
-            Ack(id=a.id, outcome=Outcome(a.outcome), retry_after=float(a.retry_after))
-            for a in body.acks
-        ]
-    )
-    return json_response(CountOut(count=changed))

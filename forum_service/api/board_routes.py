@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from aiohttp import web
-from pydantic import BaseModel
 
 from forum_service.api.auth import acting_identity
 from forum_service.api.board_schemas import (
@@ -23,6 +22,7 @@ from forum_service.api.board_schemas import (
 from forum_service.api.keys import BOARDS, METRICS
 from forum_service.api.openapi import Doc, Param, documented
 from forum_service.api.params import idempotency_key, json_body, path_id, query_int
+from forum_service.api.responses import json_response
 from forum_service.domain import DomainError
 
 routes = web.RouteTableDef()
@@ -30,13 +30,6 @@ routes = web.RouteTableDef()
 IDEMPOTENCY = Param("Idempotency-Key", "header", "repeat-safe create: the same key stores one post")
 CURSOR = Param("cursor", "query", "opaque cursor from the previous page")
 LIMIT = Param("limit", "query", "page size (1-100, default 20)", {"type": "integer"})
-
-
-def json_response(model: BaseModel, status: int = 200) -> web.Response:
-    """Serialise a pydantic model as the JSON response."""
-    return web.Response(
-        text=model.model_dump_json(), status=status, content_type="application/json"
-    )
 
 
 @routes.get("/api/v1/boards")

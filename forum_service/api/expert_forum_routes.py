@@ -5,7 +5,6 @@ from __future__ import annotations
 from aiohttp import web
 
 from forum_service.api.auth import acting_identity
-from forum_service.api.board_routes import json_response
 from forum_service.api.expert_forum_schemas import (
     AnnounceRequest,
     CancelForumRequest,
@@ -22,6 +21,7 @@ from forum_service.api.keys import EXPERT_FORUMS
 from forum_service.api.moderation_schemas import CountOut
 from forum_service.api.openapi import Doc, documented
 from forum_service.api.params import json_body, path_id
+from forum_service.api.responses import json_response
 from forum_service.domain import RsvpStatus
 
 routes = web.RouteTableDef()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from aiohttp import web
 
 from forum_service.api.auth import acting_identity
-from forum_service.api.board_routes import json_response
 from forum_service.api.board_schemas import PostEnvelope, PostOut
 from forum_service.api.keys import BOARDS, MODERATION
 from forum_service.api.moderation_schemas import (
@@ -24,6 +23,7 @@ from forum_service.api.moderation_schemas import (
 )
 from forum_service.api.openapi import Doc, Param, documented
 from forum_service.api.params import json_body, path_id, query_int
+from forum_service.api.responses import json_response
 from forum_service.domain import DecisionAction
 
 routes = web.RouteTableDef()

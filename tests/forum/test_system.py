@@ -8,8 +8,8 @@ import pytest
 from aiohttp import web
 
 from forum_service.api.openapi import doc_of
-from forum_service.cli import main
 from forum_service.settings import ConfigError, ServiceSettings
+from mscos_forum.cli import main
 from tests.conftest import Api
 
 
@@ -64,6 +64,19 @@ def test_malformed_settings_are_named_without_echoing_secrets(
     for name in ("FORUM_SERVICE_TOKEN", "FORUM_DATABASE_URL", "FORUM_PORT"):
         assert name in message
     assert "short-secret" not in message
+
+
+def test_a_scorer_timeout_past_the_lease_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir("/")
+    monkeypatch.setenv("FORUM_SERVICE_TOKEN", "t" * 20)
+    monkeypatch.setenv("FORUM_PSEUDONYM_SECRET", "x" * 20)
+    monkeypatch.setenv("FORUM_MODERATION_LEASE_SECONDS", "30")
+    monkeypatch.setenv("FORUM_MODERATION_SCORER_TIMEOUT_SECONDS", "30")
+    with pytest.raises(ConfigError) as caught:
+        ServiceSettings.from_env()
+    assert "FORUM_MODERATION_SCORER_TIMEOUT_SECONDS must be shorter" in str(caught.value)
+    monkeypatch.setenv("FORUM_MODERATION_SCORER_TIMEOUT_SECONDS", "29.5")
+    assert ServiceSettings.from_env().moderation_scorer_timeout_seconds == 29.5
 
 
 def test_cli_exits_2_with_a_message_on_bad_configuration(

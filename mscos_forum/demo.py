@@ -204,7 +204,7 @@ async def run_demo(out: TextIO = sys.stdout) -> int:
     """Run the demo; returns the exit code."""
     from bot.fake_telegram import FakeTelegram
     from bot.settings import BotSettings
-    from forum_service.single import serve_all
+    from mscos_forum.run import serve_all
 
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"

@@ -80,7 +80,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Single machine: migrate, then the API, the moderation worker and the bot in one process."""
-    from forum_service.single import run
+    from mscos_forum.run import run
 
     run(ServiceSettings.from_env())
     return 0
@@ -109,7 +109,7 @@ def cmd_model(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Play the scripted demo against a local fake Telegram."""
-    from forum_service.demo import main as demo_main
+    from mscos_forum.demo import main as demo_main
 
     return demo_main()
 
