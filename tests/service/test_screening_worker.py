@@ -43,6 +43,22 @@ def _worker(
     return ScreeningWorker(app[DATABASE], lambda: scorer, ModerationPolicy(), **args)
 
 
+async def _claim_and_die(
+    app: web.Application, owner: str, clock: FakeClock
+) -> list[moderation_repo.ScreeningTask]:
+    """Claim a batch as a worker that then dies before recording anything."""
+    db = app[DATABASE]
+    async with db.write("claim") as session:
+        return await moderation_repo.claim_for_screening(
+            session,
+            owner=owner,
+            now=clock(),
+            lease=timedelta(minutes=2),
+            limit=10,
+            skip_locked=db.dialect.supports_skip_locked,
+        )
+
+
 async def _queue(api: Api, moderator: str) -> list[dict[str, Any]]:
     return list((await api.call("GET", "/api/v1/moderation/queue", moderator, expect=200))["items"])
 
@@ -141,15 +157,7 @@ async def test_worker_crash_mid_batch_every_item_screened_once_in_effect(
     clock = FakeClock()
     db = app[DATABASE]
     # Worker A claims the batch and dies before recording anything.
-    async with db.write("claim") as session:
-        claimed = await moderation_repo.claim_for_screening(
-            session,
-            owner="worker-a",
-            now=clock(),
-            lease=timedelta(minutes=2),
-            limit=10,
-            skip_locked=db.dialect.supports_skip_locked,
-        )
+    claimed = await _claim_and_die(app, "worker-a", clock)
     assert len(claimed) == 3
     survivor = _worker(app, KeywordScorer(), clock=clock, lease=timedelta(minutes=2))
     # While A's lease holds, nobody else takes the items.
@@ -323,18 +331,8 @@ async def test_an_item_whose_batch_keeps_crashing_goes_to_humans_not_screened(
     await make_moderator(api, mod)
     await api.new_thread(author, title="Crashes the worker")
     clock = FakeClock()
-    db = app[DATABASE]
     for attempt in range(MAX_SCREEN_ATTEMPTS):
-        async with db.write("claim") as session:
-            claimed = await moderation_repo.claim_for_screening(
-                session,
-                owner=f"dies-{attempt}",
-                now=clock(),
-                lease=timedelta(minutes=2),
-                limit=10,
-                skip_locked=db.dialect.supports_skip_locked,
-            )
-        assert len(claimed) == 1  # ... and the worker dies before recording
+        assert len(await _claim_and_die(app, f"dies-{attempt}", clock)) == 1
         clock.now += timedelta(minutes=3)
     scorer = KeywordScorer()
 
