@@ -43,6 +43,19 @@ class Role(StrEnum):
         """Whether this role may work the moderation queue."""
         return self in (Role.MODERATOR, Role.ADMIN)
 
+    @property
+    def rank(self) -> int:
+        """Practitioner 0 < moderator 1 < admin 2."""
+        return (Role.PRACTITIONER, Role.MODERATOR, Role.ADMIN).index(self)
+
+    def may_act_on(self, target: Role) -> bool:
+        """Whether this role may suspend, demote or remove someone holding ``target``.
+
+        Moderators act on practitioners only (not on each other, so one moderator cannot lock
+        the others out); admins act on everyone, admins included.
+        """
+        return self is Role.ADMIN or target.rank < self.rank
+
 
 class RevisionKind(StrEnum):
     """Why a post's text changed."""

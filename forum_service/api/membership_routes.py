@@ -20,10 +20,10 @@ routes = web.RouteTableDef()
 @routes.post("/api/v1/invites/redeem")
 @documented(
     Doc(
-        "Redeem an invite code (becomes moderator or admin)",
+        "Redeem an invite code (becomes moderator or admin; never lowers a role)",
         RoleOut,
         request=RedeemRequest,
-        errors=(400, 404, 422),
+        errors=(400, 403, 404, 422),
         tags=("admin",),
     )
 )

@@ -9,6 +9,7 @@ from datetime import timedelta
 from forum_service.domain import (
     AuditEntry,
     DomainError,
+    Forbidden,
     IdentityKey,
     NotFound,
     Role,
@@ -47,6 +48,9 @@ class AdminService(StaffService):
             for key in keys:
                 identity = await identities_repo.ensure_identity(session, key.value, now)
                 await identities_repo.set_role(session, identity.id, Role.ADMIN)
+                # The operator's configured admins are the way back in: a suspension (by a
+                # rogue or mistaken admin) must not outlive a restart of the bot.
+                await identities_repo.set_suspended(session, identity.id, False)
         return len(keys)
 
     async def create_invite(self, key: IdentityKey, role: Role) -> str:
@@ -69,12 +73,23 @@ class AdminService(StaffService):
         return code
 
     async def redeem_invite(self, key: IdentityKey, code: str) -> Role:
-        """Redeem an invite code; returns the role granted."""
+        """Redeem an invite code; returns the caller's role afterwards.
+
+        Redeeming never lowers a role: someone who already holds the invite's role or a higher
+        one keeps theirs, and the code stays valid for the person it was meant for. A
+        suspended identity cannot redeem.
+        """
         now = self._clock()
         async with self._db.write("redeem_invite") as session:
             identity = await identities_repo.ensure_identity(session, key.value, now)
-            invite = await invites_repo.use_invite(session, _hash_code(code), now)
+            if identity.suspended:
+                raise Forbidden("identity_suspended", "your account is suspended")
+            invite = await invites_repo.valid_invite(session, _hash_code(code), now)
             if invite is None:
+                raise NotFound("invite_invalid", "this invite code is unknown, used or expired")
+            if identity.role.rank >= invite.role.rank:
+                return identity.role
+            if not await invites_repo.mark_used(session, invite.id, now):
                 raise NotFound("invite_invalid", "this invite code is unknown, used or expired")
             await identities_repo.set_role(session, identity.id, invite.role)
             await self._audit(

@@ -10,6 +10,7 @@ from forum_service.domain import (
     Conflict,
     DecisionAction,
     DomainError,
+    Forbidden,
     IdentityKey,
     ModerationItem,
     NotFound,
@@ -262,6 +263,13 @@ class ModerationService(StaffService):
             author_id = found[1]
             if author_id == moderator.id:
                 raise DomainError("cannot_suspend_self", "you cannot suspend yourself")
+            author = await identities_repo.by_id(session, author_id)
+            assert author is not None
+            if not moderator.role.may_act_on(author.role):
+                raise Forbidden(
+                    "outranked",
+                    "moderators can suspend practitioners only; ask an admin",
+                )
             await identities_repo.set_suspended(session, author_id, suspended)
             await self._audit(
                 session,

@@ -50,6 +50,12 @@ async def set_suspended(session: AsyncSession, identity_id: int, suspended: bool
     )
 
 
+async def by_id(session: AsyncSession, identity_id: int) -> Identity | None:
+    """Return the identity with this id, or None."""
+    row = await session.get(IdentityRow, identity_id)
+    return None if row is None else _identity(row)
+
+
 async def set_role(session: AsyncSession, identity_id: int, role: Role) -> None:
     """Give an identity a role."""
     await session.execute(
