@@ -19,6 +19,9 @@ T = TypeVar("T")
 IDENTITY_KEY_PATTERN = re.compile(r"^[0-9a-f]{64}$")
 
 TITLE_MAX = 200
+#: Ids (and every other integer column) are signed 64-bit in every database; the API accepts
+#: ids, cursors and versions from 1 to MAX_ID.
+MAX_ID = 2**63 - 1
 BODY_MAX = 4000
 
 

@@ -21,9 +21,9 @@ from forum_service.api.moderation_schemas import (
     WatchedWordRequest,
 )
 from forum_service.api.openapi import Doc, Param, documented
-from forum_service.api.params import json_body, path_id, query_int
+from forum_service.api.params import json_body, path_id, query_cursor, query_int
 from forum_service.api.responses import json_response
-from forum_service.domain import DomainError, Role
+from forum_service.domain import Role
 from forum_service.services.admin import INVITE_TTL
 from moderation.watchwords import WatchAction
 
@@ -49,10 +49,7 @@ async def audit(request: web.Request) -> web.Response:
     """Read the audit log."""
     key = acting_identity(request)
     limit = query_int(request, "limit", default=50, low=1, high=200)
-    raw = request.query.get("cursor")
-    if raw is not None and not raw.isdigit():
-        raise DomainError("cursor_invalid", "cursor is not one this service issued")
-    entries = await request.app[ADMIN].audit_log(key, int(raw) if raw else None, limit)
+    entries = await request.app[ADMIN].audit_log(key, query_cursor(request), limit)
     more = len(entries) == limit
     return json_response(
         AuditList(

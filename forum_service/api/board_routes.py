@@ -21,9 +21,9 @@ from forum_service.api.board_schemas import (
 )
 from forum_service.api.keys import BOARDS, METRICS
 from forum_service.api.openapi import Doc, Param, documented
-from forum_service.api.params import idempotency_key, json_body, path_id, query_int
+from forum_service.api.params import idempotency_key, json_body, path_id, query_cursor, query_int
 from forum_service.api.responses import json_response
-from forum_service.domain import DomainError
+from forum_service.domain import MAX_ID
 
 routes = web.RouteTableDef()
 
@@ -108,7 +108,7 @@ async def read_thread(request: web.Request) -> web.Response:
     """Read one thread."""
     key = acting_identity(request)
     thread_id = path_id(request, "thread_id")
-    after = query_int(request, "after", default=0, low=0, high=2**62)
+    after = query_int(request, "after", default=0, low=0, high=MAX_ID)
     limit = query_int(request, "limit", default=50, low=1, high=200)
     view, more = await request.app[BOARDS].read_thread(
         key, thread_id, after_post_id=after, limit=limit
@@ -172,12 +172,7 @@ async def my_posts(request: web.Request) -> web.Response:
     """List the caller's posts of every status."""
     key = acting_identity(request)
     limit = query_int(request, "limit", default=20, low=1, high=100)
-    raw_cursor = request.query.get("cursor")
-    if raw_cursor is not None and not raw_cursor.isdigit():
-        raise DomainError("cursor_invalid", "cursor is not one this service issued")
-    posts, next_cursor = await request.app[BOARDS].my_posts(
-        key, int(raw_cursor) if raw_cursor else None, limit
-    )
+    posts, next_cursor = await request.app[BOARDS].my_posts(key, query_cursor(request), limit)
     return json_response(
         PostList(
             posts=[PostOut.of(post, mine=True) for post in posts],

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
 from forum_service.api.board_schemas import Body, PostOut, Request, Title
-from forum_service.domain import AuditEntry, ModerationItem, Report
+from forum_service.domain import MAX_ID, AuditEntry, ModerationItem, Report
 
 Reason = Annotated[StrictStr, Field(min_length=1, max_length=500)]
 
@@ -26,16 +26,22 @@ class ReportRequest(Request):
     reason: Reason
 
 
+#: An id in a request body: the same range as in a path (`api.params.path_id`).
+BodyId = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
+#: An item version as the queue showed it.
+Version = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
+
+
 class ClaimRequest(Request):
     """Claim an item at the version the moderator saw."""
 
-    version: StrictInt
+    version: Version
 
 
 class DecisionRequest(Request):
     """A moderator's decision on a queue item."""
 
-    version: StrictInt
+    version: Version
     action: Literal["approve", "edit_approve", "reject"]
     reason_code: StrictStr | None = Field(
         default=None,
@@ -297,7 +303,7 @@ class NotificationList(BaseModel):
 class AckItem(Request):
     """Outcome of one notification."""
 
-    id: StrictInt
+    id: BodyId
     outcome: Literal["sent", "retry", "blocked", "failed"]
     retry_after: Annotated[StrictFloat | StrictInt, Field(ge=0, le=3600)] = 0
     rate_limited: StrictBool = Field(default=False, description="Telegram answered 429")

@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
+import re
+
 from aiohttp import web
 
-from forum_service.domain import DomainError
+from forum_service.domain import MAX_ID, DomainError
 
-MAX_ID = 2**62
+__all__ = ["MAX_ID", "idempotency_key", "json_body", "parse_int", "path_id", "query_cursor"]
+
+# ASCII digits only (str.isdigit() also takes "²" and "٣"), no leading zeros, at most 19 digits:
+# a number is written one way, and never gets big enough to cost anything to convert.
+_PLAIN_NUMBER = re.compile(r"0|[1-9][0-9]{0,18}")
+
+
+def parse_int(raw: str, *, low: int, high: int) -> int | None:
+    """The one parser of numbers from outside: ``raw`` as an int in ``[low, high]``, or None."""
+    if _PLAIN_NUMBER.fullmatch(raw) is None:
+        return None
+    value = int(raw)
+    return value if low <= value <= high else None
 
 
 def path_id(request: web.Request, name: str) -> int:
-    """Return a positive integer path parameter, or raise ``invalid_id``."""
-    raw = request.match_info[name]
-    if not raw.isdigit() or not 0 < int(raw) < MAX_ID:
-        raise DomainError("invalid_id", f"{name} must be a positive integer")
-    return int(raw)
+    """Return an id path parameter (1..MAX_ID), or raise ``invalid_id``."""
+    value = parse_int(request.match_info[name], low=1, high=MAX_ID)
+    if value is None:
+        raise DomainError("invalid_id", f"{name} must be a whole number from 1 to {MAX_ID}")
+    return value
 
 
 def query_int(request: web.Request, name: str, *, default: int, low: int, high: int) -> int:
@@ -22,9 +36,25 @@ def query_int(request: web.Request, name: str, *, default: int, low: int, high: 
     raw = request.query.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    value = parse_int(raw, low=low, high=high)
+    if value is None:
         raise DomainError("invalid_query", f"{name} must be an integer from {low} to {high}")
-    return int(raw)
+    return value
+
+
+def query_cursor(request: web.Request, name: str = "cursor") -> int | None:
+    """Return an id cursor this service issued (``next_cursor``), None when absent.
+
+    Raises:
+        DomainError: ``cursor_invalid`` for anything but an id.
+    """
+    raw = request.query.get(name)
+    if raw is None or raw == "":
+        return None
+    value = parse_int(raw, low=1, high=MAX_ID)
+    if value is None:
+        raise DomainError("cursor_invalid", "cursor is not one this service issued")
+    return value
 
 
 def idempotency_key(request: web.Request) -> str | None:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from forum_service.clock import Clock, utc_now
 from forum_service.domain import (
+    MAX_ID,
     Board,
     Conflict,
     DomainError,
@@ -65,7 +66,8 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         padded = cursor + "=" * (-len(cursor) % 4)
         at_text, item_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
         at = datetime.fromisoformat(at_text)
-        if not isinstance(item_id, int) or at.tzinfo is None:
+        # bool is an int in Python: a cursor of [at, true] is not one this service issued.
+        if type(item_id) is not int or not 1 <= item_id <= MAX_ID or at.tzinfo is None:
             raise ValueError("bad cursor")
     except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
         raise DomainError("cursor_invalid", "cursor is not one this service issued") from None

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -50,25 +51,31 @@ class UTCDateTime(TypeDecorator[datetime]):
         return None if value is None else value.replace(tzinfo=UTC)
 
 
+#: Every integer column is 64-bit: ids come from outside up to 2**63 - 1 (api.params), and
+#: PostgreSQL's INTEGER would answer an error past 2**31. On SQLite, INTEGER already holds
+#: 64 bits, and only an INTEGER PRIMARY KEY is the auto-incrementing rowid.
+BIG_INT = BigInteger().with_variant(Integer(), "sqlite")
+
+
 class Base(DeclarativeBase):
     """Declarative base carrying the naming convention Alembic relies on."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime()}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime(), int: BIG_INT}
 
 
 class BoardRow(Base):
     """A board per MSCOS core outcome."""
 
     __tablename__ = "boards"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(BIG_INT, primary_key=True)
     slug: Mapped[str] = mapped_column(String(40), unique=True)
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
-    position: Mapped[int] = mapped_column(Integer, default=0)
+    position: Mapped[int] = mapped_column(BIG_INT, default=0)
     auto_approve_low_risk: Mapped[bool] = mapped_column(Boolean, default=False)
     # Maintained by boards_repo.set_post_status, the only place a thread's status changes.
-    approved_thread_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    approved_thread_count: Mapped[int] = mapped_column(BIG_INT, default=0, server_default="0")
     created_at: Mapped[datetime]
 
 
@@ -76,7 +83,7 @@ class IdentityRow(Base):
     """A pseudonymous participant: the identity key (one-way, made by the bot), a role, a flag."""
 
     __tablename__ = "identities"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(BIG_INT, primary_key=True)
     key: Mapped[str] = mapped_column(String(64), unique=True)
     role: Mapped[str] = mapped_column(String(16), default="practitioner")
     suspended: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -90,7 +97,7 @@ class ThreadRow(Base):
     __table_args__ = (
         Index("ix_threads_board_listing", "board_id", "status", "last_activity_at", "id"),
     )
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(BIG_INT, primary_key=True)
     board_id: Mapped[int] = mapped_column(ForeignKey("boards.id"))
     author_id: Mapped[int] = mapped_column(ForeignKey("identities.id"), index=True)
     title: Mapped[str] = mapped_column(String(200))
@@ -107,14 +114,14 @@ class PostRow(Base):
         Index("ix_posts_thread_visible", "thread_id", "status", "id"),
         Index("ix_posts_author", "author_id", "id"),
     )
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(BIG_INT, primary_key=True)
     thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id"))
     author_id: Mapped[int] = mapped_column(ForeignKey("identities.id"))
     pseudonym: Mapped[str] = mapped_column(String(40))
     is_opening: Mapped[bool] = mapped_column(Boolean)
     body: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16))
-    revision: Mapped[int] = mapped_column(Integer, default=1)
+    revision: Mapped[int] = mapped_column(BIG_INT, default=1)
     rejection_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -128,9 +135,9 @@ class PostRevisionRow(Base):
     __table_args__ = (
         UniqueConstraint("post_id", "revision", name="uq_post_revisions_post_revision"),
     )
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(BIG_INT, primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"))
-    revision: Mapped[int] = mapped_column(Integer)
+    revision: Mapped[int] = mapped_column(BIG_INT)
     kind: Mapped[str] = mapped_column(String(20))
     title: Mapped[str | None] = mapped_column(String(200), nullable=True)
     body: Mapped[str] = mapped_column(Text)
@@ -144,7 +151,7 @@ class IdempotencyKeyRow(Base):
     __table_args__ = (
         UniqueConstraint("identity_id", "key", name="uq_idempotency_keys_identity_key"),
     )
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(BIG_INT, primary_key=True)
     identity_id: Mapped[int] = mapped_column(ForeignKey("identities.id"))
     key: Mapped[str] = mapped_column(String(100))
     fingerprint: Mapped[str] = mapped_column(String(64))
@@ -166,22 +173,22 @@ class ModerationItemRow(Base):
         Index("ix_moderation_items_queue", "status", "priority", "id"),
         Index("ix_moderation_items_screening", "screening", "lease_expires_at"),
     )
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(BIG_INT, primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), unique=True)
     status: Mapped[str] = mapped_column(String(16))
-    version: Mapped[int] = mapped_column(Integer, default=1)
+    version: Mapped[int] = mapped_column(BIG_INT, default=1)
     screening: Mapped[str] = mapped_column(String(16))
-    screened_revision: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    screened_revision: Mapped[int | None] = mapped_column(BIG_INT, nullable=True)
     lease_owner: Mapped[str | None] = mapped_column(String(40), nullable=True)
     lease_expires_at: Mapped[datetime | None] = mapped_column(nullable=True)
-    screen_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    screen_attempts: Mapped[int] = mapped_column(BIG_INT, default=0)
     route: Mapped[str | None] = mapped_column(String(16), nullable=True)
     priority: Mapped[float] = mapped_column(Float, default=0.0)
     scorer: Mapped[str | None] = mapped_column(String(40), nullable=True)
     scores: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     findings: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     reasons: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    open_reports: Mapped[int] = mapped_column(Integer, default=0)
+    open_reports: Mapped[int] = mapped_column(BIG_INT, default=0)
     claimed_by: Mapped[int | None] = mapped_column(ForeignKey("identities.id"), nullable=True)
     claim_expires_at: Mapped[datetime | None] = mapped_column(nullable=True)
     created_at: Mapped[datetime]
@@ -194,7 +201,7 @@ class ReportRow(Base):
 
     __tablename__ = "reports"
     __table_args__ = (UniqueConstraint("post_id", "reporter_id", name="uq_reports_post_reporter"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(BIG_INT, primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"))
     reporter_id: Mapped[int] = mapped_column(ForeignKey("identities.id"))
     reason: Mapped[str] = mapped_column(Text)
@@ -206,11 +213,11 @@ class AuditEntryRow(Base):
     """Append-only record of every moderator and admin action (never the removed text)."""
 
     __tablename__ = "audit_log"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(BIG_INT, primary_key=True)
     actor: Mapped[str] = mapped_column(String(40))
     action: Mapped[str] = mapped_column(String(40))
     target_type: Mapped[str] = mapped_column(String(20))
-    target_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    target_id: Mapped[int | None] = mapped_column(BIG_INT, nullable=True)
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime]
@@ -225,13 +232,13 @@ class NotificationRow(Base):
 
     __tablename__ = "notifications"
     __table_args__ = (Index("ix_notifications_due", "status", "available_at", "id"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(BIG_INT, primary_key=True)
     recipient_id: Mapped[int] = mapped_column(ForeignKey("identities.id"), index=True)
     kind: Mapped[str] = mapped_column(String(30))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     dedupe_key: Mapped[str | None] = mapped_column(String(160), unique=True, nullable=True)
     status: Mapped[str] = mapped_column(String(16))
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(BIG_INT, default=0)
     available_at: Mapped[datetime]
     lease_expires_at: Mapped[datetime | None] = mapped_column(nullable=True)
     created_at: Mapped[datetime]
@@ -242,7 +249,7 @@ class WatchedWordRow(Base):
     """An admin-managed watched word or phrase."""
 
     __tablename__ = "watched_words"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(BIG_INT, primary_key=True)
     word: Mapped[str] = mapped_column(String(100), unique=True)
     action: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime]
@@ -252,7 +259,7 @@ class InviteRow(Base):
     """A one-time invite code (stored hashed) that grants a role when redeemed."""
 
     __tablename__ = "invites"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(BIG_INT, primary_key=True)
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     role: Mapped[str] = mapped_column(String(16))
     created_by: Mapped[str] = mapped_column(String(40))
@@ -280,15 +287,15 @@ class ExpertForumRow(Base):
 
     __tablename__ = "expert_forums"
     __table_args__ = (Index("ix_expert_forums_upcoming", "status", "starts_at"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(BIG_INT, primary_key=True)
     board_id: Mapped[int] = mapped_column(ForeignKey("boards.id"))
     title: Mapped[str] = mapped_column(String(200))
     lead: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text, default="")
     starts_at: Mapped[datetime | None] = mapped_column(nullable=True)
     tbc_label: Mapped[str | None] = mapped_column(String(40), nullable=True)
-    duration_minutes: Mapped[int] = mapped_column(Integer, default=60)
-    capacity: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    duration_minutes: Mapped[int] = mapped_column(BIG_INT, default=60)
+    capacity: Mapped[int | None] = mapped_column(BIG_INT, nullable=True)
     join_link: Mapped[str | None] = mapped_column(Text, nullable=True)
     status: Mapped[str] = mapped_column(String(16))
     cancel_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -305,7 +312,7 @@ class RsvpRow(Base):
         UniqueConstraint("forum_id", "identity_id", name="uq_rsvps_forum_identity"),
         Index("ix_rsvps_forum_status", "forum_id", "status", "updated_at"),
     )
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(BIG_INT, primary_key=True)
     forum_id: Mapped[int] = mapped_column(ForeignKey("expert_forums.id"))
     identity_id: Mapped[int] = mapped_column(ForeignKey("identities.id"))
     status: Mapped[str] = mapped_column(String(16))
@@ -321,7 +328,7 @@ class SubscriptionRow(Base):
         UniqueConstraint("identity_id", "topic", name="uq_subscriptions_identity_topic"),
         Index("ix_subscriptions_topic", "topic", "identity_id"),
     )
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(BIG_INT, primary_key=True)
     identity_id: Mapped[int] = mapped_column(ForeignKey("identities.id"))
     topic: Mapped[str] = mapped_column(String(60))
     created_at: Mapped[datetime]
@@ -336,7 +343,7 @@ class ScheduledJobRow(Base):
 
     __tablename__ = "scheduled_jobs"
     __table_args__ = (Index("ix_scheduled_jobs_due", "status", "due_at"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(BIG_INT, primary_key=True)
     job_key: Mapped[str] = mapped_column(String(120), unique=True)
     kind: Mapped[str] = mapped_column(String(20))
     forum_id: Mapped[int | None] = mapped_column(ForeignKey("expert_forums.id"), nullable=True)
