@@ -15,8 +15,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.fake_telegram import FakeTelegram
 from bot.settings import BotSettings
+from fake_telegram import FakeTelegram
 from tests.bot_e2e.harness import BotRun, LogRecorder, Person
 from tests.conftest import SERVICE_TOKEN
 

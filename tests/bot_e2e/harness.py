@@ -20,9 +20,9 @@ from aiohttp import web
 from telegram.ext import Application, ContextTypes
 
 from bot.app import build_application, polling
-from bot.fake_telegram import FakeTelegram, FakeUser, SentMessage
 from bot.forum_client import ForumError, ForumUnavailable
 from bot.settings import BotSettings
+from fake_telegram import FakeTelegram, FakeUser, SentMessage
 from forum_service.api.keys import DATABASE, OUTBOX
 from forum_service.services.screening import BatchReport, ScreeningWorker
 from moderation.policy import ModerationPolicy

@@ -21,9 +21,9 @@ from telegram import Bot
 
 from bot.delivery import Dispatcher
 from bot.delivery_store import DeliveryStore
-from bot.fake_telegram import FakeTelegram
 from bot.forum_client import ForumClient
 from bot.identity import IdentityDeriver
+from fake_telegram import FakeTelegram
 from forum_service.api.keys import DATABASE, EXPERT_FORUMS, OUTBOX
 from forum_service.app import create_app
 from forum_service.domain import IdentityKey, PostStatus

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.fake_telegram import FakeTelegram
+from fake_telegram import FakeTelegram
 from tests.bot_e2e.harness import BotRun, Person, Reply, has_buttons, my_post, thread_id_of
 from tests.dbdump import dump_all_tables
 

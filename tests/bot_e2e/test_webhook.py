@@ -11,8 +11,8 @@ import aiohttp
 from aiohttp.test_utils import TestServer
 
 from bot.app import WEBHOOK_PATH, build_application, webhook_options
-from bot.fake_telegram import FakeTelegram
 from bot.settings import BotSettings
+from fake_telegram import FakeTelegram
 from tests.bot_e2e.conftest import IDENTITY_PEPPER, STORE_SECRET
 from tests.conftest import SERVICE_TOKEN
 
