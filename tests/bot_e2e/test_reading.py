@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fake_telegram import FakeTelegram
 from telegram_text import TELEGRAM_MESSAGE_LIMIT, telegram_length
-from tests.bot_e2e.harness import BotRun, Person, has_buttons, queue_item_id, thread_id_of
+from tests.support.bot_harness import BotRun, Person, has_buttons, queue_item_id, thread_id_of
 
 MARKUP = "<b>x</b> & <script>"
 
