@@ -18,6 +18,10 @@ COPY pyproject.toml README.md ./
 COPY forum_service ./forum_service
 COPY moderation ./moderation
 COPY bot ./bot
+COPY mscos_forum ./mscos_forum
+COPY telegram_text ./telegram_text
+# Only `mscos-forum demo` uses the fake Bot API; the bot itself never imports it.
+COPY fake_telegram ./fake_telegram
 COPY scripts ./scripts
 RUN pip install ".[ner]" && bash scripts/install-offline-models.sh /usr/local
 

@@ -1,6 +1,6 @@
 """Bot round trip (update in → reply out) through the fake Bot API, against a bare echo bot.
 
-The real PTB application (``bot.app.build_application``) long-polls ``bot.fake_telegram``
+The real PTB application (``bot.app.build_application``) long-polls ``fake_telegram``
 and calls the real forum service (in a child process by default) on a seeded database:
 
 * ``/outcomes`` — one service call (the boards), one reply with eight buttons;
@@ -53,7 +53,7 @@ from bench.common import (
 )
 from bench.seed import Seeder, identity_key, insert_forum, insert_identities
 from bench.server import serve
-from bot.fake_telegram import FakeTelegram, FakeUser, SentMessage
+from fake_telegram import FakeTelegram, FakeUser, SentMessage
 
 NAME = "bot_roundtrip"
 FIRST_USER_ID = 880_000_001

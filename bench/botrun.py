@@ -14,8 +14,8 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageH
 
 from bench.common import SERVICE_TOKEN
 from bot.app import build_application
-from bot.fake_telegram import FakeTelegram, FakeUser, SentMessage
 from bot.settings import BotSettings
+from fake_telegram import FakeTelegram, FakeUser, SentMessage
 
 App = Application[Any, Any, Any, Any, Any, Any]
 IDENTITY_PEPPER = "bench-identity-pepper-0123456789"

@@ -67,8 +67,8 @@ from bench.seed import Seeder, identity_key, insert_identities, insert_subscript
 from bench.server import serve
 from bench.telegram_limits import LimitedTelegram
 from bot.delivery_store import DeliveryStore
-from bot.fake_telegram import FakeUser, RateStats, SentMessage
 from bot.identity import IdentityDeriver
+from fake_telegram import FakeUser, RateStats, SentMessage
 
 NAME = "broadcast"
 CEILING = 30.0

@@ -1,6 +1,6 @@
 """The fake Bot API with Telegram's sending limits enforced, for the broadcast benchmark.
 
-``bot.fake_telegram.FakeTelegram`` records every send but refuses nothing on its own, so a bot
+``fake_telegram.FakeTelegram`` records every send but refuses nothing on its own, so a bot
 that sends too fast would never see a 429 there. This subclass answers a new message
 (``sendMessage``, ``sendDocument``) with 429 "Too Many Requests: retry after 1" when accepting it
 would put more than ``per_second`` accepted messages in any one-second window, or two messages
@@ -20,8 +20,8 @@ from typing import Any, Final
 
 from aiohttp import web
 
-from bot.fake_telegram import FakeTelegram
-from bot.fake_telegram_objects import fault
+from fake_telegram import FakeTelegram
+from fake_telegram.objects import fault
 
 _SEND_METHODS: Final = frozenset({"sendmessage", "senddocument"})
 _METHOD: contextvars.ContextVar[str] = contextvars.ContextVar("bench_bot_api_method", default="")

@@ -4,7 +4,9 @@ The bot sends every message with ``parse_mode=HTML``. Telegram requires ``<``, `
 outside tags and entities to be escaped; quotes only matter inside attribute values. A message
 may hold at most 4,096 characters after entity parsing and PTB does not split longer ones, so
 the functions here do. Lengths are measured in UTF-16 code units, the unit Telegram uses for
-entity offsets; that is never less than the code-point count, so the result fits either way.
+entity offsets (:func:`telegram_text.telegram_length`); that is never less than the code-point
+count, so the result fits either way. Parsing Telegram HTML the way Telegram does is the fake
+Bot API's job (:mod:`fake_telegram.html`), not the bot's.
 """
 
 from __future__ import annotations
@@ -14,11 +16,9 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from html.parser import HTMLParser
-from typing import Any, Final, Literal
+from typing import Final, Literal
 
-TELEGRAM_MESSAGE_LIMIT: Final = 4096
-TELEGRAM_CAPTION_LIMIT: Final = 1024
+from telegram_text import TELEGRAM_MESSAGE_LIMIT, telegram_length
 
 # The longest escape of one character is "&amp;": any smaller limit cannot always progress.
 MIN_LIMIT: Final = 5
@@ -35,17 +35,6 @@ _TOKEN = re.compile(
     r"|(?P<text>[^<&]+|[<&])"
 )
 _TAG_NAME = re.compile(r"<\s*(/?)\s*([a-zA-Z][a-zA-Z0-9-]*)")
-
-# Telegram's HTML tags and the entity type each produces; anything else is rejected.
-# fmt: off
-_TAG_ENTITIES: Final = {
-    "b": "bold", "strong": "bold", "i": "italic", "em": "italic", "u": "underline",
-    "ins": "underline", "s": "strikethrough", "strike": "strikethrough", "del": "strikethrough",
-    "tg-spoiler": "spoiler", "span": "spoiler", "a": "text_link", "code": "code", "pre": "pre",
-    "blockquote": "blockquote", "tg-emoji": "custom_emoji",
-}
-# fmt: on
-_NAMED_ENTITIES: Final = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 
 # Preferred places to end a message, best first. A break is only taken if it keeps at least
 # half of the room used, so one early blank line does not produce a tiny message.
@@ -107,47 +96,6 @@ def html_to_text(fragment: str) -> str:
         The plain text.
     """
     return html.unescape(_TAG.sub("", fragment))
-
-
-class HTMLEntityError(ValueError):
-    """Text is not valid Telegram HTML; Telegram would answer "can't parse entities"."""
-
-
-def parse_html(text: str) -> tuple[str, list[dict[str, Any]]]:
-    """Parses Telegram HTML as the Bot API does for ``parse_mode=HTML``.
-
-    Useful to check that generated messages are valid before Telegram sees them; the fake
-    Bot API uses it to reject what Telegram would reject.
-
-    Args:
-        text: Telegram HTML.
-
-    Returns:
-        The displayed text and its ``MessageEntity`` dicts (offsets in UTF-16 code units),
-        ordered by offset.
-
-    Raises:
-        HTMLEntityError: For unsupported tags, unbalanced tags or bad character references.
-    """
-    parser = _TelegramHTMLParser()
-    parser.feed(text)
-    parser.close()
-    if parser.open_tags:
-        raise HTMLEntityError(f'can\'t find end tag for "{parser.open_tags[-1][0]}"')
-    entities = sorted(parser.entities, key=lambda entity: (entity["offset"], -entity["length"]))
-    return "".join(parser.pieces), entities
-
-
-def telegram_length(text: str) -> int:
-    """Returns the length of ``text`` in UTF-16 code units, as Telegram counts.
-
-    Args:
-        text: Any text.
-
-    Returns:
-        The number of UTF-16 code units.
-    """
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
 
 
 def split_plain(text: str, limit: int = TELEGRAM_MESSAGE_LIMIT) -> list[str]:
@@ -381,52 +329,3 @@ def _escaped_cost(ch: str) -> int:
 def _check_limit(limit: int) -> None:
     if limit < MIN_LIMIT:
         raise ValueError(f"limit must be at least {MIN_LIMIT}")
-
-
-class _TelegramHTMLParser(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=False)
-        self.pieces: list[str] = []
-        self.entities: list[dict[str, Any]] = []
-        self.open_tags: list[tuple[str, int, dict[str, Any]]] = []
-        self._offset = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        entity_type = _TAG_ENTITIES.get(tag)
-        if entity_type is None or (tag == "span" and values.get("class") != "tg-spoiler"):
-            raise HTMLEntityError(f'unsupported start tag "{tag}"')
-        entity: dict[str, Any] = {"type": entity_type}
-        if tag == "a":
-            entity["url"] = values.get("href") or ""
-        if tag == "code" and self.open_tags and self.open_tags[-1][0] == "pre":
-            language = (values.get("class") or "").removeprefix("language-")
-            if language:
-                self.open_tags[-1][2]["language"] = language
-        self.open_tags.append((tag, self._offset, entity))
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        raise HTMLEntityError(f'unsupported start tag "{tag}"')
-
-    def handle_endtag(self, tag: str) -> None:
-        if not self.open_tags or self.open_tags[-1][0] != tag:
-            raise HTMLEntityError(f'unmatched end tag "{tag}"')
-        _, start, entity = self.open_tags.pop()
-        if self._offset > start:
-            self.entities.append({**entity, "offset": start, "length": self._offset - start})
-
-    def handle_data(self, data: str) -> None:
-        self._append(data)
-
-    def handle_entityref(self, name: str) -> None:
-        self._append(_NAMED_ENTITIES.get(name, f"&{name};"))
-
-    def handle_charref(self, name: str) -> None:
-        try:
-            self._append(chr(int(name[1:], 16) if name[:1] in "xX" else int(name)))
-        except (ValueError, OverflowError):
-            raise HTMLEntityError(f'invalid character reference "{name}"') from None
-
-    def _append(self, data: str) -> None:
-        self.pieces.append(data)
-        self._offset += telegram_length(data)

@@ -202,8 +202,8 @@ async def _wait_screened(service_url: str, token: str) -> str:
 
 async def run_demo(out: TextIO = sys.stdout) -> int:
     """Run the demo; returns the exit code."""
-    from bot.fake_telegram import FakeTelegram
     from bot.settings import BotSettings
+    from fake_telegram import FakeTelegram
     from mscos_forum.run import serve_all
 
     os.environ.setdefault("PTB_TIMEDELTA", "true")

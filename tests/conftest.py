@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import secrets
-import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -15,36 +13,12 @@ from typing import Any
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
-from sqlalchemy.engine import make_url
 
 from forum_service.app import create_app
 from forum_service.settings import ServiceSettings
 from forum_service.storage import migrate
-
-SERVICE_TOKEN = "test-service-token-0123456789"
-PSEUDONYM_SECRET = "test-pseudonym-secret-0123456789"
-
-
-def _pg_admin_url(url: str) -> str:
-    return make_url(url).set(database="postgres").render_as_string(hide_password=False)
-
-
-async def _pg_execute(url: str, *statements: str) -> None:
-    import asyncpg
-
-    parsed = make_url(url)
-    conn = await asyncpg.connect(
-        user=parsed.username,
-        password=parsed.password,
-        host=parsed.host,
-        port=parsed.port,
-        database=parsed.database,
-    )
-    try:
-        for statement in statements:
-            await conn.execute(statement)
-    finally:
-        await conn.close()
+from tests.support.api import PSEUDONYM_SECRET, SERVICE_TOKEN, Api
+from tests.support.databases import fresh_database, pg_admin_url, pg_database_url, pg_execute
 
 
 @pytest.fixture(scope="session")
@@ -63,42 +37,19 @@ def template_database(tmp_path_factory: pytest.TempPathFactory, backend: str) ->
         return
     url = os.environ["TEST_DATABASE_URL"]
     name = f"forum_tpl_{uuid.uuid4().hex[:8]}"
-    admin = _pg_admin_url(url)
-    asyncio.run(_pg_execute(admin, f'CREATE DATABASE "{name}"'))
-    template_url = make_url(url).set(database=name).render_as_string(hide_password=False)
-    asyncio.run(migrate.upgrade(template_url))
+    admin = pg_admin_url(url)
+    asyncio.run(pg_execute(admin, f'CREATE DATABASE "{name}"'))
+    asyncio.run(migrate.upgrade(pg_database_url(url, name)))
     yield name
-    asyncio.run(_pg_execute(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
-async def _fresh_database(backend: str, tmp_path: Path, template: str | None) -> tuple[str, Any]:
-    """Return (url, cleanup coroutine function) of a new database, copied from ``template``."""
-    if backend == "sqlite":
-        path = tmp_path / f"forum-{uuid.uuid4().hex[:6]}.db"
-        if template is not None:
-            shutil.copyfile(template, path)
-        url = f"sqlite+aiosqlite:///{path}"
-
-        async def nothing() -> None:
-            return None
-
-        return url, nothing
-    base = os.environ["TEST_DATABASE_URL"]
-    name = f"forum_t_{uuid.uuid4().hex[:10]}"
-    admin = _pg_admin_url(base)
-    clause = f' TEMPLATE "{template}"' if template else ""
-    await _pg_execute(admin, f'CREATE DATABASE "{name}"{clause}')
-
-    async def drop() -> None:
-        await _pg_execute(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return make_url(base).set(database=name).render_as_string(hide_password=False), drop
+    asyncio.run(pg_execute(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture
 async def database_url(backend: str, template_database: str, tmp_path: Path) -> AsyncIterator[str]:
     """URL of a database migrated to head, private to this test."""
-    url, cleanup = await _fresh_database(backend, tmp_path, template_database)
+    url, cleanup = await fresh_database(
+        backend, tmp_path, template_database, os.environ.get("TEST_DATABASE_URL")
+    )
     yield url
     await cleanup()
 
@@ -106,7 +57,9 @@ async def database_url(backend: str, template_database: str, tmp_path: Path) -> 
 @pytest.fixture
 async def empty_database_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
     """URL of an empty database (migration tests)."""
-    url, cleanup = await _fresh_database(backend, tmp_path, None)
+    url, cleanup = await fresh_database(
+        backend, tmp_path, None, os.environ.get("TEST_DATABASE_URL")
+    )
     yield url
     await cleanup()
 
@@ -128,56 +81,6 @@ def app(settings: ServiceSettings) -> web.Application:
     return create_app(settings)
 
 
-class Api:
-    """Calls the API as the bot does: service token plus the acting identity key."""
-
-    def __init__(self, client: TestClient[Any, Any]) -> None:
-        self.client = client
-
-    @staticmethod
-    def new_identity() -> str:
-        """Return a fresh identity key (what the bot's argon2id derivation produces)."""
-        return secrets.token_hex(32)
-
-    def headers(self, identity: str | None, **extra: str) -> dict[str, str]:
-        """Headers of an authenticated call."""
-        headers = {"Authorization": f"Bearer {SERVICE_TOKEN}", **extra}
-        if identity is not None:
-            headers["X-Forum-Identity"] = identity
-        return headers
-
-    async def call(
-        self,
-        method: str,
-        path: str,
-        identity: str | None = None,
-        json: Any = None,
-        expect: int | None = None,
-        **headers: str,
-    ) -> Any:
-        """Make a call, assert the status when ``expect`` is given, and return the JSON body."""
-        response = await self.client.request(
-            method, path, json=json, headers=self.headers(identity, **headers)
-        )
-        body = await response.json()
-        if expect is not None:
-            assert response.status == expect, (response.status, body)
-        return body
-
-    async def new_thread(
-        self, identity: str, board: str = "safety", title: str = "A question", body: str = "Text"
-    ) -> dict[str, Any]:
-        """Create a thread and return the response body."""
-        result: dict[str, Any] = await self.call(
-            "POST",
-            "/api/v1/threads",
-            identity,
-            json={"board": board, "title": title, "body": body},
-            expect=201,
-        )
-        return result
-
-
 @pytest.fixture
 async def client(aiohttp_client: Any, app: web.Application) -> TestClient[Any, Any]:
     """A test client on the real app."""
@@ -189,29 +92,6 @@ async def client(aiohttp_client: Any, app: web.Application) -> TestClient[Any, A
 def api(client: TestClient[Any, Any]) -> Api:
     """The API helper."""
     return Api(client)
-
-
-async def make_admin(api: Api, identity: str) -> None:
-    """Make ``identity`` an admin the way the bot bootstraps its configured admins."""
-    await api.call(
-        "POST",
-        "/api/v1/system/bootstrap-admins",
-        None,
-        json={"identity_keys": [identity]},
-        expect=200,
-    )
-
-
-async def make_moderator(api: Api, identity: str, admin: str | None = None) -> None:
-    """Make ``identity`` a moderator through an admin's one-time invite."""
-    admin = admin or api.new_identity()
-    await make_admin(api, admin)
-    invite = await api.call(
-        "POST", "/api/v1/admin/invites", admin, json={"role": "moderator"}, expect=201
-    )
-    await api.call(
-        "POST", "/api/v1/invites/redeem", identity, json={"code": invite["code"]}, expect=200
-    )
 
 
 @pytest.fixture(autouse=True)

@@ -8,6 +8,7 @@ variable it sets must be one the code reads.
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -96,3 +97,16 @@ def test_dockerfile_pins_cpu_torch_and_runs_the_console_script() -> None:
     assert 'ENTRYPOINT ["mscos-forum"]' in text
     for env in re.findall(r"^\s+([A-Z_]+)=", text, flags=re.MULTILINE):
         assert env in KNOWN or env.startswith(("PYTHON", "PIP_")), env
+
+
+def test_dockerfile_copies_every_package_the_project_installs() -> None:
+    # pip installs only the packages present in the build context; one left out would be
+    # missing from the image (the bot needs telegram_text, `mscos-forum demo` fake_telegram).
+    text = (ROOT / "Dockerfile").read_text()
+    copies = re.findall(r"^COPY (\w+) \./(\w+)$", text, flags=re.MULTILINE)
+    copied = {source for source, target in copies if source == target}
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    installed = [
+        p.rstrip("*") for p in pyproject["tool"]["setuptools"]["packages"]["find"]["include"]
+    ]
+    assert sorted(set(installed) - copied) == []

@@ -1,5 +1,5 @@
 """End-to-end fixtures: the real forum service on loopback, the fake Telegram Bot API, and the
-real bot application long-polling it; plus the people who use it.
+real bot application long-polling it; plus the people who use it (``tests.support.people``).
 
 Every test runs with logging captured at DEBUG from the root logger; the bot fixture fails the
 test when a handler raised something other than a service refusal, or anything logged an error.
@@ -15,22 +15,16 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.fake_telegram import FakeTelegram
 from bot.settings import BotSettings
-from tests.bot_e2e.harness import BotRun, LogRecorder, Person
-from tests.conftest import SERVICE_TOKEN
-
-# Distinctive values: the anonymity test searches the database, the store and the logs for them.
-AUTHOR = (777000111, "Zelphine", "survivor_helper_x")
-MODERATOR = (777000222, "Quorinda", "queue_warden_q")
-READER = (777000333, "Baltharion", "quiet_reader_b")
-ADMIN = (777000444, "Ysmeralda", "forum_admin_y")
-PEOPLE = (AUTHOR, MODERATOR, READER, ADMIN)
-
-IDENTITY_PEPPER = "e2e-identity-pepper-0123456789"
-STORE_SECRET = "e2e-delivery-store-secret-0123456789"
-#: Seconds between two outbox polls of the bot's notification dispatcher.
-OUTBOX_INTERVAL = 0.05
+from fake_telegram import FakeTelegram
+from tests.support.bot_harness import (
+    OUTBOX_INTERVAL,
+    BotRun,
+    LogRecorder,
+    Person,
+    e2e_bot_settings,
+)
+from tests.support.people import ADMIN, AUTHOR, MODERATOR, READER
 
 
 @pytest.fixture
@@ -56,19 +50,13 @@ def store_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def bot_settings(telegram: FakeTelegram, service: TestServer, store_path: Path) -> BotSettings:
-    """Bot settings pointing at both servers; the environment and ``.env`` are not read."""
-    return BotSettings.model_validate(
-        {
-            "TELEGRAM_BOT_TOKEN": telegram.token,
-            "TELEGRAM_API_BASE_URL": telegram.base_url.removesuffix("/bot"),
-            "FORUM_API_URL": str(service.make_url("/")),
-            "FORUM_SERVICE_TOKEN": SERVICE_TOKEN,
-            "IDENTITY_PEPPER": IDENTITY_PEPPER,
-            "BOT_STORE_SECRET": STORE_SECRET,
-            "BOT_STORE_PATH": store_path,
-            "BOT_ADMIN_TELEGRAM_IDS": (ADMIN[0],),
-            "BOT_OUTBOX_INTERVAL": OUTBOX_INTERVAL,
-        }
+    """Bot settings pointing at both servers, with the admin and a fast outbox poll."""
+    return e2e_bot_settings(
+        telegram,
+        service,
+        store_path,
+        BOT_ADMIN_TELEGRAM_IDS=(ADMIN[0],),
+        BOT_OUTBOX_INTERVAL=OUTBOX_INTERVAL,
     )
 
 
@@ -99,31 +87,27 @@ async def bot(
     assert recorder.failures() == [], "something logged an error"
 
 
-def _person(run: BotRun, who: tuple[int, str, str]) -> Person:
-    return run.person(*who)
-
-
 @pytest.fixture
 def author(bot: BotRun) -> Person:
     """A practitioner who posts."""
-    return _person(bot, AUTHOR)
+    return bot.person(*AUTHOR)
 
 
 @pytest.fixture
 def reader(bot: BotRun) -> Person:
     """A practitioner who reads."""
-    return _person(bot, READER)
+    return bot.person(*READER)
 
 
 @pytest.fixture
 def admin(bot: BotRun) -> Person:
     """The admin named in BOT_ADMIN_TELEGRAM_IDS."""
-    return _person(bot, ADMIN)
+    return bot.person(*ADMIN)
 
 
 @pytest.fixture
 async def moderator(bot: BotRun, admin: Person) -> Person:
     """A moderator, invited by the admin with /addmoderator and joined with /join."""
-    person = _person(bot, MODERATOR)
+    person = bot.person(*MODERATOR)
     await bot.make_moderator(admin, person)
     return person

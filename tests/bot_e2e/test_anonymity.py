@@ -21,9 +21,9 @@ import pytest
 
 from bot.identity import IdentityDeriver
 from forum_service.observability import configure_logging
-from tests.bot_e2e.conftest import IDENTITY_PEPPER, PEOPLE
-from tests.bot_e2e.harness import BotRun, Person, has_buttons, thread_id_of
-from tests.dbdump import dump_all_tables, dump_text
+from tests.support.bot_harness import IDENTITY_PEPPER, BotRun, Person, has_buttons, thread_id_of
+from tests.support.dbdump import dump_all_tables, dump_text
+from tests.support.people import PEOPLE
 
 GUIDED_TITLE = "Quillfeather interview protocol"
 GUIDED_BODY = "Quillfeather: how long should a first interview with a survivor last?"

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import re
 
-from bot.fake_telegram import FakeTelegram
-from bot.formatting import TELEGRAM_MESSAGE_LIMIT
-from tests.bot_e2e.harness import BotRun, Person, has_buttons, my_post, queue_item_id, thread_id_of
+from fake_telegram import FakeTelegram
+from telegram_text import TELEGRAM_MESSAGE_LIMIT
+from tests.support.bot_harness import (
+    BotRun,
+    Person,
+    has_buttons,
+    my_post,
+    queue_item_id,
+    thread_id_of,
+)
 
 OUTCOMES = [
     "Working with core outcomes as a set",

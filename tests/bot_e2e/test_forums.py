@@ -21,19 +21,19 @@ from telegram import Bot
 
 from bot.delivery import Dispatcher
 from bot.delivery_store import DeliveryStore
-from bot.fake_telegram import FakeTelegram
 from bot.forum_client import ForumClient
 from bot.identity import IdentityDeriver
+from fake_telegram import FakeTelegram
 from forum_service.api.keys import DATABASE, EXPERT_FORUMS, OUTBOX
 from forum_service.app import create_app
 from forum_service.domain import IdentityKey, PostStatus
 from forum_service.services.scheduler import Scheduler, next_digest_time
 from forum_service.settings import ServiceSettings
 from forum_service.storage.tables import PostRow
-from tests.bot_e2e.conftest import ADMIN, IDENTITY_PEPPER, READER, STORE_SECRET
-from tests.bot_e2e.harness import BotRun, Person, has_buttons
-from tests.conftest import SERVICE_TOKEN
-from tests.forum.helpers import set_status
+from tests.support.api import SERVICE_TOKEN
+from tests.support.bot_harness import IDENTITY_PEPPER, STORE_SECRET, BotRun, Person, has_buttons
+from tests.support.people import ADMIN, READER
+from tests.support.storage import set_status
 
 FORUM_TITLE = "Safety from any trafficker or other abuser — expert forum"
 LINK = "https://meet.example.org/safety-forum"

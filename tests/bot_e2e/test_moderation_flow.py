@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.bot_e2e.harness import (
+from tests.support.bot_harness import (
     BotRun,
     Person,
     has_buttons,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.bot_e2e.harness import BotRun, Person, invite_code
+from tests.support.bot_harness import BotRun, Person, invite_code
 
 
 async def test_configured_admin_invites_a_moderator_who_joins_with_the_code(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.fake_telegram import FakeTelegram
-from tests.bot_e2e.harness import BotRun, Person, Reply, has_buttons, my_post, thread_id_of
-from tests.dbdump import dump_all_tables
+from fake_telegram import FakeTelegram
+from tests.support.bot_harness import BotRun, Person, Reply, has_buttons, my_post, thread_id_of
+from tests.support.dbdump import dump_all_tables
 
 TITLE = "Safe housing after a raid"
 BODY = "How do you keep a survivor's new address away from the people who exploited her?"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.fake_telegram import FakeTelegram
-from bot.formatting import TELEGRAM_MESSAGE_LIMIT, telegram_length
-from tests.bot_e2e.harness import BotRun, Person, has_buttons, queue_item_id, thread_id_of
+from fake_telegram import FakeTelegram
+from telegram_text import TELEGRAM_MESSAGE_LIMIT, telegram_length
+from tests.support.bot_harness import BotRun, Person, has_buttons, queue_item_id, thread_id_of
 
 MARKUP = "<b>x</b> & <script>"
 

@@ -11,10 +11,8 @@ import aiohttp
 from aiohttp.test_utils import TestServer
 
 from bot.app import WEBHOOK_PATH, build_application, webhook_options
-from bot.fake_telegram import FakeTelegram
-from bot.settings import BotSettings
-from tests.bot_e2e.conftest import IDENTITY_PEPPER, STORE_SECRET
-from tests.conftest import SERVICE_TOKEN
+from fake_telegram import FakeTelegram
+from tests.support.bot_harness import e2e_bot_settings
 
 SECRET = "webhook-secret_token-123"
 
@@ -44,19 +42,13 @@ async def test_webhook_registers_with_its_secret_and_refuses_updates_without_it(
     telegram: FakeTelegram, service: TestServer, tmp_path: Path
 ) -> None:
     port = _free_port()
-    settings = BotSettings.model_validate(
-        {
-            "TELEGRAM_BOT_TOKEN": telegram.token,
-            "TELEGRAM_API_BASE_URL": telegram.base_url.removesuffix("/bot"),
-            "FORUM_API_URL": str(service.make_url("/")),
-            "FORUM_SERVICE_TOKEN": SERVICE_TOKEN,
-            "IDENTITY_PEPPER": IDENTITY_PEPPER,
-            "BOT_STORE_SECRET": STORE_SECRET,
-            "BOT_STORE_PATH": tmp_path / "store.db",
-            "BOT_WEBHOOK_URL": "https://forum.example.org/telegram",
-            "BOT_WEBHOOK_SECRET": SECRET,
-            "BOT_WEBHOOK_PORT": port,
-        }
+    settings = e2e_bot_settings(
+        telegram,
+        service,
+        tmp_path / "store.db",
+        BOT_WEBHOOK_URL="https://forum.example.org/telegram",
+        BOT_WEBHOOK_SECRET=SECRET,
+        BOT_WEBHOOK_PORT=port,
     )
     application = build_application(settings, deliver=False)
     await application.initialize()

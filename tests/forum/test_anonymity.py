@@ -7,9 +7,9 @@ import re
 from aiohttp import web
 
 from forum_service.domain import PostStatus
-from tests.conftest import Api
-from tests.dbdump import dump_all_tables, dump_text
-from tests.forum.helpers import set_status
+from tests.support.api import Api
+from tests.support.dbdump import dump_all_tables, dump_text
+from tests.support.storage import set_status
 
 # Telegram user ids are 5-12 digit integers; nothing stored should hold such a number except
 # our own small sequence ids and timestamps, which we strip before searching.

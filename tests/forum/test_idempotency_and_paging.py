@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from forum_service.api.keys import DATABASE
 from forum_service.domain import PostStatus
 from forum_service.storage.tables import PostRow
-from tests.conftest import Api
-from tests.forum.helpers import set_status
+from tests.support.api import Api
+from tests.support.storage import set_status
 
 
 async def _count_posts(app: web.Application) -> int:

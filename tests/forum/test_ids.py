@@ -13,7 +13,7 @@ import pytest
 
 from forum_service.api.params import MAX_ID
 from forum_service.services.boards import encode_cursor
-from tests.conftest import Api, make_admin
+from tests.support.api import Api, make_admin
 
 
 def test_the_documented_id_range_fits_a_signed_64_bit_column() -> None:

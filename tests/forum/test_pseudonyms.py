@@ -6,8 +6,8 @@ from aiohttp import web
 
 from forum_service.domain import PostStatus
 from forum_service.pseudonyms import Pseudonymizer
-from tests.conftest import Api
-from tests.forum.helpers import set_status
+from tests.support.api import Api
+from tests.support.storage import set_status
 
 
 async def test_same_person_same_pseudonym_in_a_thread_different_across_threads(

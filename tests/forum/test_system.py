@@ -10,7 +10,7 @@ from aiohttp import web
 from forum_service.api.openapi import doc_of
 from forum_service.settings import ConfigError, ServiceSettings
 from mscos_forum.cli import main
-from tests.conftest import Api
+from tests.support.api import Api
 
 
 async def test_healthz_reports_database_reachable(api: Api) -> None:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from forum_service.api.keys import DATABASE
 from forum_service.domain import DomainError
 from forum_service.validation import clean_body
-from tests.conftest import SERVICE_TOKEN, Api
+from tests.support.api import SERVICE_TOKEN, Api
 
 
 async def _post_count(app: web.Application) -> int:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from forum_service.domain import PostStatus
-from tests.conftest import Api
-from tests.forum.helpers import set_status
+from tests.support.api import Api
+from tests.support.storage import set_status
 
 
 async def test_pending_thread_is_invisible_to_others_and_visible_to_its_author(

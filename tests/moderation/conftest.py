@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import socket
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from moderation import DetoxifyScorer, ScorerError
+from moderation import DetoxifyScorer
 from moderation.detoxify_model import build_tiny_checkpoint, model_paths
-
-EVAL_SET = Path(__file__).resolve().parents[1] / "data" / "moderation_eval.jsonl"
-
-
-def _is_loopback(host: object) -> bool:
-    if host in {"localhost", None, ""}:
-        return True
-    try:
-        return ipaddress.ip_address(str(host)).is_loopback
-    except ValueError:
-        return False
+from tests.support.network import is_loopback
+from tests.support.scorers import FailingScorer, StaticScorer
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -33,12 +23,12 @@ def _offline() -> Iterator[None]:
     real_getaddrinfo = socket.getaddrinfo
 
     def guarded_connect(self: socket.socket, address: Any) -> None:
-        if self.family in {socket.AF_INET, socket.AF_INET6} and not _is_loopback(address[0]):
+        if self.family in {socket.AF_INET, socket.AF_INET6} and not is_loopback(address[0]):
             raise OSError(f"network access attempted in a moderation test: {address!r}")
         real_connect(self, address)
 
     def guarded_getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
-        if not _is_loopback(host):
+        if not is_loopback(host):
             raise OSError(f"name lookup attempted in a moderation test: {host!r}")
         return real_getaddrinfo(host, *args, **kwargs)
 
@@ -68,30 +58,9 @@ def detoxify_scorer(tiny_model_dir: Path) -> DetoxifyScorer:
 @pytest.fixture(scope="session")
 def eval_rows() -> list[dict[str, Any]]:
     """The labelled evaluation set (benign, abusive, pii, lookalike)."""
-    with EVAL_SET.open(encoding="utf-8") as lines:
+    eval_set = Path(__file__).resolve().parents[1] / "data" / "moderation_eval.jsonl"
+    with eval_set.open(encoding="utf-8") as lines:
         return [json.loads(line) for line in lines if line.strip()]
-
-
-class StaticScorer:
-    """Returns the same scores for every text."""
-
-    def __init__(self, scores: dict[str, float], name: str = "static") -> None:
-        self.name = name
-        self._scores = scores
-        self.calls: list[list[str]] = []
-
-    def score(self, texts: Sequence[str]) -> list[dict[str, float]]:
-        self.calls.append(list(texts))
-        return [dict(self._scores) for _ in texts]
-
-
-class FailingScorer:
-    """Raises ScorerError on every call, like a model that crashed."""
-
-    name = "failing"
-
-    def score(self, texts: Sequence[str]) -> list[dict[str, float]]:
-        raise ScorerError("model exploded")
 
 
 @pytest.fixture

@@ -12,14 +12,8 @@ from forum_service.api.keys import DATABASE
 from forum_service.domain import PostStatus
 from forum_service.services.scheduler import Scheduler, next_digest_time
 from forum_service.storage.tables import NotificationRow
-from tests.conftest import Api, make_admin
-from tests.forum.helpers import set_status
-
-
-async def _admin(api: Api) -> str:
-    admin = api.new_identity()
-    await make_admin(api, admin)
-    return admin
+from tests.support.api import Api, new_admin
+from tests.support.storage import set_status
 
 
 async def _notes(app: web.Application, kind: str | None = None) -> list[dict[str, Any]]:
@@ -50,7 +44,7 @@ async def _create(api: Api, admin: str, **fields: Any) -> dict[str, Any]:
 async def test_tbc_forum_is_announced_then_date_confirmed_once(
     api: Api, app: web.Application
 ) -> None:
-    admin = await _admin(api)
+    admin = await new_admin(api)
     everyone, safety, housing = (
         await _subscribe(api, "all"),
         await _subscribe(api, "outcome:safety"),
@@ -92,7 +86,7 @@ async def test_tbc_forum_is_announced_then_date_confirmed_once(
 async def test_rsvp_going_gets_the_link_interested_does_not_and_full_means_waiting(
     api: Api, app: web.Application
 ) -> None:
-    admin = await _admin(api)
+    admin = await new_admin(api)
     forum = await _create(
         api, admin, starts_at=_future(48), capacity=1, join_link="https://meet.example.org/safety"
     )
@@ -127,7 +121,7 @@ async def test_rsvp_going_gets_the_link_interested_does_not_and_full_means_waiti
 async def test_reminders_24h_and_1h_go_to_going_and_interested_once(
     api: Api, app: web.Application
 ) -> None:
-    admin = await _admin(api)
+    admin = await new_admin(api)
     starts = datetime.now(UTC) + timedelta(hours=30)
     forum = await _create(
         api, admin, starts_at=starts.isoformat(), join_link="https://meet.example.org/x"
@@ -155,7 +149,7 @@ async def test_reminders_24h_and_1h_go_to_going_and_interested_once(
 async def test_cancel_tells_everyone_who_answered_and_skips_reminders(
     api: Api, app: web.Application
 ) -> None:
-    admin = await _admin(api)
+    admin = await new_admin(api)
     starts = datetime.now(UTC) + timedelta(hours=30)
     forum = await _create(api, admin, starts_at=starts.isoformat())
     people = [api.new_identity() for _ in range(3)]
@@ -184,7 +178,7 @@ async def test_cancel_tells_everyone_who_answered_and_skips_reminders(
 async def test_bad_forum_input_is_refused_and_changes_nothing(
     api: Api, app: web.Application
 ) -> None:
-    admin, practitioner = await _admin(api), api.new_identity()
+    admin, practitioner = await new_admin(api), api.new_identity()
     past = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
     cases = [
         (
@@ -264,7 +258,7 @@ async def test_bad_forum_input_is_refused_and_changes_nothing(
 async def test_announcement_reaches_all_subscribers_and_blocked_ones_are_unsubscribed(
     api: Api, app: web.Application
 ) -> None:
-    admin = await _admin(api)
+    admin = await new_admin(api)
     subs = [await _subscribe(api, "all") for _ in range(3)]
     sent = await api.call(
         "POST",

@@ -10,16 +10,11 @@ from sqlalchemy import select
 
 from forum_service.api.keys import DATABASE
 from forum_service.storage.tables import NotificationRow, PostRevisionRow
-from tests.conftest import Api, make_admin, make_moderator
-
-
-async def _queue(api: Api, moderator: str) -> list[dict[str, Any]]:
-    body = await api.call("GET", "/api/v1/moderation/queue", moderator, expect=200)
-    return list(body["items"])
+from tests.support.api import Api, make_moderator, moderation_queue, new_admin
 
 
 async def _item_for(api: Api, moderator: str, post_id: int) -> dict[str, Any]:
-    items = [i for i in await _queue(api, moderator) if i["post"]["id"] == post_id]
+    items = [i for i in await moderation_queue(api, moderator) if i["post"]["id"] == post_id]
     assert len(items) == 1, items
     return items[0]
 
@@ -57,7 +52,7 @@ async def test_approve_makes_the_post_visible_and_notifies_the_author(
     assert decided["item"]["status"] == "approved"
     thread = await api.call("GET", f"/api/v1/threads/{created['thread_id']}", reader, expect=200)
     assert [p["body"] for p in thread["posts"]] == ["Who can help?"]
-    assert await _queue(api, mod) == []
+    assert await moderation_queue(api, mod) == []
     notes = await _notifications(app)
     assert notes == [
         {
@@ -103,14 +98,8 @@ async def test_edit_and_approve_publishes_the_edit_keeps_history_and_tells_the_a
     (note,) = await _notifications(app)
     assert note["outcome"] == "edited" and note["note"] == "removed a phone number"
     assert note["changes"] and "text edited" in note["changes"][0]
-    audit = await api.call("GET", "/api/v1/admin/audit", await _admin(api), expect=200)
+    audit = await api.call("GET", "/api/v1/admin/audit", await new_admin(api), expect=200)
     assert "07700" not in str(audit), "the audit log never holds removed text"
-
-
-async def _admin(api: Api) -> str:
-    admin = api.new_identity()
-    await make_admin(api, admin)
-    return admin
 
 
 async def test_reject_with_reason_reaches_the_author_who_can_resubmit(
@@ -189,7 +178,7 @@ async def test_report_puts_an_approved_post_back_in_the_queue_and_reject_hides_i
     created = await api.new_thread(author)
     post_id = created["post"]["id"]
     await _decide(api, mod, await _item_for(api, mod, post_id), action="approve")
-    assert await _queue(api, mod) == []
+    assert await moderation_queue(api, mod) == []
 
     await api.call(
         "POST",
@@ -370,7 +359,7 @@ async def test_hide_and_suspend_the_author_without_revealing_them(api: Api) -> N
         expect=200,
     )
     await api.new_thread(author)
-    audit = await api.call("GET", "/api/v1/admin/audit", await _admin(api), expect=200)
+    audit = await api.call("GET", "/api/v1/admin/audit", await new_admin(api), expect=200)
     actions = [e["action"] for e in audit["entries"]]
     assert {"hide", "suspend", "unsuspend", "decide:approve"} <= set(actions)
     assert all(e["actor"].startswith("Moderator ") for e in audit["entries"])
@@ -378,7 +367,7 @@ async def test_hide_and_suspend_the_author_without_revealing_them(api: Api) -> N
 
 
 async def test_blocked_word_is_refused_at_submission_and_nothing_is_stored(api: Api) -> None:
-    admin, author = await _admin(api), api.new_identity()
+    admin, author = await new_admin(api), api.new_identity()
     await api.call(
         "POST",
         "/api/v1/admin/watched-words",
@@ -400,7 +389,7 @@ async def test_blocked_word_is_refused_at_submission_and_nothing_is_stored(api: 
 
 
 async def test_invites_are_one_time_and_moderators_can_be_removed_by_handle(api: Api) -> None:
-    admin, mod, other = await _admin(api), api.new_identity(), api.new_identity()
+    admin, mod, other = await new_admin(api), api.new_identity(), api.new_identity()
     invite = await api.call("POST", "/api/v1/admin/invites", admin, json={}, expect=201)
     await api.call("POST", "/api/v1/invites/redeem", mod, json={"code": invite["code"]}, expect=200)
     error = await api.call(

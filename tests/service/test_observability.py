@@ -19,8 +19,8 @@ from forum_service.settings import ServiceSettings
 from forum_service.storage import migrate
 from moderation.ner import PiiScreen, load_pii_screen
 from moderation.policy import ModerationPolicy
-from tests.conftest import PSEUDONYM_SECRET, SERVICE_TOKEN, Api, make_moderator
-from tests.service.scorers import KeywordScorer
+from tests.support.api import PSEUDONYM_SECRET, SERVICE_TOKEN, Api, make_moderator
+from tests.support.scorers import KeywordScorer
 
 
 def _sample(text: str, name: str, labels: str = "") -> float:

@@ -12,8 +12,8 @@ from forum_service.services.operator import follow_outbox, rescreen
 from forum_service.services.screening import ScreeningWorker
 from forum_service.storage.tables import ModerationItemRow
 from moderation.policy import ModerationPolicy
-from tests.conftest import Api
-from tests.service.scorers import KeywordScorer
+from tests.support.api import Api
+from tests.support.scorers import KeywordScorer
 
 
 async def _screenings(app: web.Application) -> list[str]:

@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from forum_service.api.keys import OUTBOX
-from tests.conftest import Api, make_moderator
+from tests.support.api import Api, make_moderator
 
 
 async def _decided_post(api: Api, author: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conftest import Api, make_admin, make_moderator
+from tests.support.api import Api, make_admin, make_moderator
 
 
 async def _post_by(api: Api, identity: str) -> int:

@@ -20,8 +20,8 @@ from moderation.labels import LABELS
 from moderation.ner import PiiScreen
 from moderation.policy import NOT_SCREENED_PRIORITY, ModerationPolicy
 from moderation.scoring import Scorer
-from tests.conftest import Api, make_admin, make_moderator
-from tests.service.scorers import BrokenScorer, KeywordScorer
+from tests.support.api import Api, make_admin, make_moderator, moderation_queue
+from tests.support.scorers import BrokenScorer, KeywordScorer
 
 
 class FakeClock:
@@ -59,10 +59,6 @@ async def _claim_and_die(
         )
 
 
-async def _queue(api: Api, moderator: str) -> list[dict[str, Any]]:
-    return list((await api.call("GET", "/api/v1/moderation/queue", moderator, expect=200))["items"])
-
-
 async def test_over_threshold_posts_are_flagged_and_ordered_first(
     api: Api, app: web.Application
 ) -> None:
@@ -72,7 +68,7 @@ async def test_over_threshold_posts_are_flagged_and_ordered_first(
     menacing = await api.new_thread(author, title="Angry", body="MENACE you will regret it")
     report = await _worker(app, KeywordScorer()).run_once()
     assert (report.claimed, report.recorded, report.not_screened) == (2, 2, 0)
-    queue = await _queue(api, mod)
+    queue = await moderation_queue(api, mod)
     assert [i["post"]["id"] for i in queue] == [menacing["post"]["id"], calm["post"]["id"]]
     first, second = queue
     assert first["route"] == "flagged" and first["scores"]["threat"] == 0.95
@@ -90,7 +86,7 @@ async def test_pii_is_found_with_spans_and_flags_the_post(api: Api, app: web.App
     body = "You can reach her on 07700 900123 or jane.doe@example.org"
     await api.new_thread(author, title="Contact", body=body)
     await _worker(app, KeywordScorer()).run_once()
-    (item,) = await _queue(api, mod)
+    (item,) = await moderation_queue(api, mod)
     screened_text = f"Contact\n\n{body}"
     kinds = {f["kind"]: screened_text[f["start"] : f["end"]] for f in item["pii"]}
     assert kinds["phone"] == "07700 900123"
@@ -106,7 +102,7 @@ async def test_model_failure_queues_posts_as_not_screened_and_health_is_degraded
     await api.new_thread(author, body="anything")
     report = await _worker(app, BrokenScorer()).run_once()
     assert report.not_screened == 1
-    (item,) = await _queue(api, mod)
+    (item,) = await moderation_queue(api, mod)
     assert item["screening"] == "not_screened" and item["route"] == "not_screened"
     assert item["scores"] is None
     health = await (await api.client.get("/healthz")).json()
@@ -121,7 +117,7 @@ async def test_no_model_configured_is_degraded_but_nothing_is_lost(
     await make_moderator(api, mod)
     created = await api.new_thread(author)
     await _worker(app, None).run_once()
-    (item,) = await _queue(api, mod)
+    (item,) = await moderation_queue(api, mod)
     assert item["post"]["id"] == created["post"]["id"] and item["screening"] == "not_screened"
     assert (await (await api.client.get("/healthz")).json())["status"] == "degraded"
 
@@ -142,7 +138,7 @@ async def test_the_ner_screen_finds_a_name_the_rules_cannot(
     body = "The caseworker visited Maria Santos at her new flat on Tuesday."
     await api.new_thread(author, title="Update", body=body)
     await _worker(app, KeywordScorer(), load_pii=lambda: pii_screen).run_once()
-    (item,) = await _queue(api, mod)
+    (item,) = await moderation_queue(api, mod)
     text = f"Update\n\n{body}"
     names = [text[f["start"] : f["end"]] for f in item["pii"] if f["kind"] == "person_name"]
     assert names == ["Maria Santos"]
@@ -222,7 +218,7 @@ async def test_revised_post_is_screened_again(api: Api, app: web.Application) ->
     created = await api.new_thread(author, body="MENACE first")
     worker = _worker(app, KeywordScorer())
     await worker.run_once()
-    (item,) = await _queue(api, mod)
+    (item,) = await moderation_queue(api, mod)
     await api.call(
         "POST",
         f"/api/v1/moderation/items/{item['id']}/decision",
@@ -238,7 +234,7 @@ async def test_revised_post_is_screened_again(api: Api, app: web.Application) ->
         expect=200,
     )
     assert (await worker.run_once()).recorded == 1
-    (item,) = await _queue(api, mod)
+    (item,) = await moderation_queue(api, mod)
     assert item["route"] == "low_risk" and item["post"]["revision"] == 2
 
 
@@ -253,7 +249,7 @@ async def test_risk_patterns_flag_an_attempt_to_locate_someone_without_abusive_w
         body="Does anyone know which refuge she was moved to? I need her address.",
     )
     await _worker(app, KeywordScorer()).run_once()
-    (item,) = await _queue(api, mod)
+    (item,) = await moderation_queue(api, mod)
     assert item["route"] == "flagged"
     assert any(m["word"].startswith("pattern:") for m in item["watched_words"])
     assert any("asks where a person is" in reason for reason in item["reasons"])
@@ -310,7 +306,7 @@ async def test_a_faulty_scorer_queues_every_post_not_screened_degrades_health_an
         release.set()
 
     assert (report.claimed, report.recorded, report.not_screened) == (3, 3, 3)
-    queue = await _queue(api, mod)
+    queue = await moderation_queue(api, mod)
     assert sorted(i["post"]["id"] for i in queue) == sorted(c["post"]["id"] for c in created)
     assert {(i["screening"], i["route"]) for i in queue} == {("not_screened", "not_screened")}
     # "Not screened" is the high-priority lane, above any post a model found harmless.
@@ -340,6 +336,6 @@ async def test_an_item_whose_batch_keeps_crashing_goes_to_humans_not_screened(
 
     assert (report.claimed, report.recorded, report.not_screened) == (1, 1, 1)
     assert scorer.calls == 0
-    (item,) = await _queue(api, mod)
+    (item,) = await moderation_queue(api, mod)
     assert item["route"] == "not_screened"
     assert item["reasons"] == [f"not screened: screening failed {MAX_SCREEN_ATTEMPTS} times"]

@@ -14,19 +14,22 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from aiohttp.test_utils import TestServer
 from telegram.ext import Application, ContextTypes
 
 from bot.app import build_application, polling
-from bot.fake_telegram import FakeTelegram, FakeUser, SentMessage
 from bot.forum_client import ForumError, ForumUnavailable
 from bot.settings import BotSettings
+from fake_telegram import FakeTelegram, FakeUser, SentMessage
 from forum_service.api.keys import DATABASE, OUTBOX
 from forum_service.services.screening import BatchReport, ScreeningWorker
 from moderation.policy import ModerationPolicy
-from tests.service.scorers import KeywordScorer
+from tests.support.api import SERVICE_TOKEN
+from tests.support.scorers import KeywordScorer
 
 App = Application[Any, Any, Any, Any, Any, Any]
 #: What a person waits for: a message showing a substring, showing every one of several
@@ -37,6 +40,37 @@ Until = str | tuple[str, ...] | Callable[[SentMessage], bool]
 WAIT_SECONDS = 10.0
 #: How often a wait on the service's outbox looks again (polling with a deadline).
 OUTBOX_POLL_SECONDS = 0.02
+
+IDENTITY_PEPPER = "e2e-identity-pepper-0123456789"
+STORE_SECRET = "e2e-delivery-store-secret-0123456789"
+#: Seconds between two outbox polls of the bot's notification dispatcher.
+OUTBOX_INTERVAL = 0.05
+
+
+def e2e_bot_settings(
+    telegram: FakeTelegram, service: TestServer, store_path: Path, **overrides: Any
+) -> BotSettings:
+    """Bot settings pointing at the fake Bot API and the service; the environment and ``.env``
+    are not read.
+
+    Args:
+        telegram: The fake Bot API.
+        service: The forum service, listening.
+        store_path: The bot's delivery store (identity key → encrypted chat id).
+        **overrides: More variables, by their environment names (``BOT_WEBHOOK_URL=...``).
+    """
+    return BotSettings.model_validate(
+        {
+            "TELEGRAM_BOT_TOKEN": telegram.token,
+            "TELEGRAM_API_BASE_URL": telegram.base_url.removesuffix("/bot"),
+            "FORUM_API_URL": str(service.make_url("/")),
+            "FORUM_SERVICE_TOKEN": SERVICE_TOKEN,
+            "IDENTITY_PEPPER": IDENTITY_PEPPER,
+            "BOT_STORE_SECRET": STORE_SECRET,
+            "BOT_STORE_PATH": store_path,
+            **overrides,
+        }
+    )
 
 
 class ErrorRecorder:

@@ -21,8 +21,8 @@ from telegram.ext import (
     ContextTypes,
 )
 
-from bot.fake_telegram import FakeTelegram
 from bot.formatting import escape
+from fake_telegram import FakeTelegram
 
 App: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
 

@@ -1,4 +1,4 @@
-"""Bot API objects and rules behind :mod:`bot.fake_telegram`.
+"""Bot API objects and rules behind :mod:`fake_telegram.server`.
 
 The server module handles HTTP, the update queue and what tests observe; this module holds
 the value objects it records and the Bot API's rules for messages: parameter decoding, HTML
@@ -16,13 +16,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from bot.formatting import (
-    TELEGRAM_CAPTION_LIMIT,
-    TELEGRAM_MESSAGE_LIMIT,
-    HTMLEntityError,
-    parse_html,
-    telegram_length,
-)
+from fake_telegram.html import HTMLEntityError, parse_html
+from telegram_text import TELEGRAM_CAPTION_LIMIT, TELEGRAM_MESSAGE_LIMIT, telegram_length
 
 JSONDict = dict[str, Any]
 

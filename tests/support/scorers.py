@@ -38,3 +38,27 @@ class BrokenScorer:
     def score(self, texts: Sequence[str]) -> list[dict[str, float]]:
         """Fail."""
         raise ScorerError("simulated model failure")
+
+
+class StaticScorer:
+    """Returns the same scores for every text, and records the batches it was given."""
+
+    def __init__(self, scores: dict[str, float], name: str = "static") -> None:
+        self.name = name
+        self._scores = scores
+        self.calls: list[list[str]] = []
+
+    def score(self, texts: Sequence[str]) -> list[dict[str, float]]:
+        """Score each text with the fixed scores."""
+        self.calls.append(list(texts))
+        return [dict(self._scores) for _ in texts]
+
+
+class FailingScorer:
+    """Raises ScorerError on every call, like a model that crashed."""
+
+    name = "failing"
+
+    def score(self, texts: Sequence[str]) -> list[dict[str, float]]:
+        """Fail."""
+        raise ScorerError("model exploded")

@@ -11,7 +11,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.fake_telegram import FakeTelegram
+from fake_telegram import FakeTelegram
 
 
 @pytest.fixture

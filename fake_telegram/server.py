@@ -1,4 +1,4 @@
-"""A fake Telegram Bot API server on 127.0.0.1, for tests and the offline demo.
+"""The fake Telegram Bot API server on 127.0.0.1, for tests and the offline demo.
 
 It speaks enough of the Bot API for a real python-telegram-bot ``Application`` to long-poll
 it: ``POST /bot<token>/<method>`` with form, multipart or JSON bodies, answered with
@@ -24,10 +24,9 @@ from typing import Any, Final, Self
 
 from aiohttp import web
 
-from bot.fake_telegram_objects import (
+from fake_telegram.objects import (
     ApiError,
     BotAccount,
-    CallbackAnswer,
     ChatMessages,
     FakeUser,
     JSONDict,
@@ -40,7 +39,7 @@ from bot.fake_telegram_objects import (
     unique_file_id,
 )
 
-__all__ = ["BotAccount", "CallbackAnswer", "FakeTelegram", "FakeUser", "RateStats", "SentMessage"]
+__all__ = ["DEFAULT_TOKEN", "FakeTelegram"]
 
 DEFAULT_TOKEN: Final = "123456789:TEST-token-for-the-fake-bot-api"  # noqa: S105 - a fake's token
 _NEW_MESSAGE_METHODS: Final = frozenset({"sendmessage", "senddocument"})
