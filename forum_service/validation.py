@@ -9,14 +9,27 @@ import re
 import unicodedata
 
 from forum_service.domain import BODY_MAX, TITLE_MAX, DomainError
+from moderation.textfold import is_invisible
 
-# C0 controls except tab/newline, DEL, C1 controls, and bidirectional overrides that can make a
-# post display differently from what moderators approved.
-_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+#: Reasons, notes and other one-paragraph texts of moderation.
+REASON_MAX = 500
+
+# C0 controls except tab/newline, DEL, C1 controls, and the bidirectional controls (marks,
+# embeddings, overrides, isolates) that can make a post display differently from what
+# moderators approved.
+_FORBIDDEN = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# Every way of writing a line break becomes "\n" (U+0085, U+2028 and U+2029 included).
+_LINE_BREAK = re.compile("\r\n|[\r\x85\u2028\u2029]")
 
 
 def clean_text(raw: str, *, field: str, max_length: int) -> str:
-    """Normalise and check one user-supplied text.
+    """Normalise and check one user-supplied text: the one hygiene rule of every text field.
+
+    The text is kept as the author wrote it (NFC only: compatibility forms such as fullwidth
+    letters keep their look; watched words match them through `moderation.textfold`).
 
     Args:
         raw: the text as received.
@@ -24,19 +37,23 @@ def clean_text(raw: str, *, field: str, max_length: int) -> str:
         max_length: the most characters allowed after normalisation.
 
     Returns:
-        The text, NFC-normalised, with ``\\r\\n`` turned into ``\\n`` and outer whitespace removed.
+        The text, NFC-normalised, every line break written ``\\n``, outer whitespace removed.
 
     Raises:
-        DomainError: ``<field>_empty``, ``<field>_too_long`` or ``text_control_characters``.
+        DomainError: ``text_invalid_unicode`` (a lone surrogate), ``text_control_characters``
+            (control or bidirectional characters), ``<field>_empty`` (nothing visible),
+            ``<field>_too_long``.
     """
-    text = unicodedata.normalize("NFC", raw.replace("\r\n", "\n").replace("\r", "\n"))
+    if _SURROGATE.search(raw):
+        raise DomainError("text_invalid_unicode", f"{field} is not valid Unicode text")
+    text = unicodedata.normalize("NFC", _LINE_BREAK.sub("\n", raw))
     if _FORBIDDEN.search(text):
         raise DomainError(
             "text_control_characters", f"{field} contains control or direction-override characters"
         )
     text = text.strip()
-    if not text:
-        raise DomainError(f"{field}_empty", f"{field} must not be empty")
+    if all(is_invisible(char) for char in text):
+        raise DomainError(f"{field}_empty", f"{field} must not be empty or invisible")
     if len(text) > max_length:
         raise DomainError(
             f"{field}_too_long", f"{field} is {len(text)} characters; the limit is {max_length}"
@@ -55,3 +72,8 @@ def clean_title(raw: str) -> str:
 def clean_body(raw: str) -> str:
     """Check a post body (at most 4,000 characters)."""
     return clean_text(raw, field="body", max_length=BODY_MAX)
+
+
+def clean_reason(raw: str) -> str:
+    """Check a reason or note (at most 500 characters)."""
+    return clean_text(raw, field="reason", max_length=REASON_MAX)

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 
+from moderation.textfold import fold
+
 MAX_WATCHED_WORD_LENGTH = 100
 
 
@@ -86,33 +88,39 @@ def normalise_watched_word(raw: str) -> str:
 def match_watched_words(text: str, words: Sequence[WatchedWord]) -> list[WatchMatch]:
     """Find every occurrence of the watched words in a text.
 
-    Matching ignores case and respects word boundaries in any script, so "ass" does not
-    match "assessment"; a phrase matches across any run of whitespace ("debt  bondage").
+    Matching is on the folded form of both (`moderation.textfold`): it ignores case, width,
+    invisible characters, combining marks and Latin look-alikes from other scripts, so
+    "trаfficking" with a Cyrillic "а" or "traf\u200bficking" still match "trafficking". It
+    respects word boundaries in any script, so "ass" does not match "assessment"; a phrase
+    matches across any run of whitespace ("debt  bondage").
 
     Args:
         text: The post text.
         words: The watched words of the board or forum.
 
     Returns:
-        Matches sorted by start then end; occurrences of different words may overlap.
+        Matches, with spans in ``text`` as written, sorted by start then end; occurrences of
+        different words may overlap.
     """
+    if not words:
+        return []
+    folded = fold(text)
     matches: list[WatchMatch] = []
     for watched in words:
         pattern = _pattern_for(watched.word)
         if pattern is None:
             continue
-        matches.extend(
-            WatchMatch(watched.word, watched.action, found.start(), found.end())
-            for found in pattern.finditer(text)
-        )
+        for found in pattern.finditer(folded.text):
+            start, end = folded.span(found.start(), found.end())
+            matches.append(WatchMatch(watched.word, watched.action, start, end))
     matches.sort(key=lambda m: (m.start, m.end, m.word))
     return matches
 
 
 @lru_cache(maxsize=4096)
 def _pattern_for(word: str) -> re.Pattern[str] | None:
-    parts = word.split()
+    parts = fold(word).text.split()
     if not parts:
         return None
     body = r"\s+".join(re.escape(part) for part in parts)
-    return re.compile(rf"(?<!\w){body}(?!\w)", re.IGNORECASE)
+    return re.compile(rf"(?<!\w){body}(?!\w)")

@@ -39,6 +39,8 @@ def validation_error_response(error: ValidationError) -> web.Response:
     if context.get("custom"):
         return error_response(422, first["type"], str(first["msg"]))
     location = ".".join(str(part) for part in first["loc"]) or "body"
+    if first["type"] == "string_unicode":  # a lone surrogate, refused before our own rules run
+        return error_response(422, "text_invalid_unicode", f"{location} is not valid Unicode text")
     return error_response(422, "invalid_request", f"{location}: {first['msg']}")
 
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, StrictBool, StrictFloat, StrictInt, StrictStr
+from pydantic import AfterValidator, BaseModel, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
-from forum_service.api.board_schemas import Body, PostOut, Request, Title
+from forum_service.api.board_schemas import Body, PostOut, Request, Title, custom_rule
 from forum_service.domain import MAX_ID, AuditEntry, ModerationItem, Report
+from forum_service.validation import REASON_MAX, clean_reason
 
-Reason = Annotated[StrictStr, Field(min_length=1, max_length=500)]
+Reason = Annotated[
+    StrictStr, Field(min_length=1, max_length=REASON_MAX), AfterValidator(custom_rule(clean_reason))
+]
 
 
 class ReviseRequest(Request):

@@ -31,6 +31,7 @@ from forum_service.domain import (
 from forum_service.pseudonyms import Pseudonymizer
 from forum_service.storage import boards_repo, identities_repo, moderation_repo, watched_words_repo
 from forum_service.storage.database import ConstraintViolation, Database, Session
+from forum_service.validation import clean_reason
 from moderation.watchwords import WatchAction, match_watched_words
 
 Inserter = Callable[[Session, tuple[Identity, IdentityKey], datetime], Awaitable[int]]
@@ -360,6 +361,7 @@ class BoardService:
         Rate limited per identity; one report per person per post. A post the caller cannot
         see answers ``post_not_found`` like a missing one, so reports cannot probe for posts.
         """
+        reason = clean_reason(reason)
         now = self._clock()
         async with self._db.write("report_post") as session:
             identity = await self._actor(session, key)

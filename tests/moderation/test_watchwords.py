@@ -90,3 +90,37 @@ def test_normalise_rejects_bad_input_with_a_clear_message(raw: str, message: str
 
 def test_normalise_accepts_exactly_100_characters() -> None:
     assert normalise_watched_word("y" * 100) == "y" * 100
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "traf\u200bficking",  # zero-width space
+        "traf\u00adficking",  # soft hyphen
+        "traf\u2060ficking",  # word joiner
+        "traf\U000e0041ficking",  # tag character
+        "ｔｒａｆｆｉｃｋｉｎｇ",  # fullwidth letters
+        "traffi\u0441king",  # Cyrillic es for "c"
+        "tr\u0430fficking",  # Cyrillic a
+        "t\u0301ra\u0308fficking",  # combining marks
+    ],
+)
+def test_a_watched_word_written_to_evade_still_matches_where_it_was_written(
+    written: str,
+) -> None:
+    text = f"Ask me about {written} jobs."
+    words = [WatchedWord("trafficking", WatchAction.FLAG)]
+
+    (match,) = match_watched_words(text, words)
+
+    assert text[match.start : match.end] == written
+    assert match.word == "trafficking"
+
+
+def test_folding_keeps_word_boundaries_and_plain_text_unchanged() -> None:
+    words = [WatchedWord("ass", WatchAction.FLAG), WatchedWord("cafe", WatchAction.FLAG)]
+
+    assert match_watched_words("An assessment at the café.", words) == [
+        WatchMatch("cafe", WatchAction.FLAG, 21, 25)
+    ]
+    assert match_watched_words("An ａｓｓ.", words)[0].word == "ass"
