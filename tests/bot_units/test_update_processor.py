@@ -21,6 +21,7 @@ async def test_one_chat_runs_in_order_while_other_chats_run_alongside() -> None:
     processor = PerChatUpdateProcessor(max_concurrent_updates=8)
     events: list[tuple[str, int]] = []
     gate = asyncio.Event()
+    other_chat_done = asyncio.Event()
 
     async def slow(tag: int) -> None:
         events.append(("start", tag))
@@ -30,18 +31,22 @@ async def test_one_chat_runs_in_order_while_other_chats_run_alongside() -> None:
     async def fast(tag: int) -> None:
         events.append(("start", tag))
         events.append(("end", tag))
+        if tag == 3:
+            other_chat_done.set()
 
     tasks: list[asyncio.Task[Any]] = [
         asyncio.create_task(processor.process_update(_update(1, 100), slow(1))),
         asyncio.create_task(processor.process_update(_update(2, 100), fast(2))),
         asyncio.create_task(processor.process_update(_update(3, 200), fast(3))),
     ]
-    await asyncio.sleep(0)  # let every task reach its lock
-    for _ in range(5):
-        await asyncio.sleep(0)
-    # Chat 200 finished while chat 100's first update is still running; chat 100's second waits.
-    assert ("end", 3) in events and ("start", 2) not in events
+    # Chat 200's update, queued after chat 100's second, runs to the end while chat 100's
+    # first still waits on the gate; had the second not been held back, having been
+    # scheduled first it would have run (it never waits) before chat 200's.
+    async with asyncio.timeout(5):
+        await other_chat_done.wait()
+    assert ("start", 2) not in events
     gate.set()
-    await asyncio.gather(*tasks)
+    async with asyncio.timeout(5):
+        await asyncio.gather(*tasks)
     assert events.index(("end", 1)) < events.index(("start", 2))
     assert processor._chats == {}, "idle chats are forgotten"
