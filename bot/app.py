@@ -77,7 +77,7 @@ def build_application(
     api = settings.telegram_api_base_url
     services = BotServices(
         settings=settings,
-        forum=ForumClient(settings.forum_api_url, settings.forum_service_token.get_secret_value()),
+        forum=ForumClient(settings.forum_api_url, settings.service_token.get_secret_value()),
         identities=IdentityDeriver(settings.identity_pepper.get_secret_value().encode()),
         store=DeliveryStore(
             settings.bot_store_path, settings.bot_store_secret.get_secret_value().encode()
