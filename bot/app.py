@@ -158,9 +158,7 @@ async def _bootstrap_admins(services: BotServices) -> None:
         return
     keys = [await services.identities.identity_key_async(i) for i in ids]
     try:
-        await services.forum.call(
-            "POST", "/api/v1/system/bootstrap-admins", json={"identity_keys": keys}
-        )
+        await services.forum.bootstrap_admins(keys)
     except ForumError as error:
         log.error("could not register the bootstrap admins: %s", error.code)
 

@@ -7,7 +7,7 @@ Admin rights are checked by the service; the bot only relays its refusal as a se
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import Any, cast
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
@@ -22,6 +22,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.context import Context, clear_draft, draft, identity, reply, services
 from bot.formatting import escape
+from bot.forum_models import ExpertForum, ForumDraft, RsvpChoice
 from bot.handlers.common import cancel
 from bot.handlers.reading import ask_outcome, take_outcome
 from bot.timefmt import TimeInputError, parse_start, show_start, zone
@@ -36,25 +37,25 @@ async def _tz(update: Update, context: Context) -> str:
     return await services(context).store.timezone_for(key)
 
 
-def forum_text(forum: dict[str, Any], tz: str) -> str:
+def forum_text(forum: ExpertForum, tz: str) -> str:
     """One forum as HTML."""
     lines = [
-        f"<b>{escape(forum['title'])}</b> (forum {forum['id']})",
-        f"Outcome: {escape(forum['board_title'])}",
-        f"Led by {escape(forum['lead'])}",
-        f"When: {escape(show_start(forum['starts_at'], forum['tbc_label'], tz))}"
-        + (f", {forum['duration_minutes']} min" if forum["starts_at"] else ""),
+        f"<b>{escape(forum.title)}</b> (forum {forum.id})",
+        f"Outcome: {escape(forum.board_title)}",
+        f"Led by {escape(forum.lead)}",
+        f"When: {escape(show_start(forum.starts_at, forum.tbc_label, tz))}"
+        + (f", {forum.duration_minutes} min" if forum.starts_at else ""),
     ]
-    if forum.get("description"):
-        lines.append(escape(forum["description"]))
-    counts = f"{forum['going']} going, {forum['interested']} interested"
-    if forum.get("capacity"):
-        counts += f" (capacity {forum['capacity']}, {forum['waiting']} waiting)"
+    if forum.description:
+        lines.append(escape(forum.description))
+    counts = f"{forum.going} going, {forum.interested} interested"
+    if forum.capacity:
+        counts += f" (capacity {forum.capacity}, {forum.waiting} waiting)"
     lines.append(counts)
-    if forum.get("my_rsvp"):
-        lines.append(f"Your answer: {escape(forum['my_rsvp'].replace('_', ' '))}")
-    if forum.get("join_link"):
-        lines.append(f"Join link: {escape(forum['join_link'])}")
+    if forum.my_rsvp:
+        lines.append(f"Your answer: {escape(forum.my_rsvp.replace('_', ' '))}")
+    if forum.join_link:
+        lines.append(f"Join link: {escape(forum.join_link)}")
     return "\n".join(lines)
 
 
@@ -68,23 +69,21 @@ async def _create(
     extra: list[str] | None = None,
 ) -> None:
     starts_at, tbc = parse_start(when, await _tz(update, context))
-    body: dict[str, Any] = {"board": board, "title": title, "lead": lead}
+    capacity: int | None = None
+    join_link: str | None = None
     for value in extra or []:
         # Optional trailing fields of the one-line form: a join link and/or a capacity.
         if value.isdigit():
-            body["capacity"] = int(value)
+            capacity = int(value)
         elif value:
-            body["join_link"] = value
-    if starts_at is not None:
-        body["starts_at"] = starts_at.isoformat()
-    elif tbc:
-        body["tbc_label"] = tbc
+            join_link = value
+    draft = ForumDraft(board, title, lead, starts_at, tbc, capacity, join_link)
     key = await identity(update, context)
-    created = await services(context).forum.call("POST", "/api/v1/admin/forums", key, json=body)
+    created = await services(context).forum.schedule_forum(key, draft)
     await reply(
         update,
         "Scheduled and announced to subscribers:\n\n"
-        + forum_text(created["forum"], await _tz(update, context)),
+        + forum_text(created, await _tz(update, context)),
     )
 
 
@@ -110,7 +109,7 @@ async def schedule_entry(update: Update, context: Context) -> int:
             await reply(update, escape(str(error)))
         return ConversationHandler.END
     me = await services(context).forum.me(await identity(update, context))
-    if me["role"] != "admin":
+    if me.role != "admin":
         await reply(update, "Only admins can schedule expert forums.")
         return ConversationHandler.END
     clear_draft(context)
@@ -181,16 +180,10 @@ async def reschedule(update: Update, context: Context) -> None:
         await reply(update, "Give a date: /reschedule &lt;forum id&gt; &lt;YYYY-MM-DD HH:MM&gt;.")
         return
     key = await identity(update, context)
-    done = await services(context).forum.call(
-        "POST",
-        f"/api/v1/admin/forums/{args[0]}/reschedule",
-        key,
-        json={"starts_at": starts_at.isoformat()},
-    )
+    done = await services(context).forum.reschedule_forum(key, int(args[0]), starts_at)
     await reply(
         update,
-        "Updated; everyone concerned is told.\n\n"
-        + forum_text(done["forum"], await _tz(update, context)),
+        "Updated; everyone concerned is told.\n\n" + forum_text(done, await _tz(update, context)),
     )
 
 
@@ -201,10 +194,8 @@ async def cancel_forum(update: Update, context: Context) -> None:
         await reply(update, "Use /cancelforum &lt;forum id&gt; [reason].")
         return
     key = await identity(update, context)
-    body = {"reason": " ".join(args[1:])[:500]} if len(args) > 1 else {}
-    await services(context).forum.call(
-        "POST", f"/api/v1/admin/forums/{args[0]}/cancel", key, json=body
-    )
+    reason = " ".join(args[1:])[:500] if len(args) > 1 else None
+    await services(context).forum.cancel_forum(key, int(args[0]), reason)
     await reply(update, f"Forum {args[0]} is cancelled; everyone who answered is told.")
 
 
@@ -217,30 +208,30 @@ async def announce(update: Update, context: Context) -> None:
     if not text:
         await reply(update, "Use /announce &lt;text&gt; (or send a PDF with that caption).")
         return
-    body: dict[str, Any] = {"text": text}
+    document: str | None = None
     if message.document is not None:
         if message.document.mime_type not in (None, "application/pdf"):
             await reply(update, "Only PDF documents can be attached to announcements.")
             return
-        body["document_file_id"] = message.document.file_id
+        document = message.document.file_id
     key = await identity(update, context)
-    sent = await services(context).forum.call("POST", "/api/v1/admin/announcements", key, json=body)
-    await reply(update, f"Queued for {sent['count']} subscriber(s).")
+    count = await services(context).forum.announce(key, text, document)
+    await reply(update, f"Queued for {count} subscriber(s).")
 
 
 async def forums(update: Update, context: Context) -> None:
     """/forums: upcoming forums, each with Going / Interested / Not going buttons."""
     key = await identity(update, context)
-    found = await services(context).forum.call("GET", "/api/v1/forums", key)
-    if not found["forums"]:
+    found = await services(context).forum.upcoming_forums(key)
+    if not found:
         await reply(update, "No expert forums are scheduled yet. /subscribe to hear about them.")
         return
     tz = await _tz(update, context)
-    for forum in found["forums"]:
+    for forum in found:
         buttons = InlineKeyboardMarkup(
             [
                 [
-                    InlineKeyboardButton(label, callback_data=f"fr:{forum['id']}:{status}")
+                    InlineKeyboardButton(label, callback_data=f"fr:{forum.id}:{status}")
                     for status, label in RSVP_LABELS.items()
                 ]
             ]
@@ -255,22 +246,19 @@ async def on_rsvp(update: Update, context: Context) -> None:
     await query.answer()
     _, forum_id, status = query.data.split(":", 2)
     key = await identity(update, context)
-    done = await services(context).forum.call(
-        "PUT", f"/api/v1/forums/{forum_id}/rsvp", key, json={"status": status}
-    )
-    forum = done["forum"]
-    mine = forum["my_rsvp"]
+    forum = await services(context).forum.rsvp(key, int(forum_id), cast(RsvpChoice, status))
+    mine = forum.my_rsvp
     if mine == "waiting":
         text = "The forum is full: you are on the waiting list and will be told if a place opens."
     elif mine == "going":
         text = "You are going. I will remind you 24 hours and 1 hour before."
-        if forum.get("join_link"):
-            text += f"\nJoin link: {escape(forum['join_link'])}"
+        if forum.join_link:
+            text += f"\nJoin link: {escape(forum.join_link)}"
     elif mine == "interested":
         text = "Noted as interested: you will get the reminders (the join link is for those going)."
     else:
         text = "Noted: not going."
-    await reply(update, f"<b>{escape(forum['title'])}</b>\n{text}")
+    await reply(update, f"<b>{escape(forum.title)}</b>\n{text}")
 
 
 TOPIC_HELP = "Use /subscribe all, /subscribe digest or /subscribe &lt;outcome&gt;."
@@ -290,9 +278,7 @@ async def subscribe(update: Update, context: Context) -> None:
             [InlineKeyboardButton("All announcements", callback_data="su:all")],
             [InlineKeyboardButton("Weekly digest of new threads", callback_data="su:digest")],
         ]
-        rows += [
-            [InlineKeyboardButton(b["title"], callback_data=f"su:{b['slug']}")] for b in boards
-        ]
+        rows += [[InlineKeyboardButton(b.title, callback_data=f"su:{b.slug}")] for b in boards]
         await reply(
             update, "What would you like to follow?", reply_markup=InlineKeyboardMarkup(rows)
         )
@@ -304,10 +290,8 @@ async def _subscribe(update: Update, context: Context, arg: str) -> None:
     key = await identity(update, context)
     if update.effective_chat is not None:
         await services(context).store.remember(key, update.effective_chat.id)
-    done = await services(context).forum.call(
-        "POST", "/api/v1/me/subscriptions", key, json={"topic": _topic(arg)}
-    )
-    await reply(update, "Subscribed. You follow: " + ", ".join(escape(t) for t in done["topics"]))
+    topics = await services(context).forum.subscribe(key, _topic(arg))
+    await reply(update, "Subscribed. You follow: " + ", ".join(escape(t) for t in topics))
 
 
 async def unsubscribe(update: Update, context: Context) -> None:
@@ -316,7 +300,7 @@ async def unsubscribe(update: Update, context: Context) -> None:
     key = await identity(update, context)
     forum = services(context).forum
     if not args:
-        topics = (await forum.call("GET", "/api/v1/me/subscriptions", key))["topics"]
+        topics = await forum.subscriptions(key)
         if not topics:
             await reply(update, "You follow nothing. " + TOPIC_HELP)
             return
@@ -332,11 +316,12 @@ async def unsubscribe(update: Update, context: Context) -> None:
 
 async def _unsubscribe(update: Update, context: Context, arg: str) -> None:
     key = await identity(update, context)
-    path = "/api/v1/me/subscriptions"
-    if arg.lower() != "everything":
-        path += f"/{_topic(arg)}"
-    done = await services(context).forum.call("DELETE", path, key)
-    left = ", ".join(escape(t) for t in done["topics"]) or "nothing"
+    forum = services(context).forum
+    if arg.lower() == "everything":
+        topics = await forum.unsubscribe_all(key)
+    else:
+        topics = await forum.unsubscribe(key, _topic(arg))
+    left = ", ".join(escape(t) for t in topics) or "nothing"
     await reply(update, f"Done. You now follow: {left}.")
 
 

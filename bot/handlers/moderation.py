@@ -23,6 +23,7 @@ from bot import render
 from bot.context import Context, identity, reply, reply_many, services
 from bot.formatting import escape, paginate_blocks
 from bot.forum_client import ForumError
+from bot.forum_models import Decision, QueueItem
 from bot.handlers.common import cancel
 
 MOD_TEXT = 20
@@ -36,8 +37,8 @@ REASONS = [
 ]
 
 
-def _item_buttons(item: dict[str, Any]) -> InlineKeyboardMarkup:
-    ref = f"{item['id']}:{item['version']}"
+def _item_buttons(item: QueueItem) -> InlineKeyboardMarkup:
+    ref = f"{item.id}:{item.version}"
     return InlineKeyboardMarkup(
         [
             [
@@ -56,10 +57,8 @@ async def queue(update: Update, context: Context) -> None:
     """Show the highest-risk item not claimed by someone else and not skipped."""
     key = await identity(update, context)
     skipped: set[int] = (context.chat_data or {}).get("skipped", set())
-    found = await services(context).forum.call(
-        "GET", "/api/v1/moderation/queue", key, params={"limit": "50"}
-    )
-    items = [i for i in found["items"] if not i["claimed_by_other"] and i["id"] not in skipped]
+    found = await services(context).forum.queue(key, limit=50)
+    items = [i for i in found if not i.claimed_by_other and i.id not in skipped]
     if not items:
         await reply(
             update,
@@ -75,16 +74,11 @@ async def queue(update: Update, context: Context) -> None:
 
 
 async def _decide(
-    update: Update, context: Context, item_id: int, version: int, **decision: Any
+    update: Update, context: Context, item_id: int, version: int, decision: Decision
 ) -> None:
     key = await identity(update, context)
-    await services(context).forum.call(
-        "POST",
-        f"/api/v1/moderation/items/{item_id}/decision",
-        key,
-        json={"version": version, **decision},
-    )
-    await reply(update, f"Done: item {item_id} — {decision['action'].replace('_', ' ')}.")
+    await services(context).forum.decide(key, item_id, version, decision)
+    await reply(update, f"Done: item {item_id} — {decision.action.replace('_', ' ')}.")
 
 
 async def on_button(update: Update, context: Context) -> int | None:
@@ -100,7 +94,7 @@ async def on_button(update: Update, context: Context) -> int | None:
     item_id, version = int(parts[0]), int(parts[1])
     try:
         if kind == "qa":
-            await _decide(update, context, item_id, version, action="approve")
+            await _decide(update, context, item_id, version, Decision.approve())
         elif kind == "qs":
             assert context.chat_data is not None
             context.chat_data.setdefault("skipped", set()).add(item_id)
@@ -123,7 +117,7 @@ async def on_button(update: Update, context: Context) -> int | None:
                 reply_markup=InlineKeyboardMarkup(rows),
             )
         elif kind == "qc" and len(parts) == 3:
-            await _decide(update, context, item_id, version, action="reject", reason_code=parts[2])
+            await _decide(update, context, item_id, version, Decision.reject(parts[2]))
         elif kind in ("qe", "qo"):
             assert context.chat_data is not None
             context.chat_data["moderating"] = {"kind": kind, "item": item_id, "version": version}
@@ -151,15 +145,11 @@ async def on_text(update: Update, context: Context) -> int:
         return ConversationHandler.END
     text = update.effective_message.text
     if pending["kind"] == "qe":
-        decision: dict[str, Any] = {
-            "action": "edit_approve",
-            "body": text,
-            "note": "edited by a moderator before approval",
-        }
+        decision = Decision.edit(text, "edited by a moderator before approval")
     else:
-        decision = {"action": "reject", "reason_code": "other", "reason": text.strip()[:500]}
+        decision = Decision.reject("other", text.strip()[:500])
     try:
-        await _decide(update, context, pending["item"], pending["version"], **decision)
+        await _decide(update, context, pending["item"], pending["version"], decision)
     except ForumError as error:
         if error.status in (400, 422):
             # The text itself was refused (e.g. unchanged, too long): keep waiting for a new one.
@@ -172,8 +162,7 @@ async def on_text(update: Update, context: Context) -> int:
 
 async def _current_version(update: Update, context: Context, item_id: int) -> int:
     key = await identity(update, context)
-    found = await services(context).forum.call("GET", f"/api/v1/moderation/items/{item_id}", key)
-    return int(found["item"]["version"])
+    return (await services(context).forum.queue_item(key, item_id)).version
 
 
 async def approve_command(update: Update, context: Context) -> None:
@@ -183,9 +172,8 @@ async def approve_command(update: Update, context: Context) -> None:
         await reply(update, "Use /approve &lt;item id&gt; (ids are shown in /queue).")
         return
     item_id = int(args[0])
-    await _decide(
-        update, context, item_id, await _current_version(update, context, item_id), action="approve"
-    )
+    version = await _current_version(update, context, item_id)
+    await _decide(update, context, item_id, version, Decision.approve())
 
 
 async def reject_command(update: Update, context: Context) -> None:
@@ -195,28 +183,20 @@ async def reject_command(update: Update, context: Context) -> None:
         await reply(update, "Use /reject &lt;item id&gt; &lt;reason the author will receive&gt;.")
         return
     item_id = int(args[0])
+    version = await _current_version(update, context, item_id)
     await _decide(
-        update,
-        context,
-        item_id,
-        await _current_version(update, context, item_id),
-        action="reject",
-        reason_code="other",
-        reason=" ".join(args[1:])[:500],
+        update, context, item_id, version, Decision.reject("other", " ".join(args[1:])[:500])
     )
 
 
 async def reports(update: Update, context: Context) -> None:
     """/reports: open reports, oldest first."""
     key = await identity(update, context)
-    found = await services(context).forum.call("GET", "/api/v1/moderation/reports", key)
-    if not found["reports"]:
+    found = await services(context).forum.reports(key)
+    if not found:
         await reply(update, "No open reports.")
         return
-    lines = [
-        f"• post {r['post_id']} (queue item {r['item_id']}): {escape(r['reason'])}"
-        for r in found["reports"]
-    ]
+    lines = [f"• post {r.post_id} (queue item {r.item_id}): {escape(r.reason)}" for r in found]
     # Up to 20 reasons of up to 500 characters: more than one message can hold.
     blocks = ["<b>Open reports</b>", *lines, "Work them with /queue."]
     await reply_many(update, paginate_blocks(blocks, separator="\n"))

@@ -42,16 +42,12 @@ async def _create_thread(
     update: Update, context: Context, board: str, title: str, body: str
 ) -> None:
     key = await identity(update, context)
-    created = await services(context).forum.call(
-        "POST",
-        "/api/v1/threads",
-        key,
-        json={"board": board, "title": title, "body": body},
-        idempotency_key=_key(update),
+    created = await services(context).forum.create_thread(
+        key, board, title, body, idempotency_key=_key(update)
     )
     await reply(
         update,
-        f"Received — thread {created['thread_id']} “{escape(created['post']['thread_title'])}” "
+        f"Received — thread {created.thread_id} “{escape(created.post.thread_title)}” "
         "is waiting for a moderator. You will hear from me when it is decided. /myposts shows it.",
     )
 
@@ -208,42 +204,30 @@ async def _send_text(update: Update, context: Context, action: str, target: int,
     key = await identity(update, context)
     forum = services(context).forum
     if action == "reply":
-        created = await forum.call(
-            "POST",
-            f"/api/v1/threads/{target}/posts",
-            key,
-            json={"body": text},
-            idempotency_key=_key(update),
-        )
+        created = await forum.reply(key, target, text, idempotency_key=_key(update))
         await reply(
-            update,
-            f"Received — your reply (post {created['post']['id']}) is waiting for a moderator.",
+            update, f"Received — your reply (post {created.id}) is waiting for a moderator."
         )
     elif action == "revise":
-        await forum.call("POST", f"/api/v1/posts/{target}/revise", key, json={"body": text})
+        await forum.revise(key, target, text)
         await reply(update, f"Thank you — post {target} is back with the moderators.")
     else:
-        await forum.call(
-            "POST", f"/api/v1/posts/{target}/reports", key, json={"reason": text.strip()[:500]}
-        )
+        await forum.report(key, target, text.strip()[:500])
         await reply(update, "Thank you — the moderators will look at it. Your report is anonymous.")
 
 
 async def my_posts(update: Update, context: Context) -> None:
     """List my posts with status and reasons; rejected ones get a Revise button."""
     key = await identity(update, context)
-    found = await services(context).forum.call(
-        "GET", "/api/v1/me/posts", key, params={"limit": "10"}
-    )
-    posts = found["posts"]
+    posts = await services(context).forum.my_posts(key, limit=10)
     if not posts:
         await reply(update, "You have not posted yet. Start with /new.")
         return
     for post in posts:
         markup = None
-        if post["status"] == "rejected":
+        if post.status == "rejected":
             markup = InlineKeyboardMarkup(
-                [[InlineKeyboardButton("Revise and resubmit", callback_data=f"rv:{post['id']}")]]
+                [[InlineKeyboardButton("Revise and resubmit", callback_data=f"rv:{post.id}")]]
             )
         await reply(update, render.my_post(post), reply_markup=markup)
 

@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import render
 from bot.context import Context, draft, identity, reply, reply_many, services
 from bot.formatting import escape
+from bot.forum_models import Board
 
 PAGE = 5
 
 
-def board_keyboard(boards: list[dict[str, Any]], prefix: str) -> InlineKeyboardMarkup:
+def board_keyboard(boards: Sequence[Board], prefix: str) -> InlineKeyboardMarkup:
     """One button per board; callback data ``<prefix>:<slug>``."""
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b["title"], callback_data=f"{prefix}:{b['slug']}")] for b in boards]
+        [[InlineKeyboardButton(b.title, callback_data=f"{prefix}:{b.slug}")] for b in boards]
     )
 
 
@@ -67,22 +68,22 @@ def _remember_cursor(context: Context, cursor: str) -> str:
 async def show_board(update: Update, context: Context, slug: str, cursor: str | None) -> None:
     """Show one page of a board's threads with buttons to open them and page on."""
     forum = services(context).forum
-    boards = {b["slug"]: b for b in await forum.boards()}
+    boards = {b.slug: b for b in await forum.boards()}
     board = boards.get(slug)
     if board is None:
         await reply(update, f"There is no outcome called “{escape(slug[:40])}”. Try /outcomes.")
         return
     page = await forum.threads(slug, cursor, limit=PAGE)
     rows = [
-        [InlineKeyboardButton(f"Open #{t['id']}: {t['title'][:40]}", callback_data=f"rt:{t['id']}")]
-        for t in page["threads"]
+        [InlineKeyboardButton(f"Open #{t.id}: {t.title[:40]}", callback_data=f"rt:{t.id}")]
+        for t in page.threads
     ]
-    if page["next_cursor"]:
-        token = _remember_cursor(context, page["next_cursor"])
+    if page.next_cursor:
+        token = _remember_cursor(context, page.next_cursor)
         rows.append([InlineKeyboardButton("More threads ›", callback_data=f"rp:{slug}:{token}")])
     await reply(
         update,
-        render.thread_list(board, page["threads"]),
+        render.thread_list(board, page.threads),
         reply_markup=InlineKeyboardMarkup(rows) if rows else None,
     )
 
@@ -92,12 +93,12 @@ async def show_thread(update: Update, context: Context, thread_id: int, after: i
     key = await identity(update, context)
     detail = await services(context).forum.thread(key, thread_id, after)
     rows = [[InlineKeyboardButton("Reply", callback_data=f"rr:{thread_id}")]]
-    if detail.get("next_after"):
+    if detail.next_after:
         rows.insert(
             0,
             [
                 InlineKeyboardButton(
-                    "More posts ›", callback_data=f"rm:{thread_id}:{detail['next_after']}"
+                    "More posts ›", callback_data=f"rm:{thread_id}:{detail.next_after}"
                 )
             ],
         )
