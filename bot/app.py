@@ -15,7 +15,6 @@ from telegram.constants import ParseMode
 from telegram.ext import (
     Application,
     ApplicationBuilder,
-    CallbackQueryHandler,
     CommandHandler,
     Defaults,
     TypeHandler,
@@ -143,7 +142,7 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
             CommandHandler("myposts", posting.my_posts),
             CommandHandler("forgetme", common.forget_me),
             CommandHandler("cancel", common.nothing_to_cancel),
-            CallbackQueryHandler(reading.on_button, pattern=r"^r[bptm]:"),
+            *reading.buttons(),
             *moderation.commands(),
             *admin.commands(),
             *forums.handlers(),

@@ -20,6 +20,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
+from bot.callbacks import Button, build, parse, pattern
 from bot.context import Context, clear_draft, draft, identity, reply, services
 from bot.formatting import escape
 from bot.forum_models import ExpertForum, ForumDraft, RsvpChoice
@@ -113,13 +114,15 @@ async def schedule_entry(update: Update, context: Context) -> int:
         await reply(update, "Only admins can schedule expert forums.")
         return ConversationHandler.END
     clear_draft(context)
-    await ask_outcome(update, context, "Which outcome is the forum about? (/cancel to stop)", "sb")
+    prompt = "Which outcome is the forum about? (/cancel to stop)"
+    await ask_outcome(update, context, prompt, Button.SCHEDULE_BOARD)
     return SCHEDULE_BOARD
 
 
 async def schedule_board(update: Update, context: Context) -> int:
     """Outcome chosen."""
-    await take_outcome(update, context)
+    if not await take_outcome(update, context, Button.SCHEDULE_BOARD):
+        return SCHEDULE_BOARD
     await reply(update, "Title of the forum?")
     return SCHEDULE_TITLE
 
@@ -231,7 +234,7 @@ async def forums(update: Update, context: Context) -> None:
         buttons = InlineKeyboardMarkup(
             [
                 [
-                    InlineKeyboardButton(label, callback_data=f"fr:{forum.id}:{status}")
+                    InlineKeyboardButton(label, callback_data=build(Button.RSVP, forum.id, status))
                     for status, label in RSVP_LABELS.items()
                 ]
             ]
@@ -242,11 +245,13 @@ async def forums(update: Update, context: Context) -> None:
 async def on_rsvp(update: Update, context: Context) -> None:
     """An RSVP button."""
     query = update.callback_query
-    assert query is not None and query.data is not None
+    assert query is not None
     await query.answer()
-    _, forum_id, status = query.data.split(":", 2)
+    fields = parse(Button.RSVP, query.data)
+    assert fields is not None  # the handler's pattern admits only well-formed data
+    forum_id, status = int(fields[0]), cast(RsvpChoice, fields[1])
     key = await identity(update, context)
-    forum = await services(context).forum.rsvp(key, int(forum_id), cast(RsvpChoice, status))
+    forum = await services(context).forum.rsvp(key, forum_id, status)
     mine = forum.my_rsvp
     if mine == "waiting":
         text = "The forum is full: you are on the waiting list and will be told if a place opens."
@@ -269,18 +274,27 @@ def _topic(arg: str) -> str:
     return arg if arg in ("all", "digest") else f"outcome:{arg}"
 
 
+def _topic_buttons(button: Button, choices: list[tuple[str, str]]) -> InlineKeyboardMarkup:
+    """One ``button`` per (label, topic) choice, one per row."""
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(label, callback_data=build(button, topic))]
+            for label, topic in choices
+        ]
+    )
+
+
 async def subscribe(update: Update, context: Context) -> None:
     """/subscribe [all|digest|<outcome>]; without an argument, buttons."""
     args = context.args or []
     if not args:
         boards = await services(context).forum.boards()
-        rows = [
-            [InlineKeyboardButton("All announcements", callback_data="su:all")],
-            [InlineKeyboardButton("Weekly digest of new threads", callback_data="su:digest")],
-        ]
-        rows += [[InlineKeyboardButton(b.title, callback_data=f"su:{b.slug}")] for b in boards]
+        choices = [("All announcements", "all"), ("Weekly digest of new threads", "digest")]
+        choices += [(b.title, b.slug) for b in boards]
         await reply(
-            update, "What would you like to follow?", reply_markup=InlineKeyboardMarkup(rows)
+            update,
+            "What would you like to follow?",
+            reply_markup=_topic_buttons(Button.SUBSCRIBE, choices),
         )
         return
     await _subscribe(update, context, args[0])
@@ -304,12 +318,13 @@ async def unsubscribe(update: Update, context: Context) -> None:
         if not topics:
             await reply(update, "You follow nothing. " + TOPIC_HELP)
             return
-        rows = [
-            [InlineKeyboardButton(t, callback_data=f"un:{t.removeprefix('outcome:')}")]
-            for t in topics
-        ]
-        rows.append([InlineKeyboardButton("Everything", callback_data="un:everything")])
-        await reply(update, "Stop following what?", reply_markup=InlineKeyboardMarkup(rows))
+        choices = [(t, t.removeprefix("outcome:")) for t in topics]
+        choices.append(("Everything", "everything"))
+        await reply(
+            update,
+            "Stop following what?",
+            reply_markup=_topic_buttons(Button.UNSUBSCRIBE, choices),
+        )
         return
     await _unsubscribe(update, context, args[0])
 
@@ -325,16 +340,25 @@ async def _unsubscribe(update: Update, context: Context, arg: str) -> None:
     await reply(update, f"Done. You now follow: {left}.")
 
 
-async def on_subscription_button(update: Update, context: Context) -> None:
-    """su:<topic> and un:<topic> buttons."""
+async def _pressed_topic(update: Update, button: Button) -> str | None:
+    """Answer a topic button; its topic, or None when the data is malformed (then ignored)."""
     query = update.callback_query
-    assert query is not None and query.data is not None
+    assert query is not None
     await query.answer()
-    kind, _, arg = query.data.partition(":")
-    if kind == "su":
-        await _subscribe(update, context, arg)
-    else:
-        await _unsubscribe(update, context, arg)
+    fields = parse(button, query.data)
+    return None if fields is None else fields[0]
+
+
+async def on_subscribe_button(update: Update, context: Context) -> None:
+    """A topic button of /subscribe."""
+    if (topic := await _pressed_topic(update, Button.SUBSCRIBE)) is not None:
+        await _subscribe(update, context, topic)
+
+
+async def on_unsubscribe_button(update: Update, context: Context) -> None:
+    """A topic (or "Everything") button of /unsubscribe."""
+    if (topic := await _pressed_topic(update, Button.UNSUBSCRIBE)) is not None:
+        await _unsubscribe(update, context, topic)
 
 
 async def timezone(update: Update, context: Context) -> None:
@@ -366,7 +390,9 @@ def conversation() -> ConversationHandler[Any]:
         return ConversationHandler(
             entry_points=[CommandHandler("schedule", schedule_entry)],
             states={
-                SCHEDULE_BOARD: [CallbackQueryHandler(schedule_board, pattern=r"^sb:")],
+                SCHEDULE_BOARD: [
+                    CallbackQueryHandler(schedule_board, pattern=pattern(Button.SCHEDULE_BOARD))
+                ],
                 SCHEDULE_TITLE: [MessageHandler(TEXT, schedule_title)],
                 SCHEDULE_WHEN: [MessageHandler(TEXT, schedule_when)],
                 SCHEDULE_LEAD: [MessageHandler(TEXT, schedule_lead)],
@@ -385,9 +411,10 @@ def handlers() -> list[BaseHandler[Update, Context, Any]]:
         CommandHandler("announce", announce),
         MessageHandler(filters.Document.ALL & filters.CaptionRegex(r"^/announce\b"), announce),
         CommandHandler("forums", forums),
-        CallbackQueryHandler(on_rsvp, pattern=r"^fr:\d+:(going|interested|not_going)$"),
+        CallbackQueryHandler(on_rsvp, pattern=pattern(Button.RSVP, whole=True)),
         CommandHandler("subscribe", subscribe),
         CommandHandler("unsubscribe", unsubscribe),
-        CallbackQueryHandler(on_subscription_button, pattern=r"^(su|un):"),
+        CallbackQueryHandler(on_subscribe_button, pattern=pattern(Button.SUBSCRIBE)),
+        CallbackQueryHandler(on_unsubscribe_button, pattern=pattern(Button.UNSUBSCRIBE)),
         CommandHandler("timezone", timezone),
     ]

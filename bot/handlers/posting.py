@@ -21,6 +21,7 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot import render
+from bot.callbacks import Button, build, parse, pattern
 from bot.context import Context, clear_draft, draft, identity, is_private, reply, services
 from bot.formatting import escape
 from bot.handlers.common import cancel
@@ -70,14 +71,18 @@ async def new_entry(update: Update, context: Context) -> int:
         return ConversationHandler.END
     clear_draft(context)
     await ask_outcome(
-        update, context, "Which outcome is your thread about? (/cancel to stop)", "nb"
+        update,
+        context,
+        "Which outcome is your thread about? (/cancel to stop)",
+        Button.NEW_THREAD_BOARD,
     )
     return NEW_BOARD
 
 
 async def new_board(update: Update, context: Context) -> int:
     """Outcome chosen → ask for the title."""
-    await take_outcome(update, context)
+    if not await take_outcome(update, context, Button.NEW_THREAD_BOARD):
+        return NEW_BOARD
     await reply(update, "The title of your thread (up to 200 characters)?")
     return NEW_TITLE
 
@@ -106,8 +111,12 @@ async def new_body(update: Update, context: Context) -> int:
     buttons = InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton("Send to moderators", callback_data="nc:send"),
-                InlineKeyboardButton("Cancel", callback_data="nc:cancel"),
+                InlineKeyboardButton(
+                    "Send to moderators", callback_data=build(Button.NEW_THREAD_CONFIRM, "send")
+                ),
+                InlineKeyboardButton(
+                    "Cancel", callback_data=build(Button.NEW_THREAD_CONFIRM, "cancel")
+                ),
             ]
         ]
     )
@@ -124,12 +133,13 @@ async def new_body(update: Update, context: Context) -> int:
 async def new_confirm(update: Update, context: Context) -> int:
     """Send or cancel the draft."""
     query = update.callback_query
-    assert query is not None and query.data is not None
+    assert query is not None
     await query.answer()
     # Remove the Send / Cancel buttons so the preview cannot be sent twice.
     await query.edit_message_reply_markup(None)
     entered = draft(context)
-    if query.data == "nc:send" and {"board", "title", "body"} <= entered.keys():
+    send = parse(Button.NEW_THREAD_CONFIRM, query.data) == ("send",)
+    if send and {"board", "title", "body"} <= entered.keys():
         await _create_thread(update, context, entered["board"], entered["title"], entered["body"])
     else:
         await reply(update, "Cancelled. Nothing was sent.")
@@ -162,16 +172,27 @@ async def reply_entry(update: Update, context: Context) -> int:
     return await _ask_for_text(update, context, "reply", int(args[0]), "Your reply?")
 
 
-async def button_entry(update: Update, context: Context) -> int:
-    """Reply / Revise buttons: rr:<thread>, rv:<post>."""
+async def _pressed_target(update: Update, button: Button) -> int:
+    """Answer a Reply / Revise button; the id it carries (its pattern admits only good data)."""
     query = update.callback_query
-    assert query is not None and query.data is not None
+    assert query is not None
     await query.answer()
-    kind, _, target = query.data.partition(":")
-    if kind == "rr":
-        return await _ask_for_text(update, context, "reply", int(target), "Your reply?")
+    fields = parse(button, query.data)
+    assert fields is not None
+    return int(fields[0])
+
+
+async def on_reply_button(update: Update, context: Context) -> int:
+    """A thread's Reply button."""
+    thread_id = await _pressed_target(update, Button.REPLY)
+    return await _ask_for_text(update, context, "reply", thread_id, "Your reply?")
+
+
+async def on_revise_button(update: Update, context: Context) -> int:
+    """A rejected post's "Revise and resubmit" button."""
+    post_id = await _pressed_target(update, Button.REVISE)
     return await _ask_for_text(
-        update, context, "revise", int(target), "Send the revised text of your post."
+        update, context, "revise", post_id, "Send the revised text of your post."
     )
 
 
@@ -227,7 +248,13 @@ async def my_posts(update: Update, context: Context) -> None:
         markup = None
         if post.status == "rejected":
             markup = InlineKeyboardMarkup(
-                [[InlineKeyboardButton("Revise and resubmit", callback_data=f"rv:{post.id}")]]
+                [
+                    [
+                        InlineKeyboardButton(
+                            "Revise and resubmit", callback_data=build(Button.REVISE, post.id)
+                        )
+                    ]
+                ]
             )
         await reply(update, render.my_post(post), reply_markup=markup)
 
@@ -241,10 +268,14 @@ def conversations() -> list[ConversationHandler[Any]]:
         new = ConversationHandler(
             entry_points=[CommandHandler("new", new_entry)],
             states={
-                NEW_BOARD: [CallbackQueryHandler(new_board, pattern=r"^nb:")],
+                NEW_BOARD: [
+                    CallbackQueryHandler(new_board, pattern=pattern(Button.NEW_THREAD_BOARD))
+                ],
                 NEW_TITLE: [MessageHandler(TEXT, new_title)],
                 NEW_BODY: [MessageHandler(TEXT, new_body)],
-                NEW_CONFIRM: [CallbackQueryHandler(new_confirm, pattern=r"^nc:")],
+                NEW_CONFIRM: [
+                    CallbackQueryHandler(new_confirm, pattern=pattern(Button.NEW_THREAD_CONFIRM))
+                ],
             },
             fallbacks=fallbacks,
             allow_reentry=True,
@@ -254,7 +285,8 @@ def conversations() -> list[ConversationHandler[Any]]:
             entry_points=[
                 CommandHandler("reply", reply_entry),
                 CommandHandler("report", report_entry),
-                CallbackQueryHandler(button_entry, pattern=r"^(rr|rv):\d+$"),
+                CallbackQueryHandler(on_reply_button, pattern=pattern(Button.REPLY, whole=True)),
+                CallbackQueryHandler(on_revise_button, pattern=pattern(Button.REVISE, whole=True)),
             ],
             states={TEXT_FOR_TARGET: [MessageHandler(TEXT, text_for_target)]},
             fallbacks=fallbacks,

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler
 
 from bot import render
+from bot.callbacks import Button, build, parse, pattern
 from bot.context import Context, draft, identity, reply, reply_many, services
 from bot.formatting import escape
 from bot.forum_models import Board
@@ -15,31 +18,35 @@ from bot.forum_models import Board
 PAGE = 5
 
 
-def board_keyboard(boards: Sequence[Board], prefix: str) -> InlineKeyboardMarkup:
-    """One button per board; callback data ``<prefix>:<slug>``."""
+def board_keyboard(boards: Sequence[Board], button: Button) -> InlineKeyboardMarkup:
+    """One ``button`` per board, carrying its slug."""
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.title, callback_data=f"{prefix}:{b.slug}")] for b in boards]
+        [[InlineKeyboardButton(b.title, callback_data=build(button, b.slug))] for b in boards]
     )
 
 
-async def ask_outcome(update: Update, context: Context, prompt: str, prefix: str) -> None:
-    """Ask which outcome a flow is about, with one button per board (``<prefix>:<slug>``)."""
+async def ask_outcome(update: Update, context: Context, prompt: str, button: Button) -> None:
+    """Ask which outcome a flow is about, with one ``button`` per board."""
     boards = await services(context).forum.boards()
-    await reply(update, prompt, reply_markup=board_keyboard(boards, prefix))
+    await reply(update, prompt, reply_markup=board_keyboard(boards, button))
 
 
-async def take_outcome(update: Update, context: Context) -> None:
-    """Store the outcome button a flow's person pressed in the flow's draft."""
+async def take_outcome(update: Update, context: Context, button: Button) -> bool:
+    """Store the outcome a flow's person pressed in the flow's draft; False for bad data."""
     query = update.callback_query
-    assert query is not None and query.data is not None
+    assert query is not None
     await query.answer()
-    draft(context)["board"] = query.data.partition(":")[2]
+    fields = parse(button, query.data)
+    if fields is None:
+        return False
+    draft(context)["board"] = fields[0]
+    return True
 
 
 async def outcomes(update: Update, context: Context) -> None:
     """List the eight boards with their thread counts."""
     boards = await services(context).forum.boards()
-    await reply(update, render.boards(boards), reply_markup=board_keyboard(boards, "rb"))
+    await reply(update, render.boards(boards), reply_markup=board_keyboard(boards, Button.BOARD))
 
 
 async def read(update: Update, context: Context) -> None:
@@ -47,7 +54,7 @@ async def read(update: Update, context: Context) -> None:
     args = context.args or []
     if not args:
         boards = await services(context).forum.boards()
-        await reply(update, "Which outcome?", reply_markup=board_keyboard(boards, "rb"))
+        await reply(update, "Which outcome?", reply_markup=board_keyboard(boards, Button.BOARD))
     elif args[0].isdigit():
         await show_thread(update, context, int(args[0]))
     else:
@@ -75,12 +82,17 @@ async def show_board(update: Update, context: Context, slug: str, cursor: str | 
         return
     page = await forum.threads(slug, cursor, limit=PAGE)
     rows = [
-        [InlineKeyboardButton(f"Open #{t.id}: {t.title[:40]}", callback_data=f"rt:{t.id}")]
+        [
+            InlineKeyboardButton(
+                f"Open #{t.id}: {t.title[:40]}", callback_data=build(Button.THREAD, t.id)
+            )
+        ]
         for t in page.threads
     ]
     if page.next_cursor:
         token = _remember_cursor(context, page.next_cursor)
-        rows.append([InlineKeyboardButton("More threads ›", callback_data=f"rp:{slug}:{token}")])
+        more = build(Button.BOARD_PAGE, slug, token)
+        rows.append([InlineKeyboardButton("More threads ›", callback_data=more)])
     await reply(
         update,
         render.thread_list(board, page.threads),
@@ -92,38 +104,57 @@ async def show_thread(update: Update, context: Context, thread_id: int, after: i
     """Send a thread (split over several messages when long) with Reply / More buttons."""
     key = await identity(update, context)
     detail = await services(context).forum.thread(key, thread_id, after)
-    rows = [[InlineKeyboardButton("Reply", callback_data=f"rr:{thread_id}")]]
+    rows = [[InlineKeyboardButton("Reply", callback_data=build(Button.REPLY, thread_id))]]
     if detail.next_after:
-        rows.insert(
-            0,
-            [
-                InlineKeyboardButton(
-                    "More posts ›", callback_data=f"rm:{thread_id}:{detail.next_after}"
-                )
-            ],
-        )
+        more = build(Button.THREAD_MORE, thread_id, detail.next_after)
+        rows.insert(0, [InlineKeyboardButton("More posts ›", callback_data=more)])
     await reply_many(
         update, render.thread_messages(detail), reply_markup=InlineKeyboardMarkup(rows)
     )
 
 
-async def on_button(update: Update, context: Context) -> None:
-    """Route reading buttons: rb:<slug>, rp:<slug>:<token>, rt:<thread>, rm:<thread>:<after>."""
+async def _pressed(update: Update, button: Button) -> tuple[str, ...] | None:
+    """Answer a reading button; its fields, or None when they are malformed (then ignored)."""
     query = update.callback_query
-    assert query is not None and query.data is not None
+    assert query is not None
     await query.answer()
-    kind, _, rest = query.data.partition(":")
-    if kind == "rb":
-        await show_board(update, context, rest, None)
-    elif kind == "rp":
-        slug, _, token = rest.partition(":")
-        cursor = (context.chat_data or {}).get("cursors", {}).get(token)
-        if cursor is None:
-            await reply(update, "That list is out of date; here is the newest page.")
-        await show_board(update, context, slug, cursor)
-    elif kind == "rt" and rest.isdigit():
-        await show_thread(update, context, int(rest))
-    elif kind == "rm":
-        thread_id, _, after = rest.partition(":")
-        if thread_id.isdigit() and after.isdigit():
-            await show_thread(update, context, int(thread_id), int(after))
+    return parse(button, query.data)
+
+
+async def on_board(update: Update, context: Context) -> None:
+    """A board button: its first page of threads."""
+    if (fields := await _pressed(update, Button.BOARD)) is not None:
+        await show_board(update, context, fields[0], None)
+
+
+async def on_board_page(update: Update, context: Context) -> None:
+    """The "More threads" button: the next page, or the first if its token is forgotten."""
+    if (fields := await _pressed(update, Button.BOARD_PAGE)) is None:
+        return
+    slug, token = fields
+    cursor = (context.chat_data or {}).get("cursors", {}).get(token)
+    if cursor is None:
+        await reply(update, "That list is out of date; here is the newest page.")
+    await show_board(update, context, slug, cursor)
+
+
+async def on_thread(update: Update, context: Context) -> None:
+    """An "Open" button: the thread."""
+    if (fields := await _pressed(update, Button.THREAD)) is not None:
+        await show_thread(update, context, int(fields[0]))
+
+
+async def on_more_posts(update: Update, context: Context) -> None:
+    """The "More posts" button: the thread's next posts."""
+    if (fields := await _pressed(update, Button.THREAD_MORE)) is not None:
+        await show_thread(update, context, int(fields[0]), int(fields[1]))
+
+
+def buttons() -> list[CallbackQueryHandler[Any, None]]:
+    """One handler per reading button."""
+    return [
+        CallbackQueryHandler(on_board, pattern=pattern(Button.BOARD)),
+        CallbackQueryHandler(on_board_page, pattern=pattern(Button.BOARD_PAGE)),
+        CallbackQueryHandler(on_thread, pattern=pattern(Button.THREAD)),
+        CallbackQueryHandler(on_more_posts, pattern=pattern(Button.THREAD_MORE)),
+    ]
