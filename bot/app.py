@@ -24,7 +24,17 @@ from bot.context import BotServices
 from bot.delivery import Dispatcher
 from bot.delivery_store import DeliveryStore
 from bot.forum_client import ForumClient, ForumError
-from bot.handlers import admin, common, forums, moderation, posting, reading
+from bot.handlers import (
+    admin,
+    announcements,
+    boards,
+    common,
+    expert_forums,
+    moderation,
+    posting,
+    subscriptions,
+    timezone,
+)
 from bot.identity import IdentityDeriver
 from bot.settings import BotSettings
 from bot.update_processor import PerChatUpdateProcessor
@@ -132,20 +142,23 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
     for conversation in posting.conversations():
         application.add_handler(conversation)
     application.add_handler(moderation.conversation())
-    application.add_handler(forums.conversation())
+    application.add_handler(expert_forums.conversation())
     application.add_handlers(
         [
             CommandHandler("start", common.start),
             CommandHandler("help", common.help_command),
-            CommandHandler("outcomes", reading.outcomes),
-            CommandHandler("read", reading.read),
+            CommandHandler("outcomes", boards.outcomes),
+            CommandHandler("read", boards.read),
             CommandHandler("myposts", posting.my_posts),
             CommandHandler("forgetme", common.forget_me),
             CommandHandler("cancel", common.nothing_to_cancel),
-            *reading.buttons(),
+            *boards.buttons(),
             *moderation.commands(),
             *admin.commands(),
-            *forums.handlers(),
+            *expert_forums.handlers(),
+            *announcements.handlers(),
+            *subscriptions.handlers(),
+            *timezone.handlers(),
         ]
     )
     application.add_error_handler(common.on_error)

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.formatting import escape, paginate_blocks
-from bot.forum_models import Board, Post, QueueItem, ThreadDetail, ThreadSummary
+from bot.forum_models import Board, ExpertForum, Post, QueueItem, ThreadDetail, ThreadSummary
 from bot.timefmt import parse_moment, show_start
 
 STATUS_LABEL = {
@@ -94,6 +94,28 @@ def queue_item(item: QueueItem) -> list[str]:
         head.append(f"• {escape(reason)}")
     body = f"<b>{escape(post.author)}</b> wrote:\n{escape(post.body)}"
     return paginate_blocks(["\n".join(head), body])
+
+
+def expert_forum(forum: ExpertForum, tz: str) -> str:
+    """An expert forum as its reader sees it, times in ``tz``."""
+    lines = [
+        f"<b>{escape(forum.title)}</b> (forum {forum.id})",
+        f"Outcome: {escape(forum.board_title)}",
+        f"Led by {escape(forum.lead)}",
+        f"When: {escape(show_start(forum.starts_at, forum.tbc_label, tz))}"
+        + (f", {forum.duration_minutes} min" if forum.starts_at else ""),
+    ]
+    if forum.description:
+        lines.append(escape(forum.description))
+    counts = f"{forum.going} going, {forum.interested} interested"
+    if forum.capacity:
+        counts += f" (capacity {forum.capacity}, {forum.waiting} waiting)"
+    lines.append(counts)
+    if forum.my_rsvp:
+        lines.append(f"Your answer: {escape(forum.my_rsvp.replace('_', ' '))}")
+    if forum.join_link:
+        lines.append(f"Join link: {escape(forum.join_link)}")
+    return "\n".join(lines)
 
 
 # Notifications: their payloads are free-form per kind, so these read them defensively.

@@ -24,8 +24,8 @@ from bot import render
 from bot.callbacks import Button, build, parse, pattern
 from bot.context import Context, clear_draft, draft, identity, is_private, reply, services
 from bot.formatting import escape
+from bot.handlers.boards import ask_outcome, take_outcome
 from bot.handlers.common import cancel
-from bot.handlers.reading import ask_outcome, take_outcome
 from bot.texts import PRIVATE_ONLY
 
 # Conversation states (named, one small step each).

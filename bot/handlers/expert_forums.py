@@ -1,5 +1,6 @@
-"""Expert forums: /schedule, /reschedule, /cancelforum, /announce (admins); /forums with RSVP
-buttons, /subscribe, /unsubscribe, /timezone (everyone). Each has a guided and a one-line form.
+"""Expert forums: /schedule (guided or one line), /reschedule, /cancelforum (admins); /forums
+with Going / Interested / Not going buttons (everyone). Times are read and shown in each
+person's timezone (see /timezone).
 
 Admin rights are checked by the service; the bot only relays its refusal as a sentence.
 """
@@ -20,13 +21,14 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
+from bot import render
 from bot.callbacks import Button, build, parse, pattern
 from bot.context import Context, clear_draft, draft, identity, reply, services
 from bot.formatting import escape
-from bot.forum_models import ExpertForum, ForumDraft, RsvpChoice
+from bot.forum_models import ForumDraft, RsvpChoice
+from bot.handlers.boards import ask_outcome, take_outcome
 from bot.handlers.common import cancel
-from bot.handlers.reading import ask_outcome, take_outcome
-from bot.timefmt import TimeInputError, parse_start, show_start, zone
+from bot.timefmt import TimeInputError, parse_start
 
 SCHEDULE_BOARD, SCHEDULE_TITLE, SCHEDULE_WHEN, SCHEDULE_LEAD = range(30, 34)
 TEXT = filters.TEXT & ~filters.COMMAND
@@ -36,28 +38,6 @@ RSVP_LABELS = {"going": "Going", "interested": "Interested", "not_going": "Not g
 async def _tz(update: Update, context: Context) -> str:
     key = await identity(update, context)
     return await services(context).store.timezone_for(key)
-
-
-def forum_text(forum: ExpertForum, tz: str) -> str:
-    """One forum as HTML."""
-    lines = [
-        f"<b>{escape(forum.title)}</b> (forum {forum.id})",
-        f"Outcome: {escape(forum.board_title)}",
-        f"Led by {escape(forum.lead)}",
-        f"When: {escape(show_start(forum.starts_at, forum.tbc_label, tz))}"
-        + (f", {forum.duration_minutes} min" if forum.starts_at else ""),
-    ]
-    if forum.description:
-        lines.append(escape(forum.description))
-    counts = f"{forum.going} going, {forum.interested} interested"
-    if forum.capacity:
-        counts += f" (capacity {forum.capacity}, {forum.waiting} waiting)"
-    lines.append(counts)
-    if forum.my_rsvp:
-        lines.append(f"Your answer: {escape(forum.my_rsvp.replace('_', ' '))}")
-    if forum.join_link:
-        lines.append(f"Join link: {escape(forum.join_link)}")
-    return "\n".join(lines)
 
 
 async def _create(
@@ -84,7 +64,7 @@ async def _create(
     await reply(
         update,
         "Scheduled and announced to subscribers:\n\n"
-        + forum_text(created, await _tz(update, context)),
+        + render.expert_forum(created, await _tz(update, context)),
     )
 
 
@@ -186,7 +166,8 @@ async def reschedule(update: Update, context: Context) -> None:
     done = await services(context).forum.reschedule_forum(key, int(args[0]), starts_at)
     await reply(
         update,
-        "Updated; everyone concerned is told.\n\n" + forum_text(done, await _tz(update, context)),
+        "Updated; everyone concerned is told.\n\n"
+        + render.expert_forum(done, await _tz(update, context)),
     )
 
 
@@ -200,26 +181,6 @@ async def cancel_forum(update: Update, context: Context) -> None:
     reason = " ".join(args[1:])[:500] if len(args) > 1 else None
     await services(context).forum.cancel_forum(key, int(args[0]), reason)
     await reply(update, f"Forum {args[0]} is cancelled; everyone who answered is told.")
-
-
-async def announce(update: Update, context: Context) -> None:
-    """/announce <text>, or a PDF whose caption is /announce <text> (forwarded by file id)."""
-    message = update.effective_message
-    assert message is not None
-    raw = message.caption if message.document is not None else message.text
-    text = (raw or "").partition(" ")[2].strip()
-    if not text:
-        await reply(update, "Use /announce &lt;text&gt; (or send a PDF with that caption).")
-        return
-    document: str | None = None
-    if message.document is not None:
-        if message.document.mime_type not in (None, "application/pdf"):
-            await reply(update, "Only PDF documents can be attached to announcements.")
-            return
-        document = message.document.file_id
-    key = await identity(update, context)
-    count = await services(context).forum.announce(key, text, document)
-    await reply(update, f"Queued for {count} subscriber(s).")
 
 
 async def forums(update: Update, context: Context) -> None:
@@ -239,7 +200,7 @@ async def forums(update: Update, context: Context) -> None:
                 ]
             ]
         )
-        await reply(update, forum_text(forum, tz), reply_markup=buttons)
+        await reply(update, render.expert_forum(forum, tz), reply_markup=buttons)
 
 
 async def on_rsvp(update: Update, context: Context) -> None:
@@ -266,122 +227,6 @@ async def on_rsvp(update: Update, context: Context) -> None:
     await reply(update, f"<b>{escape(forum.title)}</b>\n{text}")
 
 
-TOPIC_HELP = "Use /subscribe all, /subscribe digest or /subscribe &lt;outcome&gt;."
-
-
-def _topic(arg: str) -> str:
-    arg = arg.lower()
-    return arg if arg in ("all", "digest") else f"outcome:{arg}"
-
-
-def _topic_buttons(button: Button, choices: list[tuple[str, str]]) -> InlineKeyboardMarkup:
-    """One ``button`` per (label, topic) choice, one per row."""
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(label, callback_data=build(button, topic))]
-            for label, topic in choices
-        ]
-    )
-
-
-async def subscribe(update: Update, context: Context) -> None:
-    """/subscribe [all|digest|<outcome>]; without an argument, buttons."""
-    args = context.args or []
-    if not args:
-        boards = await services(context).forum.boards()
-        choices = [("All announcements", "all"), ("Weekly digest of new threads", "digest")]
-        choices += [(b.title, b.slug) for b in boards]
-        await reply(
-            update,
-            "What would you like to follow?",
-            reply_markup=_topic_buttons(Button.SUBSCRIBE, choices),
-        )
-        return
-    await _subscribe(update, context, args[0])
-
-
-async def _subscribe(update: Update, context: Context, arg: str) -> None:
-    key = await identity(update, context)
-    if update.effective_chat is not None:
-        await services(context).store.remember(key, update.effective_chat.id)
-    topics = await services(context).forum.subscribe(key, _topic(arg))
-    await reply(update, "Subscribed. You follow: " + ", ".join(escape(t) for t in topics))
-
-
-async def unsubscribe(update: Update, context: Context) -> None:
-    """/unsubscribe [all|digest|<outcome>|everything]; without an argument, buttons."""
-    args = context.args or []
-    key = await identity(update, context)
-    forum = services(context).forum
-    if not args:
-        topics = await forum.subscriptions(key)
-        if not topics:
-            await reply(update, "You follow nothing. " + TOPIC_HELP)
-            return
-        choices = [(t, t.removeprefix("outcome:")) for t in topics]
-        choices.append(("Everything", "everything"))
-        await reply(
-            update,
-            "Stop following what?",
-            reply_markup=_topic_buttons(Button.UNSUBSCRIBE, choices),
-        )
-        return
-    await _unsubscribe(update, context, args[0])
-
-
-async def _unsubscribe(update: Update, context: Context, arg: str) -> None:
-    key = await identity(update, context)
-    forum = services(context).forum
-    if arg.lower() == "everything":
-        topics = await forum.unsubscribe_all(key)
-    else:
-        topics = await forum.unsubscribe(key, _topic(arg))
-    left = ", ".join(escape(t) for t in topics) or "nothing"
-    await reply(update, f"Done. You now follow: {left}.")
-
-
-async def _pressed_topic(update: Update, button: Button) -> str | None:
-    """Answer a topic button; its topic, or None when the data is malformed (then ignored)."""
-    query = update.callback_query
-    assert query is not None
-    await query.answer()
-    fields = parse(button, query.data)
-    return None if fields is None else fields[0]
-
-
-async def on_subscribe_button(update: Update, context: Context) -> None:
-    """A topic button of /subscribe."""
-    if (topic := await _pressed_topic(update, Button.SUBSCRIBE)) is not None:
-        await _subscribe(update, context, topic)
-
-
-async def on_unsubscribe_button(update: Update, context: Context) -> None:
-    """A topic (or "Everything") button of /unsubscribe."""
-    if (topic := await _pressed_topic(update, Button.UNSUBSCRIBE)) is not None:
-        await _unsubscribe(update, context, topic)
-
-
-async def timezone(update: Update, context: Context) -> None:
-    """/timezone <Area/City> (default Europe/London)."""
-    args = context.args or []
-    key = await identity(update, context)
-    store = services(context).store
-    if len(args) != 1:
-        await reply(
-            update,
-            f"Your timezone is {escape(await store.timezone_for(key))}. "
-            "Change it with /timezone &lt;Area/City&gt;, e.g. /timezone Europe/Paris.",
-        )
-        return
-    try:
-        zone(args[0])
-    except TimeInputError as error:
-        await reply(update, escape(str(error)))
-        return
-    await store.set_timezone(key, args[0])
-    await reply(update, f"Times are now shown in {escape(args[0])}.")
-
-
 def conversation() -> ConversationHandler[Any]:
     """The guided /schedule flow."""
     fallbacks: list[BaseHandler[Update, Context, object]] = [CommandHandler("cancel", cancel)]
@@ -404,17 +249,10 @@ def conversation() -> ConversationHandler[Any]:
 
 
 def handlers() -> list[BaseHandler[Update, Context, Any]]:
-    """Everything else."""
+    """/reschedule, /cancelforum, /forums and the RSVP buttons."""
     return [
         CommandHandler("reschedule", reschedule),
         CommandHandler("cancelforum", cancel_forum),
-        CommandHandler("announce", announce),
-        MessageHandler(filters.Document.ALL & filters.CaptionRegex(r"^/announce\b"), announce),
         CommandHandler("forums", forums),
         CallbackQueryHandler(on_rsvp, pattern=pattern(Button.RSVP, whole=True)),
-        CommandHandler("subscribe", subscribe),
-        CommandHandler("unsubscribe", unsubscribe),
-        CallbackQueryHandler(on_subscribe_button, pattern=pattern(Button.SUBSCRIBE)),
-        CallbackQueryHandler(on_unsubscribe_button, pattern=pattern(Button.UNSUBSCRIBE)),
-        CommandHandler("timezone", timezone),
     ]

@@ -1,4 +1,7 @@
-"""/outcomes and /read: browse boards, page through threads, open a thread."""
+"""/outcomes and /read: browse the outcome boards, page through threads, open a thread.
+
+Also the outcome picker (one button per board) that the /new and /schedule flows start with.
+"""
 
 from __future__ import annotations
 
