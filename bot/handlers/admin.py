@@ -7,7 +7,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import CommandHandler
 
-from bot.context import Context, identity, reply, reply_many, services
+from bot.context import Context, identity, parse_id, reply, reply_many, services
 from bot.formatting import escape, paginate_blocks
 
 
@@ -68,8 +68,8 @@ async def watchword(update: Update, context: Context) -> None:
     elif args[0] == "add" and len(args) >= 3:
         added = await forum.add_watched_word(key, " ".join(args[2:]), args[1])
         await reply(update, f"Watching “{escape(added.word)}” ({added.action}).")
-    elif args[0] == "remove" and len(args) == 2 and args[1].isdigit():
-        await forum.remove_watched_word(key, int(args[1]))
+    elif args[0] == "remove" and len(args) == 2 and (word_id := parse_id(args[1])) is not None:
+        await forum.remove_watched_word(key, word_id)
         await reply(update, "Removed.")
     else:
         await reply(update, usage)

@@ -14,7 +14,7 @@ from telegram.ext import CallbackQueryHandler
 
 from bot import render
 from bot.callbacks import Button, build, parse, pattern
-from bot.context import Context, draft, identity, reply, reply_many, services
+from bot.context import Context, draft, identity, parse_id, reply, reply_many, services
 from bot.formatting import escape
 from bot.forum_models import Board
 
@@ -58,8 +58,8 @@ async def read(update: Update, context: Context) -> None:
     if not args:
         boards = await services(context).forum.boards()
         await reply(update, "Which outcome?", reply_markup=board_keyboard(boards, Button.BOARD))
-    elif args[0].isdigit():
-        await show_thread(update, context, int(args[0]))
+    elif (thread_id := parse_id(args[0])) is not None:
+        await show_thread(update, context, thread_id)
     else:
         await show_board(update, context, args[0].lower(), None)
 

@@ -23,7 +23,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot import render
 from bot.callbacks import Button, build, parse, pattern
-from bot.context import Context, clear_draft, draft, identity, reply, services
+from bot.context import Context, clear_draft, draft, identity, parse_id, reply, services
 from bot.formatting import escape
 from bot.forum_models import ForumDraft, RsvpChoice
 from bot.handlers.boards import ask_outcome, take_outcome
@@ -54,8 +54,8 @@ async def _create(
     join_link: str | None = None
     for value in extra or []:
         # Optional trailing fields of the one-line form: a join link and/or a capacity.
-        if value.isdigit():
-            capacity = int(value)
+        if (number := parse_id(value)) is not None:
+            capacity = number
         elif value:
             join_link = value
     draft = ForumDraft(board, title, lead, starts_at, tbc, capacity, join_link)
@@ -151,7 +151,8 @@ async def schedule_lead(update: Update, context: Context) -> int:
 async def reschedule(update: Update, context: Context) -> None:
     """/reschedule <forum> <YYYY-MM-DD HH:MM>."""
     args = context.args or []
-    if len(args) != 3 or not args[0].isdigit():
+    forum_id = parse_id(args[0]) if len(args) == 3 else None
+    if forum_id is None:
         await reply(update, "Use /reschedule &lt;forum id&gt; &lt;YYYY-MM-DD HH:MM&gt;.")
         return
     try:
@@ -163,7 +164,7 @@ async def reschedule(update: Update, context: Context) -> None:
         await reply(update, "Give a date: /reschedule &lt;forum id&gt; &lt;YYYY-MM-DD HH:MM&gt;.")
         return
     key = await identity(update, context)
-    done = await services(context).forum.reschedule_forum(key, int(args[0]), starts_at)
+    done = await services(context).forum.reschedule_forum(key, forum_id, starts_at)
     await reply(
         update,
         "Updated; everyone concerned is told.\n\n"
@@ -174,12 +175,13 @@ async def reschedule(update: Update, context: Context) -> None:
 async def cancel_forum(update: Update, context: Context) -> None:
     """/cancelforum <forum> [reason]."""
     args = context.args or []
-    if not args or not args[0].isdigit():
+    forum_id = parse_id(args[0]) if args else None
+    if forum_id is None:
         await reply(update, "Use /cancelforum &lt;forum id&gt; [reason].")
         return
     key = await identity(update, context)
     reason = " ".join(args[1:])[:500] if len(args) > 1 else None
-    await services(context).forum.cancel_forum(key, int(args[0]), reason)
+    await services(context).forum.cancel_forum(key, forum_id, reason)
     await reply(update, f"Forum {args[0]} is cancelled; everyone who answered is told.")
 
 

@@ -24,7 +24,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot import render
 from bot.callbacks import Button, build, parse, pattern
-from bot.context import Context, identity, reply, reply_many, services
+from bot.context import Context, identity, parse_id, reply, reply_many, services
 from bot.formatting import escape, paginate_blocks
 from bot.forum_client import ForumError
 from bot.forum_models import Decision, QueueItem
@@ -224,10 +224,10 @@ async def _current_version(update: Update, context: Context, item_id: int) -> in
 async def approve_command(update: Update, context: Context) -> None:
     """/approve <item>."""
     args = context.args or []
-    if len(args) != 1 or not args[0].isdigit():
+    item_id = parse_id(args[0]) if len(args) == 1 else None
+    if item_id is None:
         await reply(update, "Use /approve &lt;item id&gt; (ids are shown in /queue).")
         return
-    item_id = int(args[0])
     version = await _current_version(update, context, item_id)
     await _decide(update, context, item_id, version, Decision.approve())
 
@@ -235,10 +235,10 @@ async def approve_command(update: Update, context: Context) -> None:
 async def reject_command(update: Update, context: Context) -> None:
     """/reject <item> <reason>."""
     args = context.args or []
-    if len(args) < 2 or not args[0].isdigit():
+    item_id = parse_id(args[0]) if len(args) >= 2 else None
+    if item_id is None:
         await reply(update, "Use /reject &lt;item id&gt; &lt;reason the author will receive&gt;.")
         return
-    item_id = int(args[0])
     version = await _current_version(update, context, item_id)
     await _decide(
         update, context, item_id, version, Decision.reject("other", " ".join(args[1:])[:500])

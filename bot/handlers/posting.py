@@ -22,7 +22,16 @@ from telegram.warnings import PTBUserWarning
 
 from bot import render
 from bot.callbacks import Button, build, parse, pattern
-from bot.context import Context, clear_draft, draft, identity, is_private, reply, services
+from bot.context import (
+    Context,
+    clear_draft,
+    draft,
+    identity,
+    is_private,
+    parse_id,
+    reply,
+    services,
+)
 from bot.formatting import escape
 from bot.handlers.boards import ask_outcome, take_outcome
 from bot.handlers.common import cancel
@@ -161,15 +170,16 @@ async def reply_entry(update: Update, context: Context) -> int:
         await reply(update, PRIVATE_ONLY)
         return ConversationHandler.END
     args = context.args or []
-    if not args or not args[0].isdigit():
+    thread_id = parse_id(args[0]) if args else None
+    if thread_id is None:
         await reply(update, "Which thread? Use /reply &lt;thread id&gt;, or open one with /read.")
         return ConversationHandler.END
     if len(args) > 1:
         assert update.effective_message is not None and update.effective_message.text is not None
         text = update.effective_message.text.split(maxsplit=2)[2]
-        await _send_text(update, context, "reply", int(args[0]), text)
+        await _send_text(update, context, "reply", thread_id, text)
         return ConversationHandler.END
-    return await _ask_for_text(update, context, "reply", int(args[0]), "Your reply?")
+    return await _ask_for_text(update, context, "reply", thread_id, "Your reply?")
 
 
 async def _pressed_target(update: Update, button: Button) -> int:
@@ -199,14 +209,15 @@ async def on_revise_button(update: Update, context: Context) -> int:
 async def report_entry(update: Update, context: Context) -> int:
     """/report <post> [reason]."""
     args = context.args or []
-    if not args or not args[0].isdigit():
+    post_id = parse_id(args[0]) if args else None
+    if post_id is None:
         await reply(update, "Use /report &lt;post id&gt; [reason]. Post ids are shown in /read.")
         return ConversationHandler.END
     if len(args) > 1:
-        await _send_text(update, context, "report", int(args[0]), " ".join(args[1:]))
+        await _send_text(update, context, "report", post_id, " ".join(args[1:]))
         return ConversationHandler.END
     return await _ask_for_text(
-        update, context, "report", int(args[0]), "Why are you reporting this post?"
+        update, context, "report", post_id, "Why are you reporting this post?"
     )
 
 
