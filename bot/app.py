@@ -15,7 +15,6 @@ from telegram.constants import ParseMode
 from telegram.ext import (
     Application,
     ApplicationBuilder,
-    CallbackQueryHandler,
     CommandHandler,
     Defaults,
     TypeHandler,
@@ -25,7 +24,17 @@ from bot.context import BotServices
 from bot.delivery import Dispatcher
 from bot.delivery_store import DeliveryStore
 from bot.forum_client import ForumClient, ForumError
-from bot.handlers import admin, common, forums, moderation, posting, reading
+from bot.handlers import (
+    admin,
+    announcements,
+    boards,
+    common,
+    expert_forums,
+    moderation,
+    posting,
+    subscriptions,
+    timezone,
+)
 from bot.identity import IdentityDeriver
 from bot.settings import BotSettings
 from bot.update_processor import PerChatUpdateProcessor
@@ -77,7 +86,7 @@ def build_application(
     api = settings.telegram_api_base_url
     services = BotServices(
         settings=settings,
-        forum=ForumClient(settings.forum_api_url, settings.forum_service_token.get_secret_value()),
+        forum=ForumClient(settings.forum_api_url, settings.service_token.get_secret_value()),
         identities=IdentityDeriver(settings.identity_pepper.get_secret_value().encode()),
         store=DeliveryStore(
             settings.bot_store_path, settings.bot_store_secret.get_secret_value().encode()
@@ -133,20 +142,23 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
     for conversation in posting.conversations():
         application.add_handler(conversation)
     application.add_handler(moderation.conversation())
-    application.add_handler(forums.conversation())
+    application.add_handler(expert_forums.conversation())
     application.add_handlers(
         [
             CommandHandler("start", common.start),
             CommandHandler("help", common.help_command),
-            CommandHandler("outcomes", reading.outcomes),
-            CommandHandler("read", reading.read),
+            CommandHandler("outcomes", boards.outcomes),
+            CommandHandler("read", boards.read),
             CommandHandler("myposts", posting.my_posts),
             CommandHandler("forgetme", common.forget_me),
             CommandHandler("cancel", common.nothing_to_cancel),
-            CallbackQueryHandler(reading.on_button, pattern=r"^r[bptm]:"),
+            *boards.buttons(),
             *moderation.commands(),
             *admin.commands(),
-            *forums.handlers(),
+            *expert_forums.handlers(),
+            *announcements.handlers(),
+            *subscriptions.handlers(),
+            *timezone.handlers(),
         ]
     )
     application.add_error_handler(common.on_error)
@@ -158,9 +170,7 @@ async def _bootstrap_admins(services: BotServices) -> None:
         return
     keys = [await services.identities.identity_key_async(i) for i in ids]
     try:
-        await services.forum.call(
-            "POST", "/api/v1/system/bootstrap-admins", json={"identity_keys": keys}
-        )
+        await services.forum.bootstrap_admins(keys)
     except ForumError as error:
         log.error("could not register the bootstrap admins: %s", error.code)
 

@@ -45,6 +45,14 @@ async def identity(update: Update, context: Context) -> str:
     return await services(context).identities.identity_key_async(user.id)
 
 
+def parse_id(text: str) -> int | None:
+    """Read a forum id (thread, post, item, forum, word) that a person typed, or None.
+
+    ASCII digits only: ``"²".isdigit()`` is true, yet ``int("²")`` fails.
+    """
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
 def is_private(update: Update) -> bool:
     """Whether the update comes from a private chat (the only place people may post)."""
     chat = update.effective_chat

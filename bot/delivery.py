@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -31,13 +31,12 @@ from bot import render
 from bot.delivery_store import DeliveryStore
 from bot.formatting import escape
 from bot.forum_client import ForumClient, ForumError
+from bot.forum_models import Ack, Notification
 
 log = logging.getLogger(__name__)
 
-Renderer = Callable[[dict[str, Any]], str | None]
 
-
-def render_notification(kind: str, payload: dict[str, Any], tz: str) -> str | None:
+def render_notification(kind: str, payload: Mapping[str, Any], tz: str) -> str | None:
     """Return the HTML message of a notification (times in ``tz``), or None for an unknown kind."""
     if kind == "post_decision":
         return render.decision(payload)
@@ -93,36 +92,31 @@ class Dispatcher:
 
     async def drain_once(self) -> int:
         """Claim one batch, send it, acknowledge it; returns how many were claimed."""
-        claimed = await self._forum.call(
-            "POST",
-            "/api/v1/outbox/claim",
-            json={"limit": self._batch, "lease_seconds": int(self._lease.total_seconds())},
-        )
-        notes: list[dict[str, Any]] = claimed["notifications"]
+        notes = await self._forum.outbox_claim(self._batch, int(self._lease.total_seconds()))
         if not notes:
             return 0
         acks = await asyncio.gather(*(self._deliver(note) for note in notes))
-        await self._forum.call("POST", "/api/v1/outbox/ack", json={"acks": list(acks)})
+        await self._forum.outbox_ack(acks)
         return len(notes)
 
-    async def _deliver(self, note: dict[str, Any]) -> dict[str, Any]:
-        ack: dict[str, Any] = {"id": note["id"], "outcome": "failed"}
-        chat_id = await self._store.chat_id_for(note["recipient"])
-        tz = await self._store.timezone_for(note["recipient"]) if chat_id is not None else ""
-        text = render_notification(note["kind"], note["payload"], tz) if chat_id else None
+    async def _deliver(self, note: Notification) -> Ack:
+        ack = Ack(note.id, "failed")
+        chat_id = await self._store.chat_id_for(note.recipient)
+        tz = await self._store.timezone_for(note.recipient) if chat_id is not None else ""
+        text = render_notification(note.kind, note.payload, tz) if chat_id else None
         if chat_id is None:
-            ack["outcome"] = "blocked"  # the person used /forgetme or never reached the bot
+            ack = Ack(note.id, "blocked")  # the person used /forgetme or never reached the bot
         elif text is None:
-            log.error("notification %s has unknown kind %s", note["id"], note["kind"])
+            log.error("notification %s has unknown kind %s", note.id, note.kind)
         else:
-            document = note["payload"].get("document_file_id")
-            ack = await self._send(note["id"], chat_id, note["recipient"], text, document)
-        self.counters[ack["outcome"]] += 1
+            document = note.payload.get("document_file_id")
+            ack = await self._send(note.id, chat_id, note.recipient, text, document)
+        self.counters[ack.outcome] += 1
         return ack
 
     async def _send(
         self, note_id: int, chat_id: int, recipient: str, text: str, document: str | None
-    ) -> dict[str, Any]:
+    ) -> Ack:
         async with self._slots:
             await self._pace(chat_id)
             async with self._limiter:
@@ -138,21 +132,16 @@ class Dispatcher:
                     self.counters["rate_limited"] += 1
                     delay = _seconds(error.retry_after)
                     self._next_slot[chat_id] = time.monotonic() + delay
-                    return {
-                        "id": note_id,
-                        "outcome": "retry",
-                        "retry_after": delay,
-                        "rate_limited": True,
-                    }
+                    return Ack(note_id, "retry", retry_after=delay, rate_limited=True)
                 except Forbidden:
                     await self._store.forget(recipient)
-                    return {"id": note_id, "outcome": "blocked"}
+                    return Ack(note_id, "blocked")
                 except (TimedOut, NetworkError) as error:
                     if isinstance(error, BadRequest):
                         log.error("notification %s refused by Telegram (bad request)", note_id)
-                        return {"id": note_id, "outcome": "failed"}
-                    return {"id": note_id, "outcome": "retry", "retry_after": 5}
-        return {"id": note_id, "outcome": "sent"}
+                        return Ack(note_id, "failed")
+                    return Ack(note_id, "retry", retry_after=5)
+        return Ack(note_id, "sent")
 
     async def _pace(self, chat_id: int) -> None:
         now = time.monotonic()

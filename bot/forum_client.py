@@ -1,13 +1,63 @@
-"""HTTP client of the forum service: the bot's only way to the forum (never its storage)."""
+"""HTTP client of the forum service: the bot's only way to the forum (never its storage).
+
+One named method per remote call, each returning typed values from ``bot.forum_models``: no
+other bot module spells a URL. An answer that does not have the expected shape is refused
+here, as :class:`ForumUnavailable`, rather than failing later inside a handler.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+from urllib.parse import quote
 
 import aiohttp
+from pydantic import ValidationError
+
+from bot.forum_models import (
+    Ack,
+    Answer,
+    Board,
+    BoardList,
+    Count,
+    CreatedThread,
+    Decision,
+    ExpertForum,
+    ForumDraft,
+    ForumEnvelope,
+    ForumList,
+    Granted,
+    Invite,
+    Me,
+    Moderator,
+    ModeratorList,
+    Notification,
+    NotificationList,
+    Post,
+    PostEnvelope,
+    PostList,
+    QueueItem,
+    QueueItemEnvelope,
+    QueueList,
+    Report,
+    ReportList,
+    Role,
+    RsvpChoice,
+    SubscriptionList,
+    ThreadDetail,
+    ThreadPage,
+    WatchedWord,
+    WatchedWordList,
+)
+
+log = logging.getLogger(__name__)
 
 #: Every call gives up after this long so a slow service cannot stall the bot's update loop.
 TIMEOUT = aiohttp.ClientTimeout(total=15)
+
+Shape = TypeVar("Shape", bound=Answer)
 
 
 class ForumError(Exception):
@@ -21,7 +71,12 @@ class ForumError(Exception):
 
 
 class ForumUnavailable(ForumError):
-    """The service could not be reached."""
+    """The service could not be reached, or answered something the bot cannot read."""
+
+
+def _segment(value: str) -> str:
+    """``value`` as one path segment: a "/" or "?" typed by a person cannot change the route."""
+    return quote(value, safe=":@!$&'()*+,;=")
 
 
 class ForumClient:
@@ -48,7 +103,7 @@ class ForumClient:
             await self._session.close()
             self._session = None
 
-    async def call(
+    async def _call(
         self,
         method: str,
         path: str,
@@ -89,35 +144,245 @@ class ForumClient:
                 0, "unavailable", "The forum is not reachable right now; please try again soon."
             ) from error
 
-    # Thin, named wrappers keep handlers readable.
+    async def _answer(
+        self, shape: type[Shape], method: str, path: str, identity: str | None = None, **kw: Any
+    ) -> Shape:
+        """Make one call and parse its answer as ``shape``.
 
-    async def boards(self) -> list[dict[str, Any]]:
-        """List boards."""
-        return list((await self.call("GET", "/api/v1/boards"))["boards"])
+        Raises:
+            ForumUnavailable: also when the answer does not have that shape.
+        """
+        body = await self._call(method, path, identity, **kw)
+        try:
+            return shape.model_validate(body)
+        except ValidationError as error:
+            # Field locations only: values (and paths) may hold what someone typed.
+            where = sorted({".".join(str(p) for p in e["loc"]) or "body" for e in error.errors()})
+            log.error("unexpected answer to %s %s: %s", method, shape.__name__, where)
+            raise ForumUnavailable(
+                0, "bad_answer", "The forum sent an answer I could not read; please try again soon."
+            ) from None
 
-    async def threads(
-        self, board: str, cursor: str | None = None, limit: int = 5
-    ) -> dict[str, Any]:
-        """One page of a board's threads."""
+    # Boards and threads.
+
+    async def boards(self) -> tuple[Board, ...]:
+        """Every outcome board."""
+        return (await self._answer(BoardList, "GET", "/api/v1/boards")).boards
+
+    async def threads(self, board: str, cursor: str | None = None, limit: int = 5) -> ThreadPage:
+        """One page of a board's approved threads."""
         params = {"limit": str(limit)}
         if cursor:
             params["cursor"] = cursor
-        result: dict[str, Any] = await self.call(
-            "GET", f"/api/v1/boards/{board}/threads", params=params
-        )
-        return result
+        path = f"/api/v1/boards/{_segment(board)}/threads"
+        return await self._answer(ThreadPage, "GET", path, params=params)
 
-    async def thread(self, identity: str, thread_id: int, after: int = 0) -> dict[str, Any]:
-        """A thread with its visible posts."""
-        result: dict[str, Any] = await self.call(
-            "GET",
-            f"/api/v1/threads/{thread_id}",
-            identity,
-            params={"after": str(after), "limit": "50"},
-        )
-        return result
+    async def thread(self, identity: str, thread_id: int, after: int = 0) -> ThreadDetail:
+        """A thread with the posts ``identity`` may see, from post ``after`` on."""
+        params = {"after": str(after), "limit": "50"}
+        path = f"/api/v1/threads/{thread_id}"
+        return await self._answer(ThreadDetail, "GET", path, identity, params=params)
 
-    async def me(self, identity: str) -> dict[str, Any]:
+    async def me(self, identity: str) -> Me:
         """The caller's role."""
-        result: dict[str, Any] = await self.call("GET", "/api/v1/me", identity)
-        return result
+        return await self._answer(Me, "GET", "/api/v1/me", identity)
+
+    # Posting.
+
+    async def create_thread(
+        self, identity: str, board: str, title: str, body: str, *, idempotency_key: str
+    ) -> CreatedThread:
+        """Start a thread (pending); a replay with the same key returns the stored one."""
+        payload = {"board": board, "title": title, "body": body}
+        return await self._answer(
+            CreatedThread,
+            "POST",
+            "/api/v1/threads",
+            identity,
+            json=payload,
+            idempotency_key=idempotency_key,
+        )
+
+    async def reply(
+        self, identity: str, thread_id: int, body: str, *, idempotency_key: str
+    ) -> Post:
+        """Reply to a thread (pending); a replay with the same key returns the stored post."""
+        path = f"/api/v1/threads/{thread_id}/posts"
+        answer = await self._answer(
+            PostEnvelope,
+            "POST",
+            path,
+            identity,
+            json={"body": body},
+            idempotency_key=idempotency_key,
+        )
+        return answer.post
+
+    async def revise(self, identity: str, post_id: int, body: str) -> Post:
+        """Resubmit a rejected post with new text."""
+        path = f"/api/v1/posts/{post_id}/revise"
+        return (await self._answer(PostEnvelope, "POST", path, identity, json={"body": body})).post
+
+    async def report(self, identity: str, post_id: int, reason: str) -> None:
+        """Report a post to the moderators."""
+        path = f"/api/v1/posts/{post_id}/reports"
+        await self._answer(Count, "POST", path, identity, json={"reason": reason})
+
+    async def my_posts(self, identity: str, limit: int = 10) -> tuple[Post, ...]:
+        """The caller's newest posts with their status."""
+        params = {"limit": str(limit)}
+        return (
+            await self._answer(PostList, "GET", "/api/v1/me/posts", identity, params=params)
+        ).posts
+
+    # Moderation.
+
+    async def queue(self, identity: str, limit: int = 50) -> tuple[QueueItem, ...]:
+        """Pending items, highest risk first."""
+        params = {"limit": str(limit)}
+        path = "/api/v1/moderation/queue"
+        return (await self._answer(QueueList, "GET", path, identity, params=params)).items
+
+    async def queue_item(self, identity: str, item_id: int) -> QueueItem:
+        """One queue item as it is now (its current version)."""
+        path = f"/api/v1/moderation/items/{item_id}"
+        return (await self._answer(QueueItemEnvelope, "GET", path, identity)).item
+
+    async def decide(
+        self, identity: str, item_id: int, version: int, decision: Decision
+    ) -> QueueItem:
+        """Decide an item at the version the moderator saw (409 when it changed meanwhile)."""
+        payload = {"version": version, **decision.as_json()}
+        path = f"/api/v1/moderation/items/{item_id}/decision"
+        return (await self._answer(QueueItemEnvelope, "POST", path, identity, json=payload)).item
+
+    async def reports(self, identity: str) -> tuple[Report, ...]:
+        """Open reports, oldest first."""
+        path = "/api/v1/moderation/reports"
+        return (await self._answer(ReportList, "GET", path, identity)).reports
+
+    # Team and watched words (admins).
+
+    async def create_invite(self, identity: str, role: Role = "moderator") -> Invite:
+        """A one-time invite code for a new moderator (or admin)."""
+        path = "/api/v1/admin/invites"
+        return await self._answer(Invite, "POST", path, identity, json={"role": role})
+
+    async def redeem_invite(self, identity: str, code: str) -> Role:
+        """Redeem an invite code; returns the caller's role now."""
+        path = "/api/v1/invites/redeem"
+        return (await self._answer(Granted, "POST", path, identity, json={"code": code})).role
+
+    async def moderators(self, identity: str) -> tuple[Moderator, ...]:
+        """The moderators and admins, by handle."""
+        path = "/api/v1/admin/moderators"
+        return (await self._answer(ModeratorList, "GET", path, identity)).moderators
+
+    async def remove_moderator(self, identity: str, handle: str) -> None:
+        """Make the moderator with this handle a practitioner again."""
+        path = "/api/v1/admin/moderators/remove"
+        await self._answer(Count, "POST", path, identity, json={"handle": handle})
+
+    async def watched_words(self, identity: str) -> tuple[WatchedWord, ...]:
+        """Every watched word."""
+        path = "/api/v1/admin/watched-words"
+        return (await self._answer(WatchedWordList, "GET", path, identity)).words
+
+    async def add_watched_word(self, identity: str, word: str, action: str) -> WatchedWord:
+        """Watch a word or phrase (``action``: block, flag or require_review)."""
+        path = "/api/v1/admin/watched-words"
+        payload = {"word": word, "action": action}
+        return await self._answer(WatchedWord, "POST", path, identity, json=payload)
+
+    async def remove_watched_word(self, identity: str, word_id: int) -> None:
+        """Stop watching a word."""
+        path = f"/api/v1/admin/watched-words/{word_id}"
+        await self._answer(Count, "DELETE", path, identity)
+
+    # The bot's own system calls.
+
+    async def bootstrap_admins(self, identity_keys: Sequence[str]) -> int:
+        """Make the configured admins admins; returns how many were changed."""
+        path = "/api/v1/system/bootstrap-admins"
+        payload = {"identity_keys": list(identity_keys)}
+        return (await self._answer(Count, "POST", path, json=payload)).count
+
+    async def outbox_claim(self, limit: int, lease_seconds: int) -> tuple[Notification, ...]:
+        """Claim up to ``limit`` due notifications for ``lease_seconds``."""
+        payload = {"limit": limit, "lease_seconds": lease_seconds}
+        answer = await self._answer(NotificationList, "POST", "/api/v1/outbox/claim", json=payload)
+        return answer.notifications
+
+    async def outbox_ack(self, acks: Sequence[Ack]) -> int:
+        """Report what became of claimed notifications; returns how many changed."""
+        payload = {"acks": [ack.as_json() for ack in acks]}
+        return (await self._answer(Count, "POST", "/api/v1/outbox/ack", json=payload)).count
+
+    # Expert forums.
+
+    async def schedule_forum(self, identity: str, draft: ForumDraft) -> ExpertForum:
+        """Schedule an expert forum (announced to subscribers)."""
+        path = "/api/v1/admin/forums"
+        answer = await self._answer(ForumEnvelope, "POST", path, identity, json=draft.as_json())
+        return answer.forum
+
+    async def reschedule_forum(
+        self, identity: str, forum_id: int, starts_at: datetime
+    ) -> ExpertForum:
+        """Give a forum a (new) start time; everyone concerned is told."""
+        path = f"/api/v1/admin/forums/{forum_id}/reschedule"
+        payload = {"starts_at": starts_at.isoformat()}
+        return (await self._answer(ForumEnvelope, "POST", path, identity, json=payload)).forum
+
+    async def cancel_forum(
+        self, identity: str, forum_id: int, reason: str | None = None
+    ) -> ExpertForum:
+        """Cancel a forum; everyone who answered is told."""
+        path = f"/api/v1/admin/forums/{forum_id}/cancel"
+        payload = {"reason": reason} if reason is not None else {}
+        return (await self._answer(ForumEnvelope, "POST", path, identity, json=payload)).forum
+
+    async def upcoming_forums(self, identity: str) -> tuple[ExpertForum, ...]:
+        """Forums to come, with the caller's answer."""
+        return (await self._answer(ForumList, "GET", "/api/v1/forums", identity)).forums
+
+    async def rsvp(self, identity: str, forum_id: int, status: RsvpChoice) -> ExpertForum:
+        """Answer for a forum; a full forum puts "going" on the waiting list."""
+        path = f"/api/v1/forums/{forum_id}/rsvp"
+        return (
+            await self._answer(ForumEnvelope, "PUT", path, identity, json={"status": status})
+        ).forum
+
+    async def announce(self, identity: str, text: str, document_file_id: str | None = None) -> int:
+        """Queue an announcement (optionally a Telegram document); returns how many receive it."""
+        payload = {"text": text}
+        if document_file_id is not None:
+            payload["document_file_id"] = document_file_id
+        path = "/api/v1/admin/announcements"
+        return (await self._answer(Count, "POST", path, identity, json=payload)).count
+
+    # Subscriptions.
+
+    async def subscriptions(self, identity: str) -> tuple[str, ...]:
+        """The topics the caller follows."""
+        return (
+            await self._answer(SubscriptionList, "GET", "/api/v1/me/subscriptions", identity)
+        ).topics
+
+    async def subscribe(self, identity: str, topic: str) -> tuple[str, ...]:
+        """Follow ``all``, ``digest`` or ``outcome:<slug>``; returns every topic followed."""
+        path = "/api/v1/me/subscriptions"
+        return (
+            await self._answer(SubscriptionList, "POST", path, identity, json={"topic": topic})
+        ).topics
+
+    async def unsubscribe(self, identity: str, topic: str) -> tuple[str, ...]:
+        """Stop following one topic; returns the topics left."""
+        path = f"/api/v1/me/subscriptions/{_segment(topic)}"
+        return (await self._answer(SubscriptionList, "DELETE", path, identity)).topics
+
+    async def unsubscribe_all(self, identity: str) -> tuple[str, ...]:
+        """Stop following everything; returns the topics left (none)."""
+        return (
+            await self._answer(SubscriptionList, "DELETE", "/api/v1/me/subscriptions", identity)
+        ).topics

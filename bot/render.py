@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from bot.formatting import escape, paginate_blocks
-from bot.timefmt import show_start
+from bot.forum_models import Board, ExpertForum, Post, QueueItem, ThreadDetail, ThreadSummary
+from bot.timefmt import parse_moment, show_start
 
 STATUS_LABEL = {
     "pending": "⏳ waiting for a moderator",
@@ -16,90 +18,110 @@ STATUS_LABEL = {
 }
 
 
-def when(iso: str) -> str:
+def when(moment: datetime) -> str:
     """Format an API timestamp as "25 Nov 14:02 UTC"."""
-    moment = datetime.fromisoformat(iso)
     return moment.strftime("%d %b %H:%M UTC")
 
 
-def boards(items: list[dict[str, Any]]) -> str:
+def boards(items: Sequence[Board]) -> str:
     """The eight outcome boards with their thread counts."""
     lines = ["<b>MSCOS core outcomes</b> — one board each:"]
     for board in items:
         lines.append(
-            f"• <b>{escape(board['title'])}</b> (<code>{escape(board['slug'])}</code>) — "
-            f"{board['approved_thread_count']} threads"
+            f"• <b>{escape(board.title)}</b> (<code>{escape(board.slug)}</code>) — "
+            f"{board.approved_thread_count} threads"
         )
     lines.append("\nOpen one with /read, start a thread with /new.")
     return "\n".join(lines)
 
 
-def thread_list(board: dict[str, Any], threads: list[dict[str, Any]]) -> str:
+def thread_list(board: Board, threads: Sequence[ThreadSummary]) -> str:
     """A page of a board's threads."""
     if not threads:
-        return f"<b>{escape(board['title'])}</b>\nNo threads yet. Start one with /new."
-    lines = [f"<b>{escape(board['title'])}</b>"]
+        return f"<b>{escape(board.title)}</b>\nNo threads yet. Start one with /new."
+    lines = [f"<b>{escape(board.title)}</b>"]
     for thread in threads:
         lines.append(
-            f"#{thread['id']} <b>{escape(thread['title'])}</b> — {thread['reply_count']} replies, "
-            f"active {when(thread['last_activity_at'])}"
+            f"#{thread.id} <b>{escape(thread.title)}</b> — {thread.reply_count} replies, "
+            f"active {when(thread.last_activity_at)}"
         )
     return "\n".join(lines)
 
 
-def post_block(post: dict[str, Any]) -> str:
+def post_block(post: Post) -> str:
     """One post as a balanced HTML fragment."""
-    status = "" if post["status"] == "approved" else f" <i>({STATUS_LABEL[post['status']]})</i>"
+    status = "" if post.status == "approved" else f" <i>({STATUS_LABEL[post.status]})</i>"
     return (
-        f"<b>{escape(post['author'])}</b> · {when(post['created_at'])} · post {post['id']}"
-        f"{status}\n{escape(post['body'])}"
+        f"<b>{escape(post.author)}</b> · {when(post.created_at)} · post {post.id}"
+        f"{status}\n{escape(post.body)}"
     )
 
 
-def thread_messages(detail: dict[str, Any]) -> list[str]:
+def thread_messages(detail: ThreadDetail) -> list[str]:
     """A thread as one or more messages, each within Telegram's 4,096-character limit."""
-    thread = detail["thread"]
-    header = (
-        f"<b>{escape(thread['title'])}</b>\n"
-        f"<i>thread {thread['id']} · {escape(thread['board'])}</i>"
-    )
-    return paginate_blocks([header, *[post_block(p) for p in detail["posts"]]])
+    thread = detail.thread
+    header = f"<b>{escape(thread.title)}</b>\n<i>thread {thread.id} · {escape(thread.board)}</i>"
+    return paginate_blocks([header, *[post_block(p) for p in detail.posts]])
 
 
-def my_post(post: dict[str, Any]) -> str:
+def my_post(post: Post) -> str:
     """One of my posts with its status and, if rejected, the reason."""
-    title = escape(post["thread_title"])
-    text = f"post {post['id']} in <b>{title}</b>: {STATUS_LABEL[post['status']]}"
-    if post.get("rejection_reason"):
-        text += f"\nReason: {escape(post['rejection_reason'])}"
+    title = escape(post.thread_title)
+    text = f"post {post.id} in <b>{title}</b>: {STATUS_LABEL[post.status]}"
+    if post.rejection_reason:
+        text += f"\nReason: {escape(post.rejection_reason)}"
     return text
 
 
-def queue_item(item: dict[str, Any]) -> list[str]:
+def queue_item(item: QueueItem) -> list[str]:
     """A moderation queue item with scores, PII findings and reasons."""
-    post = item["post"]
+    post = item.post
     head = [
-        f"<b>Queue item {item['id']}</b> (priority {item['priority']:.2f}, "
-        f"{escape(item['route'] or 'unrouted')})",
-        f"Board <code>{escape(post['board'])}</code> · "
-        f"thread <b>{escape(post['thread_title'])}</b>",
-        f"Screening: {escape(item['screening'])}"
-        + (f" by {escape(item['scorer'])}" if item.get("scorer") else ""),
+        f"<b>Queue item {item.id}</b> (priority {item.priority:.2f}, "
+        f"{escape(item.route or 'unrouted')})",
+        f"Board <code>{escape(post.board)}</code> · thread <b>{escape(post.thread_title)}</b>",
+        f"Screening: {escape(item.screening)}"
+        + (f" by {escape(item.scorer)}" if item.scorer else ""),
     ]
-    if item.get("open_reports"):
-        head.append(f"⚠️ Reported {item['open_reports']} time(s)")
-    if item.get("scores"):
-        top = sorted(item["scores"].items(), key=lambda kv: -kv[1])[:4]
+    if item.open_reports:
+        head.append(f"⚠️ Reported {item.open_reports} time(s)")
+    if item.scores:
+        top = sorted(item.scores.items(), key=lambda kv: -kv[1])[:4]
         head.append("Scores: " + ", ".join(f"{escape(k)} {v:.2f}" for k, v in top))
-    if item.get("pii"):
-        head.append("PII: " + ", ".join(escape(f["kind"]) for f in item["pii"]))
-    for reason in item.get("reasons", []):
+    if item.pii:
+        head.append("PII: " + ", ".join(escape(f.kind) for f in item.pii))
+    for reason in item.reasons:
         head.append(f"• {escape(reason)}")
-    body = f"<b>{escape(post['author'])}</b> wrote:\n{escape(post['body'])}"
+    body = f"<b>{escape(post.author)}</b> wrote:\n{escape(post.body)}"
     return paginate_blocks(["\n".join(head), body])
 
 
-def decision(payload: dict[str, Any]) -> str:
+def expert_forum(forum: ExpertForum, tz: str) -> str:
+    """An expert forum as its reader sees it, times in ``tz``."""
+    lines = [
+        f"<b>{escape(forum.title)}</b> (forum {forum.id})",
+        f"Outcome: {escape(forum.board_title)}",
+        f"Led by {escape(forum.lead)}",
+        f"When: {escape(show_start(forum.starts_at, forum.tbc_label, tz))}"
+        + (f", {forum.duration_minutes} min" if forum.starts_at else ""),
+    ]
+    if forum.description:
+        lines.append(escape(forum.description))
+    counts = f"{forum.going} going, {forum.interested} interested"
+    if forum.capacity:
+        counts += f" (capacity {forum.capacity}, {forum.waiting} waiting)"
+    lines.append(counts)
+    if forum.my_rsvp:
+        lines.append(f"Your answer: {escape(forum.my_rsvp.replace('_', ' '))}")
+    if forum.join_link:
+        lines.append(f"Join link: {escape(forum.join_link)}")
+    return "\n".join(lines)
+
+
+# Notifications: their payloads are free-form per kind, so these read them defensively.
+
+
+def decision(payload: Mapping[str, Any]) -> str:
     """The author's notification about a moderator's decision."""
     title = escape(str(payload.get("thread_title", "")))
     outcome = payload.get("outcome")
@@ -133,7 +155,7 @@ FORUM_EVENTS = {
 }
 
 
-def forum_notice(kind: str, payload: dict[str, Any], tz: str) -> str:
+def forum_notice(kind: str, payload: Mapping[str, Any], tz: str) -> str:
     """An announcement or reminder about an expert forum, times in the recipient's timezone."""
     head = FORUM_EVENTS.get(str(payload.get("event")), "Expert forum")
     if kind == "forum_reminder":
@@ -143,7 +165,8 @@ def forum_notice(kind: str, payload: dict[str, Any], tz: str) -> str:
         f"<b>{escape(str(payload['title']))}</b> (forum {payload['forum_id']})",
         f"Outcome: {escape(str(payload.get('board_title', '')))} · led by "
         f"{escape(str(payload.get('lead', '')))}",
-        "When: " + escape(show_start(payload.get("starts_at"), payload.get("tbc_label"), tz)),
+        "When: "
+        + escape(show_start(parse_moment(payload.get("starts_at")), payload.get("tbc_label"), tz)),
     ]
     if payload.get("reason"):
         lines.append(f"Reason: {escape(str(payload['reason']))}")
@@ -154,7 +177,7 @@ def forum_notice(kind: str, payload: dict[str, Any], tz: str) -> str:
     return "\n".join(lines)
 
 
-def digest(payload: dict[str, Any]) -> str:
+def digest(payload: Mapping[str, Any]) -> str:
     """The weekly digest of new approved threads (links into /read)."""
     lines = ["<b>This week on the forum</b>"]
     for thread in payload.get("threads", []):

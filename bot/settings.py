@@ -8,7 +8,12 @@ from typing import Annotated
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from forum_service.settings import ConfigError
+
+class ConfigError(Exception):
+    """Raised when the environment does not hold a usable bot configuration.
+
+    The bot keeps its own class: it imports nothing from the service package.
+    """
 
 
 class BotSettings(BaseSettings):
@@ -25,7 +30,7 @@ class BotSettings(BaseSettings):
     forum_api_url: str = Field(
         default="http://127.0.0.1:8080", validation_alias=AliasChoices("FORUM_API_URL")
     )
-    forum_service_token: Annotated[SecretStr, Field(min_length=16)] = Field(
+    service_token: Annotated[SecretStr, Field(min_length=16)] = Field(
         validation_alias=AliasChoices("FORUM_SERVICE_TOKEN")
     )
     identity_pepper: Annotated[SecretStr, Field(min_length=16)] = Field(

@@ -68,9 +68,14 @@ def parse_start(text: str, tz_name: str) -> tuple[datetime | None, str | None]:
     return local.astimezone(UTC), None
 
 
-def show_start(starts_at: str | None, tbc_label: str | None, tz_name: str) -> str:
+def parse_moment(iso: str | None) -> datetime | None:
+    """Read an ISO 8601 time from a notification payload (None stays None)."""
+    return None if iso is None else datetime.fromisoformat(iso)
+
+
+def show_start(starts_at: datetime | None, tbc_label: str | None, tz_name: str) -> str:
     """Show a forum's start for a person, e.g. "Thu 3 Dec 2026, 14:00 (Europe/London)"."""
     if starts_at is None:
         return f"{tbc_label}, date TBC" if tbc_label else "date TBC"
-    local = datetime.fromisoformat(starts_at).astimezone(zone(tz_name))
+    local = starts_at.astimezone(zone(tz_name))
     return f"{local:%a} {local.day} {local:%b %Y, %H:%M} ({tz_name})"

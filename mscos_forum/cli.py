@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from bot.settings import ConfigError as BotConfigError
 from forum_service.observability import configure_logging
 from forum_service.settings import ConfigError, ServiceSettings
 
@@ -222,7 +223,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     func: Callable[[argparse.Namespace], int] = args.func
     try:
         return func(args)
-    except ConfigError as error:
+    except (ConfigError, BotConfigError) as error:
         print(f"mscos-forum: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

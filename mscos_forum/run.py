@@ -12,7 +12,7 @@ from aiohttp import web
 
 from forum_service.app import create_app
 from forum_service.runner import attach_worker
-from forum_service.settings import ConfigError, ServiceSettings
+from forum_service.settings import ServiceSettings
 from forum_service.storage import migrate
 
 log = logging.getLogger("mscos_forum")
@@ -26,7 +26,7 @@ BOT_OFF = (
 
 def load_bot_settings(api_url: str) -> Any:
     """Return bot settings pointing at this process's API, or None when the bot is off."""
-    from bot.settings import BotSettings
+    from bot.settings import BotSettings, ConfigError
 
     try:
         settings = BotSettings.from_env()

@@ -7,20 +7,18 @@ from typing import Any
 from telegram import Update
 from telegram.ext import CommandHandler
 
-from bot.context import Context, identity, reply, reply_many, services
+from bot.context import Context, identity, parse_id, reply, reply_many, services
 from bot.formatting import escape, paginate_blocks
 
 
 async def add_moderator(update: Update, context: Context) -> None:
     """/addmoderator: a one-time invite code the new moderator sends with /join."""
     key = await identity(update, context)
-    invite = await services(context).forum.call(
-        "POST", "/api/v1/admin/invites", key, json={"role": "moderator"}
-    )
+    invite = await services(context).forum.create_invite(key, "moderator")
     await reply(
         update,
-        f"Invite code (one use, {invite['expires_in_days']} days):\n"
-        f"<code>{escape(invite['code'])}</code>\n"
+        f"Invite code (one use, {invite.expires_in_days} days):\n"
+        f"<code>{escape(invite.code)}</code>\n"
         "Send it privately to the new moderator; they send <code>/join CODE</code> to me.",
     )
 
@@ -32,10 +30,8 @@ async def join(update: Update, context: Context) -> None:
         await reply(update, "Use /join &lt;code&gt; with the code an admin gave you.")
         return
     key = await identity(update, context)
-    granted = await services(context).forum.call(
-        "POST", "/api/v1/invites/redeem", key, json={"code": args[0]}
-    )
-    await reply(update, f"Welcome — you are now a {escape(granted['role'])}. Try /queue.")
+    role = await services(context).forum.redeem_invite(key, args[0])
+    await reply(update, f"Welcome — you are now a {escape(role)}. Try /queue.")
 
 
 async def remove_moderator(update: Update, context: Context) -> None:
@@ -44,12 +40,12 @@ async def remove_moderator(update: Update, context: Context) -> None:
     forum = services(context).forum
     handle = " ".join(context.args or []).strip()
     if not handle:
-        listed = await forum.call("GET", "/api/v1/admin/moderators", key)
-        lines = [f"• {escape(m['handle'])} ({escape(m['role'])})" for m in listed["moderators"]]
+        team = await forum.moderators(key)
+        lines = [f"• {escape(m.handle)} ({escape(m.role)})" for m in team]
         header = "Use /removemoderator &lt;handle&gt;. Current team:"
         await reply_many(update, paginate_blocks([header, *lines], separator="\n"))
         return
-    await forum.call("POST", "/api/v1/admin/moderators/remove", key, json={"handle": handle})
+    await forum.remove_moderator(key, handle)
     await reply(update, f"{escape(handle)} is no longer a moderator.")
 
 
@@ -63,22 +59,17 @@ async def watchword(update: Update, context: Context) -> None:
         "phrase&gt;, or /watchword remove &lt;id&gt;."
     )
     if not args or args[0] == "list":
-        listed = await forum.call("GET", "/api/v1/admin/watched-words", key)
-        lines = [f"{w['id']}: {escape(w['word'])} → {w['action']}" for w in listed["words"]]
+        words = await forum.watched_words(key)
+        lines = [f"{w.id}: {escape(w.word)} → {w.action}" for w in words]
         if lines:
             await reply_many(update, paginate_blocks(lines, separator="\n"))
         else:
             await reply(update, "No watched words yet. " + usage)
     elif args[0] == "add" and len(args) >= 3:
-        added = await forum.call(
-            "POST",
-            "/api/v1/admin/watched-words",
-            key,
-            json={"word": " ".join(args[2:]), "action": args[1]},
-        )
-        await reply(update, f"Watching “{escape(added['word'])}” ({added['action']}).")
-    elif args[0] == "remove" and len(args) == 2 and args[1].isdigit():
-        await forum.call("DELETE", f"/api/v1/admin/watched-words/{args[1]}", key)
+        added = await forum.add_watched_word(key, " ".join(args[2:]), args[1])
+        await reply(update, f"Watching “{escape(added.word)}” ({added.action}).")
+    elif args[0] == "remove" and len(args) == 2 and (word_id := parse_id(args[1])) is not None:
+        await forum.remove_watched_word(key, word_id)
         await reply(update, "Removed.")
     else:
         await reply(update, usage)

@@ -1,5 +1,8 @@
 """/queue with Approve / Edit / Reject / Skip buttons, /approve, /reject, /reports.
 
+Each button has its own small handler; all of them start the moderation conversation, whose
+one state waits for an edited text or a typed reason.
+
 Buttons carry the item id and the version the moderator saw; the service re-checks both, so a
 stale button (item decided or changed meanwhile) gets a clear message instead of a decision.
 """
@@ -20,12 +23,15 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot import render
-from bot.context import Context, identity, reply, reply_many, services
+from bot.callbacks import Button, build, parse, pattern
+from bot.context import Context, identity, parse_id, reply, reply_many, services
 from bot.formatting import escape, paginate_blocks
 from bot.forum_client import ForumError
+from bot.forum_models import Decision, QueueItem
 from bot.handlers.common import cancel
 
 MOD_TEXT = 20
+OUT_OF_DATE = "That button is out of date; use /queue."
 
 REASONS = [
     ("personal_details", "Personal details"),
@@ -36,17 +42,17 @@ REASONS = [
 ]
 
 
-def _item_buttons(item: dict[str, Any]) -> InlineKeyboardMarkup:
-    ref = f"{item['id']}:{item['version']}"
+def _item_buttons(item: QueueItem) -> InlineKeyboardMarkup:
+    ref = (item.id, item.version)
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton("Approve", callback_data=f"qa:{ref}"),
-                InlineKeyboardButton("Edit", callback_data=f"qe:{ref}"),
+                InlineKeyboardButton("Approve", callback_data=build(Button.APPROVE, *ref)),
+                InlineKeyboardButton("Edit", callback_data=build(Button.EDIT, *ref)),
             ],
             [
-                InlineKeyboardButton("Reject", callback_data=f"qr:{ref}"),
-                InlineKeyboardButton("Skip", callback_data=f"qs:{ref}"),
+                InlineKeyboardButton("Reject", callback_data=build(Button.REJECT, *ref)),
+                InlineKeyboardButton("Skip", callback_data=build(Button.SKIP, *ref)),
             ],
         ]
     )
@@ -56,10 +62,8 @@ async def queue(update: Update, context: Context) -> None:
     """Show the highest-risk item not claimed by someone else and not skipped."""
     key = await identity(update, context)
     skipped: set[int] = (context.chat_data or {}).get("skipped", set())
-    found = await services(context).forum.call(
-        "GET", "/api/v1/moderation/queue", key, params={"limit": "50"}
-    )
-    items = [i for i in found["items"] if not i["claimed_by_other"] and i["id"] not in skipped]
+    found = await services(context).forum.queue(key, limit=50)
+    items = [i for i in found if not i.claimed_by_other and i.id not in skipped]
     if not items:
         await reply(
             update,
@@ -75,71 +79,117 @@ async def queue(update: Update, context: Context) -> None:
 
 
 async def _decide(
-    update: Update, context: Context, item_id: int, version: int, **decision: Any
+    update: Update, context: Context, item_id: int, version: int, decision: Decision
 ) -> None:
     key = await identity(update, context)
-    await services(context).forum.call(
-        "POST",
-        f"/api/v1/moderation/items/{item_id}/decision",
-        key,
-        json={"version": version, **decision},
-    )
-    await reply(update, f"Done: item {item_id} — {decision['action'].replace('_', ' ')}.")
+    await services(context).forum.decide(key, item_id, version, decision)
+    await reply(update, f"Done: item {item_id} — {decision.action.replace('_', ' ')}.")
 
 
-async def on_button(update: Update, context: Context) -> int | None:
-    """qa/qs/qr/qc buttons; qe and qo start a text step (edit, or a free-text reason)."""
+async def _pressed(update: Update, button: Button) -> tuple[int, int, tuple[str, ...]] | None:
+    """Answer a queue button; its item id, version and other fields, or None when stale."""
     query = update.callback_query
-    assert query is not None and query.data is not None
+    assert query is not None
     await query.answer()
-    kind, _, rest = query.data.partition(":")
-    parts = rest.split(":")
-    if len(parts) < 2 or not parts[0].isdigit() or not parts[1].isdigit():
-        await reply(update, "That button is out of date; use /queue.")
-        return ConversationHandler.END
-    item_id, version = int(parts[0]), int(parts[1])
+    fields = parse(button, query.data)
+    if fields is None:
+        await reply(update, OUT_OF_DATE)
+        return None
+    return int(fields[0]), int(fields[1]), fields[2:]
+
+
+async def _decide_pressed(
+    update: Update, context: Context, item_id: int, version: int, decision: Decision
+) -> int:
     try:
-        if kind == "qa":
-            await _decide(update, context, item_id, version, action="approve")
-        elif kind == "qs":
-            assert context.chat_data is not None
-            context.chat_data.setdefault("skipped", set()).add(item_id)
-            await queue(update, context)
-        elif kind == "qr":
-            rows = [
-                [InlineKeyboardButton(label, callback_data=f"qc:{item_id}:{version}:{code}")]
-                for code, label in REASONS
-            ]
-            rows.append(
-                [
-                    InlineKeyboardButton(
-                        "Other (type a reason)", callback_data=f"qo:{item_id}:{version}"
-                    )
-                ]
-            )
-            await reply(
-                update,
-                "Why is it rejected? The author receives this reason.",
-                reply_markup=InlineKeyboardMarkup(rows),
-            )
-        elif kind == "qc" and len(parts) == 3:
-            await _decide(update, context, item_id, version, action="reject", reason_code=parts[2])
-        elif kind in ("qe", "qo"):
-            assert context.chat_data is not None
-            context.chat_data["moderating"] = {"kind": kind, "item": item_id, "version": version}
-            await reply(
-                update,
-                "Send the edited text; it replaces the post before approval. (/cancel)"
-                if kind == "qe"
-                else "Type the reason the author will receive. (/cancel)",
-            )
-            return MOD_TEXT
+        await _decide(update, context, item_id, version, decision)
     except ForumError as error:
         if error.status == 409:
             await reply(update, f"Item {item_id} has changed: {escape(error.message)} Use /queue.")
             return ConversationHandler.END
         raise
     return ConversationHandler.END
+
+
+async def on_approve(update: Update, context: Context) -> int:
+    """Approve: publish the post as it is."""
+    pressed = await _pressed(update, Button.APPROVE)
+    if pressed is None:
+        return ConversationHandler.END
+    item_id, version, _ = pressed
+    return await _decide_pressed(update, context, item_id, version, Decision.approve())
+
+
+async def on_skip(update: Update, context: Context) -> int:
+    """Skip: show the next item; skipped ones come back once nothing else is left."""
+    pressed = await _pressed(update, Button.SKIP)
+    if pressed is None:
+        return ConversationHandler.END
+    assert context.chat_data is not None
+    context.chat_data.setdefault("skipped", set()).add(pressed[0])
+    await queue(update, context)
+    return ConversationHandler.END
+
+
+async def on_reject(update: Update, context: Context) -> int:
+    """Reject: offer the canned reasons and "Other"."""
+    pressed = await _pressed(update, Button.REJECT)
+    if pressed is None:
+        return ConversationHandler.END
+    item_id, version, _ = pressed
+    rows = [
+        [
+            InlineKeyboardButton(
+                label, callback_data=build(Button.REJECT_BECAUSE, item_id, version, code)
+            )
+        ]
+        for code, label in REASONS
+    ]
+    other = build(Button.REJECT_OTHER, item_id, version)
+    rows.append([InlineKeyboardButton("Other (type a reason)", callback_data=other)])
+    await reply(
+        update,
+        "Why is it rejected? The author receives this reason.",
+        reply_markup=InlineKeyboardMarkup(rows),
+    )
+    return ConversationHandler.END
+
+
+async def on_reject_because(update: Update, context: Context) -> int:
+    """A canned reason: reject with it."""
+    pressed = await _pressed(update, Button.REJECT_BECAUSE)
+    if pressed is None:
+        return ConversationHandler.END
+    item_id, version, (code,) = pressed
+    return await _decide_pressed(update, context, item_id, version, Decision.reject(code))
+
+
+async def _ask_for_text(update: Update, context: Context, button: Button, prompt: str) -> int:
+    pressed = await _pressed(update, button)
+    if pressed is None:
+        return ConversationHandler.END
+    item_id, version, _ = pressed
+    assert context.chat_data is not None
+    context.chat_data["moderating"] = {"kind": button, "item": item_id, "version": version}
+    await reply(update, prompt)
+    return MOD_TEXT
+
+
+async def on_edit(update: Update, context: Context) -> int:
+    """Edit: wait for the text that replaces the post before approval."""
+    return await _ask_for_text(
+        update,
+        context,
+        Button.EDIT,
+        "Send the edited text; it replaces the post before approval. (/cancel)",
+    )
+
+
+async def on_reject_other(update: Update, context: Context) -> int:
+    """The "Other" reason: wait for the reason the author will receive."""
+    return await _ask_for_text(
+        update, context, Button.REJECT_OTHER, "Type the reason the author will receive. (/cancel)"
+    )
 
 
 async def on_text(update: Update, context: Context) -> int:
@@ -150,16 +200,12 @@ async def on_text(update: Update, context: Context) -> int:
     if pending is None:
         return ConversationHandler.END
     text = update.effective_message.text
-    if pending["kind"] == "qe":
-        decision: dict[str, Any] = {
-            "action": "edit_approve",
-            "body": text,
-            "note": "edited by a moderator before approval",
-        }
+    if pending["kind"] == Button.EDIT:
+        decision = Decision.edit(text, "edited by a moderator before approval")
     else:
-        decision = {"action": "reject", "reason_code": "other", "reason": text.strip()[:500]}
+        decision = Decision.reject("other", text.strip()[:500])
     try:
-        await _decide(update, context, pending["item"], pending["version"], **decision)
+        await _decide(update, context, pending["item"], pending["version"], decision)
     except ForumError as error:
         if error.status in (400, 422):
             # The text itself was refused (e.g. unchanged, too long): keep waiting for a new one.
@@ -172,51 +218,41 @@ async def on_text(update: Update, context: Context) -> int:
 
 async def _current_version(update: Update, context: Context, item_id: int) -> int:
     key = await identity(update, context)
-    found = await services(context).forum.call("GET", f"/api/v1/moderation/items/{item_id}", key)
-    return int(found["item"]["version"])
+    return (await services(context).forum.queue_item(key, item_id)).version
 
 
 async def approve_command(update: Update, context: Context) -> None:
     """/approve <item>."""
     args = context.args or []
-    if len(args) != 1 or not args[0].isdigit():
+    item_id = parse_id(args[0]) if len(args) == 1 else None
+    if item_id is None:
         await reply(update, "Use /approve &lt;item id&gt; (ids are shown in /queue).")
         return
-    item_id = int(args[0])
-    await _decide(
-        update, context, item_id, await _current_version(update, context, item_id), action="approve"
-    )
+    version = await _current_version(update, context, item_id)
+    await _decide(update, context, item_id, version, Decision.approve())
 
 
 async def reject_command(update: Update, context: Context) -> None:
     """/reject <item> <reason>."""
     args = context.args or []
-    if len(args) < 2 or not args[0].isdigit():
+    item_id = parse_id(args[0]) if len(args) >= 2 else None
+    if item_id is None:
         await reply(update, "Use /reject &lt;item id&gt; &lt;reason the author will receive&gt;.")
         return
-    item_id = int(args[0])
+    version = await _current_version(update, context, item_id)
     await _decide(
-        update,
-        context,
-        item_id,
-        await _current_version(update, context, item_id),
-        action="reject",
-        reason_code="other",
-        reason=" ".join(args[1:])[:500],
+        update, context, item_id, version, Decision.reject("other", " ".join(args[1:])[:500])
     )
 
 
 async def reports(update: Update, context: Context) -> None:
     """/reports: open reports, oldest first."""
     key = await identity(update, context)
-    found = await services(context).forum.call("GET", "/api/v1/moderation/reports", key)
-    if not found["reports"]:
+    found = await services(context).forum.reports(key)
+    if not found:
         await reply(update, "No open reports.")
         return
-    lines = [
-        f"• post {r['post_id']} (queue item {r['item_id']}): {escape(r['reason'])}"
-        for r in found["reports"]
-    ]
+    lines = [f"• post {r.post_id} (queue item {r.item_id}): {escape(r.reason)}" for r in found]
     # Up to 20 reasons of up to 500 characters: more than one message can hold.
     blocks = ["<b>Open reports</b>", *lines, "Work them with /queue."]
     await reply_many(update, paginate_blocks(blocks, separator="\n"))
@@ -227,7 +263,14 @@ def conversation() -> ConversationHandler[Any]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PTBUserWarning)
         return ConversationHandler(
-            entry_points=[CallbackQueryHandler(on_button, pattern=r"^q[aesrco]:")],
+            entry_points=[
+                CallbackQueryHandler(on_approve, pattern=pattern(Button.APPROVE)),
+                CallbackQueryHandler(on_edit, pattern=pattern(Button.EDIT)),
+                CallbackQueryHandler(on_reject, pattern=pattern(Button.REJECT)),
+                CallbackQueryHandler(on_skip, pattern=pattern(Button.SKIP)),
+                CallbackQueryHandler(on_reject_because, pattern=pattern(Button.REJECT_BECAUSE)),
+                CallbackQueryHandler(on_reject_other, pattern=pattern(Button.REJECT_OTHER)),
+            ],
             states={MOD_TEXT: [MessageHandler(filters.TEXT & ~filters.COMMAND, on_text)]},
             fallbacks=[CommandHandler("cancel", cancel)],
             allow_reentry=True,

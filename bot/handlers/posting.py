@@ -21,10 +21,20 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot import render
-from bot.context import Context, clear_draft, draft, identity, is_private, reply, services
+from bot.callbacks import Button, build, parse, pattern
+from bot.context import (
+    Context,
+    clear_draft,
+    draft,
+    identity,
+    is_private,
+    parse_id,
+    reply,
+    services,
+)
 from bot.formatting import escape
+from bot.handlers.boards import ask_outcome, take_outcome
 from bot.handlers.common import cancel
-from bot.handlers.reading import ask_outcome, take_outcome
 from bot.texts import PRIVATE_ONLY
 
 # Conversation states (named, one small step each).
@@ -42,16 +52,12 @@ async def _create_thread(
     update: Update, context: Context, board: str, title: str, body: str
 ) -> None:
     key = await identity(update, context)
-    created = await services(context).forum.call(
-        "POST",
-        "/api/v1/threads",
-        key,
-        json={"board": board, "title": title, "body": body},
-        idempotency_key=_key(update),
+    created = await services(context).forum.create_thread(
+        key, board, title, body, idempotency_key=_key(update)
     )
     await reply(
         update,
-        f"Received — thread {created['thread_id']} “{escape(created['post']['thread_title'])}” "
+        f"Received — thread {created.thread_id} “{escape(created.post.thread_title)}” "
         "is waiting for a moderator. You will hear from me when it is decided. /myposts shows it.",
     )
 
@@ -74,14 +80,18 @@ async def new_entry(update: Update, context: Context) -> int:
         return ConversationHandler.END
     clear_draft(context)
     await ask_outcome(
-        update, context, "Which outcome is your thread about? (/cancel to stop)", "nb"
+        update,
+        context,
+        "Which outcome is your thread about? (/cancel to stop)",
+        Button.NEW_THREAD_BOARD,
     )
     return NEW_BOARD
 
 
 async def new_board(update: Update, context: Context) -> int:
     """Outcome chosen → ask for the title."""
-    await take_outcome(update, context)
+    if not await take_outcome(update, context, Button.NEW_THREAD_BOARD):
+        return NEW_BOARD
     await reply(update, "The title of your thread (up to 200 characters)?")
     return NEW_TITLE
 
@@ -110,8 +120,12 @@ async def new_body(update: Update, context: Context) -> int:
     buttons = InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton("Send to moderators", callback_data="nc:send"),
-                InlineKeyboardButton("Cancel", callback_data="nc:cancel"),
+                InlineKeyboardButton(
+                    "Send to moderators", callback_data=build(Button.NEW_THREAD_CONFIRM, "send")
+                ),
+                InlineKeyboardButton(
+                    "Cancel", callback_data=build(Button.NEW_THREAD_CONFIRM, "cancel")
+                ),
             ]
         ]
     )
@@ -128,12 +142,13 @@ async def new_body(update: Update, context: Context) -> int:
 async def new_confirm(update: Update, context: Context) -> int:
     """Send or cancel the draft."""
     query = update.callback_query
-    assert query is not None and query.data is not None
+    assert query is not None
     await query.answer()
     # Remove the Send / Cancel buttons so the preview cannot be sent twice.
     await query.edit_message_reply_markup(None)
     entered = draft(context)
-    if query.data == "nc:send" and {"board", "title", "body"} <= entered.keys():
+    send = parse(Button.NEW_THREAD_CONFIRM, query.data) == ("send",)
+    if send and {"board", "title", "body"} <= entered.keys():
         await _create_thread(update, context, entered["board"], entered["title"], entered["body"])
     else:
         await reply(update, "Cancelled. Nothing was sent.")
@@ -155,41 +170,54 @@ async def reply_entry(update: Update, context: Context) -> int:
         await reply(update, PRIVATE_ONLY)
         return ConversationHandler.END
     args = context.args or []
-    if not args or not args[0].isdigit():
+    thread_id = parse_id(args[0]) if args else None
+    if thread_id is None:
         await reply(update, "Which thread? Use /reply &lt;thread id&gt;, or open one with /read.")
         return ConversationHandler.END
     if len(args) > 1:
         assert update.effective_message is not None and update.effective_message.text is not None
         text = update.effective_message.text.split(maxsplit=2)[2]
-        await _send_text(update, context, "reply", int(args[0]), text)
+        await _send_text(update, context, "reply", thread_id, text)
         return ConversationHandler.END
-    return await _ask_for_text(update, context, "reply", int(args[0]), "Your reply?")
+    return await _ask_for_text(update, context, "reply", thread_id, "Your reply?")
 
 
-async def button_entry(update: Update, context: Context) -> int:
-    """Reply / Revise buttons: rr:<thread>, rv:<post>."""
+async def _pressed_target(update: Update, button: Button) -> int:
+    """Answer a Reply / Revise button; the id it carries (its pattern admits only good data)."""
     query = update.callback_query
-    assert query is not None and query.data is not None
+    assert query is not None
     await query.answer()
-    kind, _, target = query.data.partition(":")
-    if kind == "rr":
-        return await _ask_for_text(update, context, "reply", int(target), "Your reply?")
+    fields = parse(button, query.data)
+    assert fields is not None
+    return int(fields[0])
+
+
+async def on_reply_button(update: Update, context: Context) -> int:
+    """A thread's Reply button."""
+    thread_id = await _pressed_target(update, Button.REPLY)
+    return await _ask_for_text(update, context, "reply", thread_id, "Your reply?")
+
+
+async def on_revise_button(update: Update, context: Context) -> int:
+    """A rejected post's "Revise and resubmit" button."""
+    post_id = await _pressed_target(update, Button.REVISE)
     return await _ask_for_text(
-        update, context, "revise", int(target), "Send the revised text of your post."
+        update, context, "revise", post_id, "Send the revised text of your post."
     )
 
 
 async def report_entry(update: Update, context: Context) -> int:
     """/report <post> [reason]."""
     args = context.args or []
-    if not args or not args[0].isdigit():
+    post_id = parse_id(args[0]) if args else None
+    if post_id is None:
         await reply(update, "Use /report &lt;post id&gt; [reason]. Post ids are shown in /read.")
         return ConversationHandler.END
     if len(args) > 1:
-        await _send_text(update, context, "report", int(args[0]), " ".join(args[1:]))
+        await _send_text(update, context, "report", post_id, " ".join(args[1:]))
         return ConversationHandler.END
     return await _ask_for_text(
-        update, context, "report", int(args[0]), "Why are you reporting this post?"
+        update, context, "report", post_id, "Why are you reporting this post?"
     )
 
 
@@ -208,42 +236,36 @@ async def _send_text(update: Update, context: Context, action: str, target: int,
     key = await identity(update, context)
     forum = services(context).forum
     if action == "reply":
-        created = await forum.call(
-            "POST",
-            f"/api/v1/threads/{target}/posts",
-            key,
-            json={"body": text},
-            idempotency_key=_key(update),
-        )
+        created = await forum.reply(key, target, text, idempotency_key=_key(update))
         await reply(
-            update,
-            f"Received — your reply (post {created['post']['id']}) is waiting for a moderator.",
+            update, f"Received — your reply (post {created.id}) is waiting for a moderator."
         )
     elif action == "revise":
-        await forum.call("POST", f"/api/v1/posts/{target}/revise", key, json={"body": text})
+        await forum.revise(key, target, text)
         await reply(update, f"Thank you — post {target} is back with the moderators.")
     else:
-        await forum.call(
-            "POST", f"/api/v1/posts/{target}/reports", key, json={"reason": text.strip()[:500]}
-        )
+        await forum.report(key, target, text.strip()[:500])
         await reply(update, "Thank you — the moderators will look at it. Your report is anonymous.")
 
 
 async def my_posts(update: Update, context: Context) -> None:
     """List my posts with status and reasons; rejected ones get a Revise button."""
     key = await identity(update, context)
-    found = await services(context).forum.call(
-        "GET", "/api/v1/me/posts", key, params={"limit": "10"}
-    )
-    posts = found["posts"]
+    posts = await services(context).forum.my_posts(key, limit=10)
     if not posts:
         await reply(update, "You have not posted yet. Start with /new.")
         return
     for post in posts:
         markup = None
-        if post["status"] == "rejected":
+        if post.status == "rejected":
             markup = InlineKeyboardMarkup(
-                [[InlineKeyboardButton("Revise and resubmit", callback_data=f"rv:{post['id']}")]]
+                [
+                    [
+                        InlineKeyboardButton(
+                            "Revise and resubmit", callback_data=build(Button.REVISE, post.id)
+                        )
+                    ]
+                ]
             )
         await reply(update, render.my_post(post), reply_markup=markup)
 
@@ -257,10 +279,14 @@ def conversations() -> list[ConversationHandler[Any]]:
         new = ConversationHandler(
             entry_points=[CommandHandler("new", new_entry)],
             states={
-                NEW_BOARD: [CallbackQueryHandler(new_board, pattern=r"^nb:")],
+                NEW_BOARD: [
+                    CallbackQueryHandler(new_board, pattern=pattern(Button.NEW_THREAD_BOARD))
+                ],
                 NEW_TITLE: [MessageHandler(TEXT, new_title)],
                 NEW_BODY: [MessageHandler(TEXT, new_body)],
-                NEW_CONFIRM: [CallbackQueryHandler(new_confirm, pattern=r"^nc:")],
+                NEW_CONFIRM: [
+                    CallbackQueryHandler(new_confirm, pattern=pattern(Button.NEW_THREAD_CONFIRM))
+                ],
             },
             fallbacks=fallbacks,
             allow_reentry=True,
@@ -270,7 +296,8 @@ def conversations() -> list[ConversationHandler[Any]]:
             entry_points=[
                 CommandHandler("reply", reply_entry),
                 CommandHandler("report", report_entry),
-                CallbackQueryHandler(button_entry, pattern=r"^(rr|rv):\d+$"),
+                CallbackQueryHandler(on_reply_button, pattern=pattern(Button.REPLY, whole=True)),
+                CallbackQueryHandler(on_revise_button, pattern=pattern(Button.REVISE, whole=True)),
             ],
             states={TEXT_FOR_TARGET: [MessageHandler(TEXT, text_for_target)]},
             fallbacks=fallbacks,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from fake_telegram import FakeTelegram
 from telegram_text import TELEGRAM_MESSAGE_LIMIT
 from tests.support.bot_harness import (
@@ -167,3 +169,20 @@ async def test_many_long_reports_are_listed_within_the_message_limit(
     assert all(len(shown) <= TELEGRAM_MESSAGE_LIMIT for shown in listed.shown)
     for reason in reasons:
         assert reason.strip() in listed.text
+
+
+@pytest.mark.parametrize(
+    ("command", "answer"),
+    [
+        ("/read ²", "There is no outcome called “²”"),
+        ("/reply ² thanks", "Which thread?"),
+        ("/report ² spam", "Use /report"),
+        ("/approve ²", "Use /approve"),
+        ("/cancelforum ²", "Use /cancelforum"),
+    ],
+)
+async def test_a_digit_that_is_not_a_number_gets_the_usage_not_an_error(
+    command: str, answer: str, admin: Person
+) -> None:
+    # "²".isdigit() is true, but no id is written that way.
+    assert answer in (await admin.send(command, until=answer)).last_text

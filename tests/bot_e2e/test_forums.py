@@ -7,9 +7,9 @@ reminders and leases come due without sleeping for hours (or minutes).
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -21,6 +21,7 @@ from telegram import Bot
 from bot.delivery import Dispatcher
 from bot.delivery_store import DeliveryStore
 from bot.forum_client import ForumClient
+from bot.forum_models import Ack
 from bot.identity import IdentityDeriver
 from fake_telegram import FakeTelegram, RateStats
 from forum_service.api.keys import DATABASE, EXPERT_FORUMS, OUTBOX
@@ -180,7 +181,7 @@ async def _subscribers(
             for chat_id in chats:
                 key = secrets.token_hex(32)
                 await store.remember(key, chat_id)
-                await client.call("POST", "/api/v1/me/subscriptions", key, json={"topic": "all"})
+                await client.subscribe(key, "all")
     finally:
         await client.close()
     return chats
@@ -275,10 +276,8 @@ async def test_pdf_announcement_is_forwarded_by_file_id(
 class CrashBeforeAck(ForumClient):
     """A forum client whose process "dies" right after sending, before acknowledging."""
 
-    async def call(self, method: str, path: str, *args: Any, **kwargs: Any) -> Any:
-        if path == "/api/v1/outbox/ack":
-            raise SystemExit("simulated crash between send and acknowledge")
-        return await super().call(method, path, *args, **kwargs)
+    async def outbox_ack(self, acks: Sequence[Ack]) -> int:
+        raise SystemExit("simulated crash between send and acknowledge")
 
 
 async def test_a_crash_between_send_and_ack_loses_nothing_and_repeats_only_that_batch(

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
+from fake_telegram import FakeTelegram
 from tests.support.bot_harness import (
     BotRun,
     Person,
@@ -165,3 +168,24 @@ async def test_stale_queue_button_gets_a_clear_message(author: Person, moderator
     stale = await moderator.press(item, "Approve", until="has changed")
 
     assert "already decided" in stale.last_text
+
+
+@pytest.mark.parametrize("data", ["qa:not-an-id:1", "qc:{item}:1:no such reason", "qs:{item}"])
+async def test_malformed_queue_button_data_is_refused_as_out_of_date(
+    data: str, telegram: FakeTelegram, author: Person, moderator: Person
+) -> None:
+    await submitted(author)
+    item = await moderator.send("/queue", until=QUEUE_BUTTONS)
+    await moderator.press(item, "Reject", until="Why is it rejected?")
+    # The same press again, with data an old bot version or a modified client could send.
+    update = copy.deepcopy(telegram.updates[-1])
+    update["update_id"] += 1
+    update["callback_query"]["id"] = telegram.account.open_callback_query()
+    update["callback_query"]["data"] = data.format(item=queue_item_id(item))
+    mark = moderator.mark()
+
+    await telegram.inject_raw(update)
+
+    refused = await moderator.wait_for("out of date", since=mark)
+    assert refused.last_text == "That button is out of date; use /queue."
+    assert "Queue item" in (await moderator.send("/queue", until=QUEUE_BUTTONS)).text

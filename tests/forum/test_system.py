@@ -10,6 +10,7 @@ from aiohttp import web
 from forum_service.api.openapi import doc_of
 from forum_service.settings import ConfigError, ServiceSettings
 from mscos_forum.cli import main
+from mscos_forum.run import load_bot_settings
 from tests.support.api import Api
 
 
@@ -86,3 +87,27 @@ def test_cli_exits_2_with_a_message_on_bad_configuration(
     monkeypatch.delenv("FORUM_SERVICE_TOKEN", raising=False)
     assert main(["migrate"]) == 2
     assert "FORUM_SERVICE_TOKEN" in capsys.readouterr().err
+
+
+BOT_SECRETS = ("FORUM_SERVICE_TOKEN", "IDENTITY_PEPPER", "BOT_STORE_SECRET")
+
+
+def test_cli_exits_2_with_a_message_on_bad_bot_configuration(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir("/")
+    for name in BOT_SECRETS:
+        monkeypatch.delenv(name, raising=False)
+    assert main(["bot"]) == 2
+    error = capsys.readouterr().err
+    assert "invalid bot configuration" in error
+    assert all(name in error for name in BOT_SECRETS)
+
+
+def test_single_process_runs_without_the_bot_on_bad_bot_configuration(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.chdir("/")
+    monkeypatch.delenv("IDENTITY_PEPPER", raising=False)
+    assert load_bot_settings("http://127.0.0.1:8080") is None
+    assert "IDENTITY_PEPPER" in caplog.text

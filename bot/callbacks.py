@@ -1,0 +1,98 @@
+"""Inline-button callback data, defined once: every prefix, its fields, how to build and read it.
+
+Callback data is ``<prefix>:<field>:…`` and Telegram allows at most 64 bytes of it. A button
+may be pressed long after it was sent, by an older version of the bot, or with data a client
+made up, so handlers read it with :func:`parse`, which refuses anything not of the layout.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+#: Telegram's limit on a button's callback data, in bytes.
+CALLBACK_DATA_LIMIT = 64
+
+
+class Button(StrEnum):
+    """The prefix of each kind of button."""
+
+    # The moderation queue: the item id and the version the moderator saw.
+    APPROVE = "qa"
+    EDIT = "qe"
+    REJECT = "qr"
+    SKIP = "qs"
+    REJECT_BECAUSE = "qc"  # a canned reason
+    REJECT_OTHER = "qo"  # a reason the moderator types
+    # Posting.
+    NEW_THREAD_BOARD = "nb"
+    NEW_THREAD_CONFIRM = "nc"
+    REPLY = "rr"
+    REVISE = "rv"
+    # Reading boards.
+    BOARD = "rb"
+    BOARD_PAGE = "rp"
+    THREAD = "rt"
+    THREAD_MORE = "rm"
+    # Expert forums and subscriptions.
+    SCHEDULE_BOARD = "sb"
+    RSVP = "fr"
+    SUBSCRIBE = "su"
+    UNSUBSCRIBE = "un"
+
+
+# What one field may hold.
+_ID = "[0-9]+"
+_NAME = "[^:]+"  # a board slug, a topic, a cursor token
+_CODE = "[a-z_]+"
+
+#: The fields after each prefix.
+LAYOUTS: dict[Button, tuple[str, ...]] = {
+    Button.APPROVE: (_ID, _ID),
+    Button.EDIT: (_ID, _ID),
+    Button.REJECT: (_ID, _ID),
+    Button.SKIP: (_ID, _ID),
+    Button.REJECT_BECAUSE: (_ID, _ID, _CODE),
+    Button.REJECT_OTHER: (_ID, _ID),
+    Button.NEW_THREAD_BOARD: (_NAME,),
+    Button.NEW_THREAD_CONFIRM: ("send|cancel",),
+    Button.REPLY: (_ID,),
+    Button.REVISE: (_ID,),
+    Button.BOARD: (_NAME,),
+    Button.BOARD_PAGE: (_NAME, _NAME),
+    Button.THREAD: (_ID,),
+    Button.THREAD_MORE: (_ID, _ID),
+    Button.SCHEDULE_BOARD: (_NAME,),
+    Button.RSVP: (_ID, "going|interested|not_going"),
+    Button.SUBSCRIBE: (_NAME,),
+    Button.UNSUBSCRIBE: (_NAME,),
+}
+
+
+def _layout(button: Button) -> str:
+    fields = "".join(f":({field})" for field in LAYOUTS[button])
+    return f"^{button.value}{fields}$"
+
+
+def build(button: Button, *fields: str | int) -> str:
+    """Return the callback data of a ``button`` carrying ``fields``.
+
+    Raises:
+        ValueError: the fields do not fit the button's layout or Telegram's 64 bytes (a bug).
+    """
+    data = ":".join((button.value, *(str(field) for field in fields)))
+    if parse(button, data) is None or len(data.encode()) > CALLBACK_DATA_LIMIT:
+        raise ValueError(f"{button.name} button data does not fit its layout")
+    return data
+
+
+def parse(button: Button, data: str | None) -> tuple[str, ...] | None:
+    """Return the fields of ``button`` data, or None when ``data`` is not of its layout."""
+    match = re.fullmatch(_layout(button), data or "")
+    return match.groups() if match else None
+
+
+def pattern(button: Button, *, whole: bool = False) -> str:
+    """The handler pattern of ``button``: its prefix (the handler then parses and refuses
+    malformed data), or with ``whole`` its entire layout (malformed data is not handled)."""
+    return _layout(button) if whole else f"^{button.value}:"

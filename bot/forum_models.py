@@ -1,0 +1,335 @@
+"""What the forum service sends the bot and what the bot sends it, as frozen, typed values.
+
+Answers are parsed into these models at the client (``bot.forum_client``), so a malformed
+answer fails there with a clear error instead of as a ``KeyError`` deep in a handler. Only the
+fields the bot uses are declared; fields the service adds later are ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+PostStatus = Literal["pending", "approved", "rejected", "hidden"]
+Role = Literal["practitioner", "moderator", "admin"]
+#: What a person may answer for an expert forum.
+RsvpChoice = Literal["going", "interested", "not_going"]
+#: What the service records: a choice, or the waiting list when a full forum said "going".
+RsvpStatus = Literal["going", "interested", "not_going", "waiting"]
+DecisionAction = Literal["approve", "edit_approve", "reject"]
+AckOutcome = Literal["sent", "retry", "blocked", "failed"]
+
+
+class Answer(BaseModel):
+    """Base of the service's answers: immutable; unknown fields ignored."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class Board(Answer):
+    """An outcome board."""
+
+    slug: str
+    title: str
+    approved_thread_count: int
+
+
+class ThreadSummary(Answer):
+    """A thread as listed on its board."""
+
+    id: int
+    board: str
+    title: str
+    reply_count: int
+    last_activity_at: AwareDatetime
+
+
+class ThreadPage(Answer):
+    """One page of a board's approved threads."""
+
+    threads: tuple[ThreadSummary, ...]
+    next_cursor: str | None
+
+
+class Post(Answer):
+    """A post; ``rejection_reason`` is only ever filled in for its author."""
+
+    id: int
+    board: str
+    thread_title: str
+    author: str
+    body: str
+    status: PostStatus
+    rejection_reason: str | None = None
+    created_at: AwareDatetime
+
+
+class ThreadDetail(Answer):
+    """A thread with the posts the caller may see; ``next_after`` pages on."""
+
+    thread: ThreadSummary
+    posts: tuple[Post, ...]
+    next_after: int | None
+
+
+class CreatedThread(Answer):
+    """A new (or replayed) thread with its opening post."""
+
+    thread_id: int
+    post: Post
+
+
+class Me(Answer):
+    """The caller's standing."""
+
+    role: Role
+
+
+class Finding(Answer):
+    """A PII finding in a queued post."""
+
+    kind: str
+
+
+class QueueItem(Answer):
+    """A moderation queue item with the screen's scores, findings and reasons."""
+
+    id: int
+    version: int
+    screening: str
+    route: str | None
+    priority: float
+    scorer: str | None
+    scores: Mapping[str, float] | None
+    pii: tuple[Finding, ...]
+    reasons: tuple[str, ...]
+    open_reports: int
+    claimed_by_other: bool
+    post: Post
+
+
+class Report(Answer):
+    """An open report (never who filed it)."""
+
+    post_id: int
+    item_id: int | None
+    reason: str
+
+
+class Invite(Answer):
+    """A fresh one-time invite code."""
+
+    code: str
+    expires_in_days: int
+
+
+class Moderator(Answer):
+    """A moderator or admin by handle."""
+
+    handle: str
+    role: Role
+
+
+class WatchedWord(Answer):
+    """A watched word or phrase and what it does to a post."""
+
+    id: int
+    word: str
+    action: str
+
+
+class ExpertForum(Answer):
+    """A scheduled online expert forum; ``join_link`` only for people going."""
+
+    id: int
+    board_title: str
+    title: str
+    lead: str
+    description: str
+    starts_at: AwareDatetime | None
+    tbc_label: str | None
+    duration_minutes: int
+    capacity: int | None
+    going: int
+    interested: int
+    waiting: int
+    my_rsvp: RsvpStatus | None
+    join_link: str | None = None
+
+
+class Notification(Answer):
+    """A claimed notification; ``payload``'s shape depends on ``kind`` (see ``bot.render``)."""
+
+    id: int
+    recipient: str
+    kind: str
+    payload: Mapping[str, Any]
+
+
+# The envelopes the service wraps values in (parsed by the client, unwrapped for callers).
+
+
+class BoardList(Answer):
+    """Every board."""
+
+    boards: tuple[Board, ...]
+
+
+class PostEnvelope(Answer):
+    """One post."""
+
+    post: Post
+
+
+class PostList(Answer):
+    """Some posts."""
+
+    posts: tuple[Post, ...]
+
+
+class QueueItemEnvelope(Answer):
+    """One queue item."""
+
+    item: QueueItem
+
+
+class QueueList(Answer):
+    """Queue items."""
+
+    items: tuple[QueueItem, ...]
+
+
+class ReportList(Answer):
+    """Open reports."""
+
+    reports: tuple[Report, ...]
+
+
+class Granted(Answer):
+    """A role granted or held."""
+
+    role: Role
+
+
+class ModeratorList(Answer):
+    """The team."""
+
+    moderators: tuple[Moderator, ...]
+
+
+class WatchedWordList(Answer):
+    """Every watched word."""
+
+    words: tuple[WatchedWord, ...]
+
+
+class ForumEnvelope(Answer):
+    """One expert forum."""
+
+    forum: ExpertForum
+
+
+class ForumList(Answer):
+    """Expert forums."""
+
+    forums: tuple[ExpertForum, ...]
+
+
+class SubscriptionList(Answer):
+    """Topics followed."""
+
+    topics: tuple[str, ...]
+
+
+class Count(Answer):
+    """How many were affected."""
+
+    count: int
+
+
+class NotificationList(Answer):
+    """Claimed notifications."""
+
+    notifications: tuple[Notification, ...]
+
+
+# What the bot sends: plain frozen values, turned into request bodies by the client.
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """A moderator's decision on a queue item (see the ``approve``/``reject``/``edit`` makers)."""
+
+    action: DecisionAction
+    reason_code: str | None = None
+    reason: str | None = None
+    body: str | None = None
+    note: str | None = None
+
+    @classmethod
+    def approve(cls) -> Decision:
+        """Publish the post as it is."""
+        return cls("approve")
+
+    @classmethod
+    def reject(cls, reason_code: str, reason: str | None = None) -> Decision:
+        """Refuse the post; the author receives the canned reason, or ``reason`` for "other"."""
+        return cls("reject", reason_code=reason_code, reason=reason)
+
+    @classmethod
+    def edit(cls, body: str, note: str) -> Decision:
+        """Replace the post's text, then publish it; ``note`` tells the author why."""
+        return cls("edit_approve", body=body, note=note)
+
+    def as_json(self) -> dict[str, Any]:
+        """The decision's part of the request body (unset fields left out)."""
+        return {name: value for name, value in asdict(self).items() if value is not None}
+
+
+@dataclass(frozen=True, slots=True)
+class ForumDraft:
+    """An expert forum to schedule: a start time, or none for "date TBC" (``tbc_label``)."""
+
+    board: str
+    title: str
+    lead: str
+    starts_at: datetime | None = None
+    tbc_label: str | None = None
+    capacity: int | None = None
+    join_link: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """The request body: a start time, else a TBC label, else neither (plain "TBC")."""
+        body: dict[str, Any] = {"board": self.board, "title": self.title, "lead": self.lead}
+        if self.capacity is not None:
+            body["capacity"] = self.capacity
+        if self.join_link is not None:
+            body["join_link"] = self.join_link
+        if self.starts_at is not None:
+            body["starts_at"] = self.starts_at.isoformat()
+        elif self.tbc_label:
+            body["tbc_label"] = self.tbc_label
+        return body
+
+
+@dataclass(frozen=True, slots=True)
+class Ack:
+    """What became of one claimed notification."""
+
+    id: int
+    outcome: AckOutcome
+    retry_after: float | None = None
+    rate_limited: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        """The acknowledgement as the service reads it (defaults left out)."""
+        body: dict[str, Any] = {"id": self.id, "outcome": self.outcome}
+        if self.retry_after is not None:
+            body["retry_after"] = self.retry_after
+        if self.rate_limited:
+            body["rate_limited"] = True
+        return body
