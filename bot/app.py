@@ -138,6 +138,7 @@ def build_application(
 
 def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Register every handler. Order matters: bookkeeping first, conversations before commands."""
+    application.add_handler(TypeHandler(Update, common.groups_get_a_pointer), group=-2)
     application.add_handler(TypeHandler(Update, common.remember_chat), group=-1)
     for conversation in posting.conversations():
         application.add_handler(conversation)

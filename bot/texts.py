@@ -34,6 +34,11 @@ HELP = (
 )
 
 PRIVATE_ONLY = "For your anonymity, please use me in a private chat."
+#: The only thing the bot ever says in a group: nothing of a board, the queue or reports.
+GROUP_POINTER = (
+    "For your anonymity and that of the people you support, I only work in a private chat: "
+    "open https://t.me/{username} and press Start."
+)
 CANCELLED = "Cancelled. Nothing was sent."
 NOTHING_TO_CANCEL = "There is nothing to cancel."
 SOMETHING_WRONG = "Sorry, something went wrong on our side. Please try again in a moment."

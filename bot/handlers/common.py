@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 import uuid
 
-from telegram import Update
-from telegram.ext import ConversationHandler
+from telegram import LinkPreviewOptions, Update
+from telegram.ext import ApplicationHandlerStop, ConversationHandler
 
 from bot import texts
 from bot.context import Context, clear_draft, identity, is_private, reply, services
@@ -14,6 +14,28 @@ from bot.formatting import escape
 from bot.forum_client import ForumError
 
 log = logging.getLogger(__name__)
+
+
+async def groups_get_a_pointer(update: Update, context: Context) -> None:
+    """Stop every update from a group, channel or supergroup before any other handler runs.
+
+    Runs first (group -2). A command or a button press there gets one pointer to the private
+    chat; nothing from a board, the queue or reports is ever sent to a group.
+    """
+    chat = update.effective_chat
+    if chat is None or is_private(update):
+        return
+    query = update.callback_query
+    if query is not None:
+        await query.answer(texts.PRIVATE_ONLY, show_alert=True)
+    else:
+        message = update.effective_message
+        if message is not None and (message.text or "").startswith("/"):
+            await message.reply_text(
+                texts.GROUP_POINTER.format(username=context.bot.username),
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+    raise ApplicationHandlerStop
 
 
 async def remember_chat(update: Update, context: Context) -> None:

@@ -27,7 +27,6 @@ from bot.context import (
     clear_draft,
     draft,
     identity,
-    is_private,
     parse_id,
     reply,
     services,
@@ -35,7 +34,6 @@ from bot.context import (
 from bot.formatting import escape
 from bot.handlers.boards import ask_outcome, take_outcome
 from bot.handlers.common import cancel
-from bot.texts import PRIVATE_ONLY
 
 # Conversation states (named, one small step each).
 NEW_BOARD, NEW_TITLE, NEW_BODY, NEW_CONFIRM = range(4)
@@ -64,9 +62,6 @@ async def _create_thread(
 
 async def new_entry(update: Update, context: Context) -> int:
     """/new: one-line form ``/new <outcome> <title> | <text>``, or start the guided flow."""
-    if not is_private(update):
-        await reply(update, PRIVATE_ONLY)
-        return ConversationHandler.END
     message = update.effective_message
     assert message is not None and message.text is not None
     rest = message.text.partition(" ")[2].strip()
@@ -166,9 +161,6 @@ async def _ask_for_text(
 
 async def reply_entry(update: Update, context: Context) -> int:
     """/reply <thread> [text]."""
-    if not is_private(update):
-        await reply(update, PRIVATE_ONLY)
-        return ConversationHandler.END
     args = context.args or []
     thread_id = parse_id(args[0]) if args else None
     if thread_id is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.texts import GROUP_POINTER
 from fake_telegram import FakeTelegram
 from tests.support.bot_harness import BotRun, Person, Reply, has_buttons, my_post, thread_id_of
 from tests.support.dbdump import dump_all_tables
@@ -131,4 +132,4 @@ async def test_posting_is_refused_in_a_group_chat(telegram: FakeTelegram, author
     await telegram.send_text(author.user, f"/new safety {TITLE} | {BODY}", chat_id=group)
     refused = await telegram.wait_for(lambda m: m.chat_id == group, since=mark)
 
-    assert refused.text == "For your anonymity, please use me in a private chat."
+    assert refused.text == GROUP_POINTER.format(username=telegram.account.user["username"])
