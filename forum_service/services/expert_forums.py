@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum_service.domain import (
@@ -22,8 +21,13 @@ from forum_service.domain import (
     RsvpStatus,
 )
 from forum_service.services.staff import StaffService
-from forum_service.storage import boards_repo, expert_forums_repo, identities_repo
-from forum_service.storage.tables import BoardRow, ExpertForumRow, RsvpRow, SubscriptionRow
+from forum_service.storage import (
+    boards_repo,
+    expert_forums_repo,
+    identities_repo,
+    subscriptions_repo,
+)
+from forum_service.storage.tables import BoardRow, ExpertForumRow, RsvpRow
 from forum_service.validation import clean_text
 
 REMINDER_OFFSETS = {"24h": timedelta(hours=24), "1h": timedelta(hours=1)}
@@ -98,7 +102,7 @@ class ExpertForumService(StaffService):
             )
             session.add(row)
             await session.flush()
-            recipients = await expert_forums_repo.subscribers(session, ["all", f"outcome:{board}"])
+            recipients = await subscriptions_repo.subscribers(session, ["all", f"outcome:{board}"])
             await expert_forums_repo.fan_out(
                 session,
                 dict.fromkeys(recipients, forum_payload(row, found.title, "created")),
@@ -204,7 +208,7 @@ class ExpertForumService(StaffService):
     async def _interested_parties(
         self, session: AsyncSession, row: ExpertForumRow, board_slug: str
     ) -> set[int]:
-        subscribed = await expert_forums_repo.subscribers(session, ["all", f"outcome:{board_slug}"])
+        subscribed = await subscriptions_repo.subscribers(session, ["all", f"outcome:{board_slug}"])
         answered = await expert_forums_repo.rsvp_identities(session, row.id, EVERYONE_WHO_ANSWERED)
         return subscribed | set(answered)
 
@@ -282,7 +286,7 @@ class ExpertForumService(StaffService):
         """My subscription topics."""
         async with self._db.read("subscriptions") as session:
             me = await identities_repo.find_identity(session, key.value)
-            return await expert_forums_repo.topics_of(session, me.id) if me else []
+            return await subscriptions_repo.topics_of(session, me.id) if me else []
 
     async def subscribe(self, key: IdentityKey, topic: str) -> list[str]:
         """Follow ``all``, ``digest`` or ``outcome:<slug>``."""
@@ -290,19 +294,17 @@ class ExpertForumService(StaffService):
         async with self._db.write("subscribe") as session:
             me = await identities_repo.ensure_identity(session, key.value, now)
             await self._check_topic(session, topic)
-            await expert_forums_repo.add_subscription(session, me.id, topic, now)
-            return await expert_forums_repo.topics_of(session, me.id)
+            await subscriptions_repo.subscribe(session, me.id, topic, now)
+            return await subscriptions_repo.topics_of(session, me.id)
 
     async def unsubscribe(self, key: IdentityKey, topic: str | None) -> list[str]:
         """Stop following ``topic`` (or everything when None)."""
         async with self._db.write("unsubscribe") as session:
             me = await identities_repo.ensure_identity(session, key.value, self._clock())
-            stmt = delete(SubscriptionRow).where(SubscriptionRow.identity_id == me.id)
             if topic is not None:
                 await self._check_topic(session, topic)
-                stmt = stmt.where(SubscriptionRow.topic == topic)
-            await session.execute(stmt)
-            return await expert_forums_repo.topics_of(session, me.id)
+            await subscriptions_repo.unsubscribe(session, me.id, topic)
+            return await subscriptions_repo.topics_of(session, me.id)
 
     async def _check_topic(self, session: AsyncSession, topic: str) -> None:
         if topic in ("all", "digest"):
@@ -322,7 +324,7 @@ class ExpertForumService(StaffService):
         now = self._clock()
         async with self._db.write("announce") as session:
             await self._staff(session, key, admin=True)
-            recipients = await expert_forums_repo.subscribers(session, ["all"])
+            recipients = await subscriptions_repo.subscribers(session, ["all"])
             payload: dict[str, Any] = {"text": text, "document_file_id": document_file_id}
             stamp = now.isoformat()
             count = await expert_forums_repo.fan_out(
@@ -345,4 +347,4 @@ class ExpertForumService(StaffService):
 
 async def forget_subscriber(session: AsyncSession, identity_id: int) -> None:
     """Drop every subscription of an identity the bot can no longer reach (blocked)."""
-    await session.execute(delete(SubscriptionRow).where(SubscriptionRow.identity_id == identity_id))
+    await subscriptions_repo.forget(session, [identity_id])

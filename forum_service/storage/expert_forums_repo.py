@@ -1,4 +1,4 @@
-"""Repository of expert forums, RSVPs, subscriptions and scheduled jobs."""
+"""Repository of expert forums, RSVPs and scheduled jobs."""
 
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ from forum_service.storage.tables import (
     NotificationRow,
     RsvpRow,
     ScheduledJobRow,
-    SubscriptionRow,
 )
 
 
@@ -148,36 +147,6 @@ async def rsvp_identities(
         )
     )
     return {identity_id: status for identity_id, status in rows.all()}
-
-
-async def subscribers(session: AsyncSession, topics: list[str]) -> set[int]:
-    """Return identities subscribed to any of ``topics``."""
-    rows = await session.execute(
-        select(SubscriptionRow.identity_id).where(SubscriptionRow.topic.in_(topics)).distinct()
-    )
-    return set(rows.scalars())
-
-
-async def topics_of(session: AsyncSession, identity_id: int) -> list[str]:
-    """Return an identity's subscription topics."""
-    rows = await session.execute(
-        select(SubscriptionRow.topic)
-        .where(SubscriptionRow.identity_id == identity_id)
-        .order_by(SubscriptionRow.topic)
-    )
-    return list(rows.scalars())
-
-
-async def add_subscription(
-    session: AsyncSession, identity_id: int, topic: str, now: datetime
-) -> None:
-    """Subscribe (idempotent)."""
-    insert_fn = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    await session.execute(
-        insert_fn(SubscriptionRow)
-        .values(identity_id=identity_id, topic=topic, created_at=now)
-        .on_conflict_do_nothing(index_elements=["identity_id", "topic"])
-    )
 
 
 async def fan_out(
