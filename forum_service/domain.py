@@ -322,3 +322,12 @@ class ExpertForum:
     waiting: int
     my_rsvp: RsvpStatus | None
     join_link: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationLease:
+    """A notification the bot holds under a lease (being sent): for whom, and tries so far."""
+
+    id: int
+    recipient_id: int
+    attempts: int

@@ -25,6 +25,7 @@ from forum_service.storage import (
     boards_repo,
     expert_forums_repo,
     identities_repo,
+    outbox_repo,
     subscriptions_repo,
 )
 from forum_service.storage.tables import BoardRow, ExpertForumRow, RsvpRow
@@ -103,7 +104,7 @@ class ExpertForumService(StaffService):
             session.add(row)
             await session.flush()
             recipients = await subscriptions_repo.subscribers(session, ["all", f"outcome:{board}"])
-            await expert_forums_repo.fan_out(
+            await outbox_repo.fan_out(
                 session,
                 dict.fromkeys(recipients, forum_payload(row, found.title, "created")),
                 kind="forum_announcement",
@@ -155,7 +156,7 @@ class ExpertForumService(StaffService):
                 if confirming
                 else f"forum:{forum_id}:rescheduled:{starts_at.isoformat()}"
             )
-            await expert_forums_repo.fan_out(
+            await outbox_repo.fan_out(
                 session,
                 dict.fromkeys(recipients, forum_payload(row, board.title, event)),
                 kind="forum_announcement",
@@ -182,7 +183,7 @@ class ExpertForumService(StaffService):
             payload = forum_payload(row, board.title, "cancelled")
             payload["reason"] = clean_reason
             recipients = await self._interested_parties(session, row, board.slug)
-            await expert_forums_repo.fan_out(
+            await outbox_repo.fan_out(
                 session,
                 dict.fromkeys(recipients, payload),
                 kind="forum_announcement",
@@ -274,7 +275,7 @@ class ExpertForumService(StaffService):
         waiting.status, waiting.updated_at = RsvpStatus.GOING.value, now
         payload = forum_payload(row, (await self._board(session, row)).title, "place_available")
         payload["join_link"] = row.join_link
-        await expert_forums_repo.fan_out(
+        await outbox_repo.fan_out(
             session,
             {waiting.identity_id: payload},
             kind="forum_announcement",
@@ -327,7 +328,7 @@ class ExpertForumService(StaffService):
             recipients = await subscriptions_repo.subscribers(session, ["all"])
             payload: dict[str, Any] = {"text": text, "document_file_id": document_file_id}
             stamp = now.isoformat()
-            count = await expert_forums_repo.fan_out(
+            count = await outbox_repo.fan_out(
                 session,
                 dict.fromkeys(recipients, payload),
                 kind="announcement",
@@ -343,8 +344,3 @@ class ExpertForumService(StaffService):
                 details={"recipients": count, "document": document_file_id is not None},
             )
             return count
-
-
-async def forget_subscriber(session: AsyncSession, identity_id: int) -> None:
-    """Drop every subscription of an identity the bot can no longer reach (blocked)."""
-    await subscriptions_repo.forget(session, [identity_id])

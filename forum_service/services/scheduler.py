@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from forum_service.clock import Clock, utc_now
 from forum_service.domain import ForumStatus, PostStatus, RsvpStatus
 from forum_service.services.expert_forums import forum_payload
-from forum_service.storage import expert_forums_repo
+from forum_service.storage import expert_forums_repo, outbox_repo
 from forum_service.storage.database import Database
 from forum_service.storage.tables import (
     BoardRow,
@@ -124,7 +124,7 @@ class Scheduler:
             if status == RsvpStatus.GOING.value:
                 payload["join_link"] = row.join_link  # the link only for those going
             recipients[identity_id] = payload
-        await expert_forums_repo.fan_out(
+        await outbox_repo.fan_out(
             session, recipients, kind="forum_reminder", dedupe_prefix=job.job_key, now=now
         )
 
@@ -183,7 +183,7 @@ class Scheduler:
                     "until": until.isoformat(),
                     "threads": mine,
                 }
-        await expert_forums_repo.fan_out(
+        await outbox_repo.fan_out(
             session, recipients, kind="digest", dedupe_prefix=job.job_key, now=now
         )
 

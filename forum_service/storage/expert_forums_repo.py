@@ -15,7 +15,6 @@ from forum_service.domain import ExpertForum, ForumStatus, RsvpStatus
 from forum_service.storage.tables import (
     BoardRow,
     ExpertForumRow,
-    NotificationRow,
     RsvpRow,
     ScheduledJobRow,
 )
@@ -147,43 +146,6 @@ async def rsvp_identities(
         )
     )
     return {identity_id: status for identity_id, status in rows.all()}
-
-
-async def fan_out(
-    session: AsyncSession,
-    recipients: dict[int, dict[str, Any]],
-    *,
-    kind: str,
-    dedupe_prefix: str,
-    now: datetime,
-) -> int:
-    """Write one notification per recipient (``identity_id → payload``) in one statement.
-
-    Dedupe keys ``<prefix>:<identity id>`` make the same event impossible to queue twice for one
-    person; rows that already exist are skipped.
-    """
-    if not recipients:
-        return 0
-    insert_fn = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    rows = [
-        {
-            "recipient_id": identity_id,
-            "kind": kind,
-            "payload": payload,
-            "dedupe_key": f"{dedupe_prefix}:{identity_id}",
-            "status": "pending",
-            "attempts": 0,
-            "available_at": now,
-            "created_at": now,
-        }
-        for identity_id, payload in recipients.items()
-    ]
-    for start in range(0, len(rows), 500):
-        await session.execute(
-            insert_fn(NotificationRow).on_conflict_do_nothing(index_elements=["dedupe_key"]),
-            rows[start : start + 500],
-        )
-    return len(rows)
 
 
 async def add_job(
