@@ -331,3 +331,33 @@ class NotificationLease:
     id: int
     recipient_id: int
     attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class ExpertForumRecord:
+    """An expert forum as its use cases decide on it: every stored field, the join link included.
+
+    Nobody is shown this: people get an ``ExpertForum``, whose link depends on their RSVP.
+    """
+
+    id: int
+    board_slug: str
+    board_title: str
+    title: str
+    lead: str
+    description: str
+    starts_at: datetime | None
+    tbc_label: str | None
+    duration_minutes: int
+    capacity: int | None
+    join_link: str | None
+    status: ForumStatus
+    cancel_reason: str | None
+    date_confirmed_at: datetime | None
+
+
+class JobKind(StrEnum):
+    """What a scheduled job does when it falls due."""
+
+    REMINDER = "reminder"
+    DIGEST = "digest"

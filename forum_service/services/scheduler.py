@@ -19,9 +19,9 @@ from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum_service.clock import Clock, utc_now
-from forum_service.domain import ForumStatus, PostStatus, RsvpStatus
+from forum_service.domain import ForumStatus, JobKind, PostStatus, RsvpStatus
 from forum_service.services.expert_forums import forum_payload
-from forum_service.storage import expert_forums_repo, outbox_repo
+from forum_service.storage import expert_forums_repo, jobs_repo, outbox_repo
 from forum_service.storage.database import Database
 from forum_service.storage.tables import (
     BoardRow,
@@ -68,10 +68,10 @@ class Scheduler:
             )
             if pending is None:
                 due = next_digest_time(now)
-                await expert_forums_repo.add_job(
+                await jobs_repo.schedule(
                     session,
                     job_key=f"digest:{due.isoformat()}",
-                    kind="digest",
+                    kind=JobKind.DIGEST,
                     forum_id=None,
                     payload={"since": (due - timedelta(days=7)).isoformat()},
                     due_at=due,
@@ -103,26 +103,25 @@ class Scheduler:
 
     async def _reminder(self, session: AsyncSession, job: ScheduledJobRow, now: datetime) -> None:
         assert job.forum_id is not None
-        row = await expert_forums_repo.forum_row(session, job.forum_id)
+        forum = await expert_forums_repo.forum_record(session, job.forum_id)
         if (
-            row is None
-            or row.status == ForumStatus.CANCELLED.value
-            or row.starts_at is None
-            or row.starts_at.isoformat() != job.payload.get("starts_at")
+            forum is None
+            or forum.status is ForumStatus.CANCELLED
+            or forum.starts_at is None
+            or forum.starts_at.isoformat() != job.payload.get("starts_at")
         ):
             job.status = "skipped"
             return
-        forum = (await expert_forums_repo.forums(session, viewer_id=None, ids=[row.id]))[0]
         people = await expert_forums_repo.rsvp_identities(
-            session, row.id, (RsvpStatus.GOING, RsvpStatus.INTERESTED)
+            session, forum.id, (RsvpStatus.GOING, RsvpStatus.INTERESTED)
         )
-        base = forum_payload(row, forum.board_title, "reminder")
+        base = forum_payload(forum, "reminder")
         base["offset"] = job.payload.get("offset")
         recipients: dict[int, dict[str, Any]] = {}
         for identity_id, status in people.items():
-            payload = dict(base, rsvp=status)
-            if status == RsvpStatus.GOING.value:
-                payload["join_link"] = row.join_link  # the link only for those going
+            payload = dict(base, rsvp=status.value)
+            if status is RsvpStatus.GOING:
+                payload["join_link"] = forum.join_link  # the link only for those going
             recipients[identity_id] = payload
         await outbox_repo.fan_out(
             session, recipients, kind="forum_reminder", dedupe_prefix=job.job_key, now=now
@@ -133,10 +132,10 @@ class Scheduler:
         until = job.due_at
         # The next digest is scheduled in the same transaction: the chain never breaks.
         due = next_digest_time(until)
-        await expert_forums_repo.add_job(
+        await jobs_repo.schedule(
             session,
             job_key=f"digest:{due.isoformat()}",
-            kind="digest",
+            kind=JobKind.DIGEST,
             forum_id=None,
             payload={"since": until.isoformat()},
             due_at=due,
