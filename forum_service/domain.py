@@ -361,3 +361,25 @@ class JobKind(StrEnum):
 
     REMINDER = "reminder"
     DIGEST = "digest"
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledJob:
+    """A due job the scheduler has claimed (``kind`` is a ``JobKind`` value)."""
+
+    id: int
+    job_key: str
+    kind: str
+    forum_id: int | None
+    payload: dict[str, object]
+    due_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DigestThread:
+    """A thread approved within a digest's week, as the digest lists it."""
+
+    id: int
+    title: str
+    board_slug: str
+    board_title: str
