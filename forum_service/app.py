@@ -11,6 +11,7 @@ from forum_service.api import (
     board_routes,
     expert_forum_routes,
     moderation_routes,
+    subscription_routes,
     system_routes,
 )
 from forum_service.api.auth import service_token_middleware
@@ -24,6 +25,7 @@ from forum_service.api.keys import (
     MODERATION,
     OUTBOX,
     SETTINGS,
+    SUBSCRIPTIONS,
 )
 from forum_service.clock import Clock, utc_now
 from forum_service.observability import Metrics, metrics_middleware
@@ -33,6 +35,7 @@ from forum_service.services.boards import BoardService
 from forum_service.services.expert_forums import ExpertForumService
 from forum_service.services.moderation import ModerationService
 from forum_service.services.outbox import OutboxService
+from forum_service.services.subscriptions import SubscriptionService
 from forum_service.settings import ServiceSettings
 from forum_service.storage.database import Database
 
@@ -79,6 +82,7 @@ def create_app(
         app[ADMIN] = AdminService(db, pseudonyms, clock=clock)
         app[OUTBOX] = OutboxService(db, clock=clock)
         app[EXPERT_FORUMS] = ExpertForumService(db, pseudonyms, clock=clock)
+        app[SUBSCRIPTIONS] = SubscriptionService(db, clock=clock)
         yield
         if own:
             await db.dispose()
@@ -89,4 +93,5 @@ def create_app(
     app.add_routes(moderation_routes.routes)
     app.add_routes(admin_routes.routes)
     app.add_routes(expert_forum_routes.routes)
+    app.add_routes(subscription_routes.routes)
     return app

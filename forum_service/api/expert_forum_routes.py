@@ -1,4 +1,4 @@
-"""Expert forum, RSVP, subscription and announcement routes."""
+"""Expert forum, RSVP and announcement routes."""
 
 from __future__ import annotations
 
@@ -15,8 +15,6 @@ from forum_service.api.expert_forum_schemas import (
     ForumOut,
     RescheduleRequest,
     RsvpRequest,
-    SubscribeRequest,
-    SubscriptionList,
 )
 from forum_service.api.keys import EXPERT_FORUMS
 from forum_service.api.moderation_schemas import CountOut
@@ -135,50 +133,6 @@ async def rsvp(request: web.Request) -> web.Response:
         key, path_id(request, "forum_id"), RsvpStatus(body.status)
     )
     return json_response(ForumEnvelope(forum=ForumOut.of(forum)))
-
-
-@routes.get("/api/v1/me/subscriptions")
-@documented(Doc("My subscriptions", SubscriptionList, errors=(400,), tags=("forums",)))
-async def subscriptions(request: web.Request) -> web.Response:
-    """List my topics."""
-    topics = await request.app[EXPERT_FORUMS].subscriptions(acting_identity(request))
-    return json_response(SubscriptionList(topics=topics))
-
-
-@routes.post("/api/v1/me/subscriptions")
-@documented(
-    Doc(
-        "Follow all announcements, the weekly digest, or one outcome",
-        SubscriptionList,
-        request=SubscribeRequest,
-        errors=(400, 422),
-        tags=("forums",),
-    )
-)
-async def subscribe(request: web.Request) -> web.Response:
-    """Subscribe."""
-    key = acting_identity(request)
-    body = SubscribeRequest.model_validate(await json_body(request))
-    topics = await request.app[EXPERT_FORUMS].subscribe(key, body.topic)
-    return json_response(SubscriptionList(topics=topics))
-
-
-@routes.delete("/api/v1/me/subscriptions")
-@documented(Doc("Unfollow everything", SubscriptionList, errors=(400,), tags=("forums",)))
-async def unsubscribe_all(request: web.Request) -> web.Response:
-    """Unsubscribe from everything."""
-    topics = await request.app[EXPERT_FORUMS].unsubscribe(acting_identity(request), None)
-    return json_response(SubscriptionList(topics=topics))
-
-
-@routes.delete("/api/v1/me/subscriptions/{topic}")
-@documented(Doc("Unfollow one topic", SubscriptionList, errors=(400,), tags=("forums",)))
-async def unsubscribe(request: web.Request) -> web.Response:
-    """Unsubscribe from one topic."""
-    topics = await request.app[EXPERT_FORUMS].unsubscribe(
-        acting_identity(request), request.match_info["topic"]
-    )
-    return json_response(SubscriptionList(topics=topics))
 
 
 @routes.post("/api/v1/admin/announcements")

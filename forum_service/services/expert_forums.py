@@ -1,4 +1,4 @@
-"""Expert forums, RSVPs (with a waiting list), subscriptions and announcements.
+"""Expert forums, RSVPs (with a waiting list) and announcements.
 
 Every change that people must hear about writes its notifications into the outbox in the
 same transaction as the change itself.
@@ -71,7 +71,7 @@ async def _shown(session: Session, forum_id: int, viewer_id: int | None) -> Expe
 
 
 class ExpertForumService(StaffService):
-    """Admins schedule, reschedule and cancel; everyone lists, RSVPs and subscribes.
+    """Admins schedule, reschedule, cancel and announce; everyone lists and RSVPs.
 
     Args:
         db: the database.
@@ -271,43 +271,6 @@ class ExpertForumService(StaffService):
             dedupe_prefix=f"forum:{forum.id}:promoted:{now.isoformat()}",
             now=now,
         )
-
-    async def subscriptions(self, key: IdentityKey) -> list[str]:
-        """My subscription topics."""
-        async with self._db.read("subscriptions") as session:
-            me = await identities_repo.find_identity(session, key.value)
-            return await subscriptions_repo.topics_of(session, me.id) if me else []
-
-    async def subscribe(self, key: IdentityKey, topic: str) -> list[str]:
-        """Follow ``all``, ``digest`` or ``outcome:<slug>``."""
-        now = self._clock()
-        async with self._db.write("subscribe") as session:
-            me = await identities_repo.ensure_identity(session, key.value, now)
-            await self._check_topic(session, topic)
-            await subscriptions_repo.subscribe(session, me.id, topic, now)
-            return await subscriptions_repo.topics_of(session, me.id)
-
-    async def unsubscribe(self, key: IdentityKey, topic: str | None) -> list[str]:
-        """Stop following ``topic`` (or everything when None)."""
-        async with self._db.write("unsubscribe") as session:
-            me = await identities_repo.ensure_identity(session, key.value, self._clock())
-            if topic is not None:
-                await self._check_topic(session, topic)
-            await subscriptions_repo.unsubscribe(session, me.id, topic)
-            return await subscriptions_repo.topics_of(session, me.id)
-
-    async def _check_topic(self, session: Session, topic: str) -> None:
-        if topic in ("all", "digest"):
-            return
-        slug = topic.removeprefix("outcome:")
-        if (
-            not topic.startswith("outcome:")
-            or await boards_repo.board_by_slug(session, slug) is None
-        ):
-            raise DomainError(
-                "topic_invalid",
-                "subscribe to all, digest, or outcome:<slug> of an existing outcome",
-            )
 
     async def announce(self, key: IdentityKey, text: str, document_file_id: str | None) -> int:
         """Queue an announcement to every ``all`` subscriber; returns how many."""
