@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from forum_service.api import (
+    admin_expert_forum_routes,
     admin_routes,
     board_routes,
     expert_forum_routes,
@@ -92,6 +93,7 @@ def create_app(
     app.add_routes(board_routes.routes)
     app.add_routes(moderation_routes.routes)
     app.add_routes(admin_routes.routes)
+    app.add_routes(admin_expert_forum_routes.routes)
     app.add_routes(expert_forum_routes.routes)
     app.add_routes(subscription_routes.routes)
     return app
