@@ -15,11 +15,8 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum_service.domain import Notification, NotificationLease
-from forum_service.storage.sessions import insert_or_ignore
+from forum_service.storage.sessions import in_chunks, insert_or_ignore
 from forum_service.storage.tables import IdentityRow, NotificationRow
-
-#: Rows per INSERT of a fan-out: large broadcasts stay well under every driver's parameter limit.
-FAN_OUT_CHUNK = 500
 
 
 async def notify(
@@ -80,8 +77,8 @@ async def fan_out(
         for identity_id, payload in recipients.items()
     ]
     statement = insert_or_ignore(session, NotificationRow, ["dedupe_key"])
-    for start in range(0, len(rows), FAN_OUT_CHUNK):
-        await session.execute(statement, rows[start : start + FAN_OUT_CHUNK])
+    for chunk in in_chunks(rows):
+        await session.execute(statement, chunk)
     return len(rows)
 
 
@@ -139,24 +136,23 @@ async def claim(
 
 async def leases(session: AsyncSession, ids: Collection[int]) -> dict[int, NotificationLease]:
     """Return those of ``ids`` that are being sent (the ones an acknowledgement may settle)."""
-    if not ids:
-        return {}
-    rows = await session.execute(
-        select(NotificationRow.id, NotificationRow.recipient_id, NotificationRow.attempts).where(
-            NotificationRow.id.in_(ids), NotificationRow.status == "sending"
+    found: dict[int, NotificationLease] = {}
+    for chunk in in_chunks(ids):
+        rows = await session.execute(
+            select(
+                NotificationRow.id, NotificationRow.recipient_id, NotificationRow.attempts
+            ).where(NotificationRow.id.in_(chunk), NotificationRow.status == "sending")
         )
-    )
-    return {
-        id_: NotificationLease(id=id_, recipient_id=recipient_id, attempts=attempts)
-        for id_, recipient_id, attempts in rows.all()
-    }
+        for id_, recipient_id, attempts in rows.all():
+            found[id_] = NotificationLease(id=id_, recipient_id=recipient_id, attempts=attempts)
+    return found
 
 
 async def _settle(session: AsyncSession, ids: Collection[int], **values: Any) -> None:
-    if ids:
+    for chunk in in_chunks(ids):
         await session.execute(
             update(NotificationRow)
-            .where(NotificationRow.id.in_(ids))
+            .where(NotificationRow.id.in_(chunk))
             .values(lease_expires_at=None, **values)
         )
 

@@ -1,14 +1,20 @@
-"""What a service holds of a unit of work, and the one dialect difference repositories share."""
+"""What a service holds of a unit of work, and what repositories share about statements."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TypeAlias
+from collections.abc import Collection, Iterator, Sequence
+from typing import TypeAlias, TypeVar
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum_service.storage.tables import Base
+
+T = TypeVar("T")
+
+#: Rows per multi-row INSERT and values per ``IN (...)``: large broadcasts and ack batches stay
+#: well under every driver's limit on bound parameters (SQLite's was 999 before 3.32).
+CHUNK = 500
 
 #: The unit of work ``Database.write()`` and ``Database.read()`` yield. A service only hands it on
 #: to repository functions (it names the type for its own helpers' signatures, nothing more);
@@ -31,3 +37,10 @@ def insert_or_ignore(
     """
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     return insert(row_type).on_conflict_do_nothing(index_elements=list(unique))
+
+
+def in_chunks(items: Collection[T]) -> Iterator[list[T]]:
+    """Yield ``items`` in lists of at most ``CHUNK`` (nothing at all when there are none)."""
+    ordered = list(items)
+    for start in range(0, len(ordered), CHUNK):
+        yield ordered[start : start + CHUNK]

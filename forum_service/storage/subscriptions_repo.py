@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from forum_service.storage.sessions import insert_or_ignore
+from forum_service.storage.sessions import in_chunks, insert_or_ignore
 from forum_service.storage.tables import SubscriptionRow
 
 
@@ -49,10 +49,8 @@ async def unsubscribe(session: AsyncSession, identity_id: int, topic: str | None
 
 async def forget(session: AsyncSession, identity_ids: Collection[int]) -> None:
     """Drop every subscription of these identities (the bot can no longer reach them)."""
-    if identity_ids:
-        await session.execute(
-            delete(SubscriptionRow).where(SubscriptionRow.identity_id.in_(identity_ids))
-        )
+    for chunk in in_chunks(identity_ids):
+        await session.execute(delete(SubscriptionRow).where(SubscriptionRow.identity_id.in_(chunk)))
 
 
 async def digest_readers(session: AsyncSession) -> dict[int, frozenset[str]]:

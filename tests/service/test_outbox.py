@@ -134,3 +134,19 @@ async def test_retries_stop_after_the_last_attempt_and_failures_are_final(api: A
     assert await outbox.counts() == {"failed": 1}, "the last retry gives up"
     clock["now"] += timedelta(hours=1)
     assert await _claim(api, limit=10) == [], "a failed notification is never claimed again"
+
+
+async def test_a_full_batch_of_a_thousand_acks_settles_the_known_ones(api: Api) -> None:
+    author = api.new_identity()
+    await _decided_post(api, author)
+    (note,) = await _claim(api, limit=10)
+    unknown = [{"id": note["id"] + n, "outcome": "sent"} for n in range(1, 1000)]
+    acked = await api.call(
+        "POST",
+        "/api/v1/outbox/ack",
+        None,
+        json={"acks": [*unknown, {"id": note["id"], "outcome": "sent"}]},
+        expect=200,
+    )
+    assert acked["count"] == 1
+    assert await api.client.app[OUTBOX].counts() == {"sent": 1}
