@@ -7,12 +7,14 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from forum_service.api import (
+    admin_expert_forum_routes,
     admin_routes,
     board_routes,
     bot_routes,
     expert_forum_routes,
     membership_routes,
     moderation_routes,
+    subscription_routes,
     system_routes,
 )
 from forum_service.api.auth import service_token_middleware
@@ -26,6 +28,7 @@ from forum_service.api.keys import (
     MODERATION,
     OUTBOX,
     SETTINGS,
+    SUBSCRIPTIONS,
 )
 from forum_service.clock import Clock, utc_now
 from forum_service.observability import Metrics, metrics_middleware
@@ -35,6 +38,7 @@ from forum_service.services.boards import BoardService
 from forum_service.services.expert_forums import ExpertForumService
 from forum_service.services.moderation import ModerationService
 from forum_service.services.outbox import OutboxService
+from forum_service.services.subscriptions import SubscriptionService
 from forum_service.settings import ServiceSettings
 from forum_service.storage.database import Database
 
@@ -81,6 +85,7 @@ def create_app(
         app[ADMIN] = AdminService(db, pseudonyms, clock=clock)
         app[OUTBOX] = OutboxService(db, clock=clock)
         app[EXPERT_FORUMS] = ExpertForumService(db, pseudonyms, clock=clock)
+        app[SUBSCRIPTIONS] = SubscriptionService(db, clock=clock)
         yield
         if own:
             await db.dispose()
@@ -92,5 +97,7 @@ def create_app(
     app.add_routes(admin_routes.routes)
     app.add_routes(membership_routes.routes)
     app.add_routes(bot_routes.routes)
+    app.add_routes(admin_expert_forum_routes.routes)
     app.add_routes(expert_forum_routes.routes)
+    app.add_routes(subscription_routes.routes)
     return app

@@ -384,3 +384,64 @@ class QueueStats:
     pending: int
     unscreened: int
     oldest_pending_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationLease:
+    """A notification the bot holds under a lease (being sent): for whom, and tries so far."""
+
+    id: int
+    recipient_id: int
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class ExpertForumRecord:
+    """An expert forum as its use cases decide on it: every stored field, the join link included.
+
+    Nobody is shown this: people get an ``ExpertForum``, whose link depends on their RSVP.
+    """
+
+    id: int
+    board_slug: str
+    board_title: str
+    title: str
+    lead: str
+    description: str
+    starts_at: datetime | None
+    tbc_label: str | None
+    duration_minutes: int
+    capacity: int | None
+    join_link: str | None
+    status: ForumStatus
+    cancel_reason: str | None
+    date_confirmed_at: datetime | None
+
+
+class JobKind(StrEnum):
+    """What a scheduled job does when it falls due."""
+
+    REMINDER = "reminder"
+    DIGEST = "digest"
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledJob:
+    """A due job the scheduler has claimed (``kind`` is a ``JobKind`` value)."""
+
+    id: int
+    job_key: str
+    kind: str
+    forum_id: int | None
+    payload: dict[str, object]
+    due_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DigestThread:
+    """A thread approved within a digest's week, as the digest lists it."""
+
+    id: int
+    title: str
+    board_slug: str
+    board_title: str

@@ -1,24 +1,15 @@
-"""Expert forum, RSVP, subscription and announcement routes."""
+"""Practitioners' expert forum routes: upcoming forums, one forum, and RSVPs.
+
+The admins' routes (schedule, reschedule, cancel, announce) are in ``admin_expert_forum_routes``.
+"""
 
 from __future__ import annotations
 
 from aiohttp import web
 
 from forum_service.api.auth import acting_identity
-from forum_service.api.expert_forum_schemas import (
-    AnnounceRequest,
-    CancelForumRequest,
-    CreateForumRequest,
-    ForumEnvelope,
-    ForumList,
-    ForumOut,
-    RescheduleRequest,
-    RsvpRequest,
-    SubscribeRequest,
-    SubscriptionList,
-)
+from forum_service.api.expert_forum_schemas import ForumEnvelope, ForumList, ForumOut, RsvpRequest
 from forum_service.api.keys import EXPERT_FORUMS
-from forum_service.api.moderation_schemas import CountOut
 from forum_service.api.openapi import Doc, documented
 from forum_service.api.params import json_body, path_id
 from forum_service.api.responses import json_response
@@ -27,74 +18,6 @@ from forum_service.domain import RsvpStatus
 routes = web.RouteTableDef()
 
 ERRORS = (400, 403, 404, 409, 422)
-
-
-@routes.post("/api/v1/admin/forums")
-@documented(
-    Doc(
-        "Schedule an expert forum (admins); subscribers are told",
-        ForumEnvelope,
-        status=201,
-        request=CreateForumRequest,
-        errors=ERRORS,
-        tags=("forums",),
-    )
-)
-async def create(request: web.Request) -> web.Response:
-    """Schedule a forum."""
-    key = acting_identity(request)
-    body = CreateForumRequest.model_validate(await json_body(request))
-    forum = await request.app[EXPERT_FORUMS].create(
-        key,
-        board=body.board,
-        title=body.title,
-        lead=body.lead,
-        description=body.description or "",
-        starts_at=body.starts_at,
-        tbc_label=body.tbc_label,
-        duration_minutes=body.duration_minutes,
-        capacity=body.capacity,
-        join_link=body.join_link,
-    )
-    return json_response(ForumEnvelope(forum=ForumOut.of(forum)), status=201)
-
-
-@routes.post("/api/v1/admin/forums/{forum_id}/reschedule")
-@documented(
-    Doc(
-        'Set a forum\'s date ("date confirmed" for a TBC forum) (admins)',
-        ForumEnvelope,
-        request=RescheduleRequest,
-        errors=ERRORS,
-        tags=("forums",),
-    )
-)
-async def reschedule(request: web.Request) -> web.Response:
-    """Reschedule a forum."""
-    key = acting_identity(request)
-    body = RescheduleRequest.model_validate(await json_body(request))
-    forum = await request.app[EXPERT_FORUMS].reschedule(
-        key, path_id(request, "forum_id"), body.starts_at
-    )
-    return json_response(ForumEnvelope(forum=ForumOut.of(forum)))
-
-
-@routes.post("/api/v1/admin/forums/{forum_id}/cancel")
-@documented(
-    Doc(
-        "Cancel a forum; everyone who answered is told (admins)",
-        ForumEnvelope,
-        request=CancelForumRequest,
-        errors=ERRORS,
-        tags=("forums",),
-    )
-)
-async def cancel(request: web.Request) -> web.Response:
-    """Cancel a forum."""
-    key = acting_identity(request)
-    body = CancelForumRequest.model_validate(await json_body(request))
-    forum = await request.app[EXPERT_FORUMS].cancel(key, path_id(request, "forum_id"), body.reason)
-    return json_response(ForumEnvelope(forum=ForumOut.of(forum)))
 
 
 @routes.get("/api/v1/forums")
@@ -135,66 +58,3 @@ async def rsvp(request: web.Request) -> web.Response:
         key, path_id(request, "forum_id"), RsvpStatus(body.status)
     )
     return json_response(ForumEnvelope(forum=ForumOut.of(forum)))
-
-
-@routes.get("/api/v1/me/subscriptions")
-@documented(Doc("My subscriptions", SubscriptionList, errors=(400,), tags=("forums",)))
-async def subscriptions(request: web.Request) -> web.Response:
-    """List my topics."""
-    topics = await request.app[EXPERT_FORUMS].subscriptions(acting_identity(request))
-    return json_response(SubscriptionList(topics=topics))
-
-
-@routes.post("/api/v1/me/subscriptions")
-@documented(
-    Doc(
-        "Follow all announcements, the weekly digest, or one outcome",
-        SubscriptionList,
-        request=SubscribeRequest,
-        errors=(400, 422),
-        tags=("forums",),
-    )
-)
-async def subscribe(request: web.Request) -> web.Response:
-    """Subscribe."""
-    key = acting_identity(request)
-    body = SubscribeRequest.model_validate(await json_body(request))
-    topics = await request.app[EXPERT_FORUMS].subscribe(key, body.topic)
-    return json_response(SubscriptionList(topics=topics))
-
-
-@routes.delete("/api/v1/me/subscriptions")
-@documented(Doc("Unfollow everything", SubscriptionList, errors=(400,), tags=("forums",)))
-async def unsubscribe_all(request: web.Request) -> web.Response:
-    """Unsubscribe from everything."""
-    topics = await request.app[EXPERT_FORUMS].unsubscribe(acting_identity(request), None)
-    return json_response(SubscriptionList(topics=topics))
-
-
-@routes.delete("/api/v1/me/subscriptions/{topic}")
-@documented(Doc("Unfollow one topic", SubscriptionList, errors=(400,), tags=("forums",)))
-async def unsubscribe(request: web.Request) -> web.Response:
-    """Unsubscribe from one topic."""
-    topics = await request.app[EXPERT_FORUMS].unsubscribe(
-        acting_identity(request), request.match_info["topic"]
-    )
-    return json_response(SubscriptionList(topics=topics))
-
-
-@routes.post("/api/v1/admin/announcements")
-@documented(
-    Doc(
-        "Announce to every subscriber of all announcements (admins)",
-        CountOut,
-        status=201,
-        request=AnnounceRequest,
-        errors=ERRORS,
-        tags=("forums",),
-    )
-)
-async def announce(request: web.Request) -> web.Response:
-    """Queue an announcement."""
-    key = acting_identity(request)
-    body = AnnounceRequest.model_validate(await json_body(request))
-    count = await request.app[EXPERT_FORUMS].announce(key, body.text, body.document_file_id)
-    return json_response(CountOut(count=count), status=201)

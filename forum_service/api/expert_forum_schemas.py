@@ -1,4 +1,4 @@
-"""Request and response bodies of expert forums, RSVPs, subscriptions and announcements."""
+"""Request and response bodies of expert forums, RSVPs and announcements."""
 
 from __future__ import annotations
 
@@ -58,12 +58,6 @@ class RsvpRequest(Request):
     """Answer for a forum."""
 
     status: Literal["going", "interested", "not_going"]
-
-
-class SubscribeRequest(Request):
-    """Follow a topic: ``all``, ``digest`` or ``outcome:<slug>``."""
-
-    topic: Annotated[StrictStr, Field(min_length=1, max_length=60)]
 
 
 class AnnounceRequest(Request):
@@ -128,9 +122,3 @@ class ForumList(BaseModel):
     """Upcoming forums."""
 
     forums: list[ForumOut]
-
-
-class SubscriptionList(BaseModel):
-    """My topics."""
-
-    topics: list[str]

@@ -30,7 +30,8 @@ from forum_service.domain import (
 )
 from forum_service.pseudonyms import Pseudonymizer
 from forum_service.storage import boards_repo, identities_repo, moderation_repo, watched_words_repo
-from forum_service.storage.database import ConstraintViolation, Database, Session
+from forum_service.storage.database import ConstraintViolation, Database
+from forum_service.storage.sessions import Session
 from forum_service.validation import clean_reason
 from moderation.watchwords import WatchAction, match_watched_words
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from forum_service.domain import Conflict, Post, PostStatus
 from forum_service.storage import audit_repo, boards_repo, moderation_repo, outbox_repo
-from forum_service.storage.database import Session
+from forum_service.storage.sessions import Session
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""Expert forums, RSVPs (with a waiting list), subscriptions and announcements.
+"""Expert forums, RSVPs (with a waiting list) and announcements.
 
 Every change that people must hear about writes its notifications into the outbox in the
 same transaction as the change itself.
@@ -9,36 +9,40 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from forum_service.domain import (
     Conflict,
     DomainError,
     ExpertForum,
+    ExpertForumRecord,
     ForumStatus,
     IdentityKey,
+    JobKind,
     NotFound,
     RsvpStatus,
 )
 from forum_service.services.staff import StaffService
-from forum_service.storage import boards_repo, expert_forums_repo, identities_repo
-from forum_service.storage.tables import BoardRow, ExpertForumRow, RsvpRow, SubscriptionRow
+from forum_service.storage import (
+    boards_repo,
+    expert_forums_repo,
+    identities_repo,
+    jobs_repo,
+    outbox_repo,
+    subscriptions_repo,
+)
+from forum_service.storage.sessions import Session
 from forum_service.validation import clean_text
 
 REMINDER_OFFSETS = {"24h": timedelta(hours=24), "1h": timedelta(hours=1)}
 EVERYONE_WHO_ANSWERED = (RsvpStatus.GOING, RsvpStatus.INTERESTED, RsvpStatus.WAITING)
 
 
-def forum_payload(
-    forum: ExpertForum | ExpertForumRow, board_title: str, event: str
-) -> dict[str, Any]:
+def forum_payload(forum: ExpertForumRecord, event: str) -> dict[str, Any]:
     """The snapshot of a forum carried by its notifications (times in UTC, ISO 8601)."""
     return {
         "event": event,
         "forum_id": forum.id,
         "title": forum.title,
-        "board_title": board_title,
+        "board_title": forum.board_title,
         "lead": forum.lead,
         "starts_at": forum.starts_at.isoformat() if forum.starts_at else None,
         "tbc_label": forum.tbc_label,
@@ -46,8 +50,28 @@ def forum_payload(
     }
 
 
+def announced_to(board_slug: str) -> list[str]:
+    """The subscription topics whose followers hear about a forum on ``board_slug``."""
+    return ["all", f"outcome:{board_slug}"]
+
+
+def _open(forum: ExpertForumRecord | None, forum_id: int) -> ExpertForumRecord:
+    """Return ``forum``, refusing one that does not exist or was cancelled."""
+    if forum is None:
+        raise NotFound("forum_not_found", f"there is no expert forum {forum_id}")
+    if forum.status is ForumStatus.CANCELLED:
+        raise Conflict("forum_cancelled", f"expert forum {forum_id} was cancelled")
+    return forum
+
+
+async def _shown(session: Session, forum_id: int, viewer_id: int | None) -> ExpertForum:
+    """The forum as ``viewer_id`` sees it; it exists (this transaction just read it)."""
+    (forum,) = await expert_forums_repo.forums(session, viewer_id=viewer_id, ids=[forum_id])
+    return forum
+
+
 class ExpertForumService(StaffService):
-    """Admins schedule, reschedule and cancel; everyone lists, RSVPs and subscribes.
+    """Admins schedule, reschedule, cancel and announce; everyone lists and RSVPs.
 
     Args:
         db: the database.
@@ -82,8 +106,9 @@ class ExpertForumService(StaffService):
             found = await boards_repo.board_by_slug(session, board)
             if found is None:
                 raise NotFound("board_not_found", f"there is no outcome called {board!r}")
-            row = ExpertForumRow(
-                board_id=found.id,
+            forum = await expert_forums_repo.add_forum(
+                session,
+                board=found,
                 title=title,
                 lead=lead,
                 description=description,
@@ -92,35 +117,31 @@ class ExpertForumService(StaffService):
                 duration_minutes=duration_minutes,
                 capacity=capacity,
                 join_link=join_link,
-                status=ForumStatus.SCHEDULED.value,
-                created_at=now,
-                updated_at=now,
+                now=now,
             )
-            session.add(row)
-            await session.flush()
-            recipients = await expert_forums_repo.subscribers(session, ["all", f"outcome:{board}"])
-            await expert_forums_repo.fan_out(
+            recipients = await subscriptions_repo.subscribers(session, announced_to(found.slug))
+            await outbox_repo.fan_out(
                 session,
-                dict.fromkeys(recipients, forum_payload(row, found.title, "created")),
+                dict.fromkeys(recipients, forum_payload(forum, "created")),
                 kind="forum_announcement",
-                dedupe_prefix=f"forum:{row.id}:created",
+                dedupe_prefix=f"forum:{forum.id}:created",
                 now=now,
             )
             if starts_at is not None:
-                await self._schedule_reminders(session, row.id, starts_at, now)
-            await self._audit(session, key, "forum:create", "expert_forum", row.id)
-            return (await expert_forums_repo.forums(session, viewer_id=None, ids=[row.id]))[0]
+                await self._schedule_reminders(session, forum.id, starts_at, now)
+            await self._audit(session, key, "forum:create", "expert_forum", forum.id)
+            return await _shown(session, forum.id, None)
 
     async def _schedule_reminders(
-        self, session: AsyncSession, forum_id: int, starts_at: datetime, now: datetime
+        self, session: Session, forum_id: int, starts_at: datetime, now: datetime
     ) -> None:
         for label, offset in REMINDER_OFFSETS.items():
             due = starts_at - offset
             if due > now:
-                await expert_forums_repo.add_job(
+                await jobs_repo.schedule(
                     session,
                     job_key=f"reminder:{forum_id}:{label}:{starts_at.isoformat()}",
-                    kind="reminder",
+                    kind=JobKind.REMINDER,
                     forum_id=forum_id,
                     payload={"offset": label, "starts_at": starts_at.isoformat()},
                     due_at=due,
@@ -133,33 +154,36 @@ class ExpertForumService(StaffService):
         now = self._clock()
         async with self._db.write("forum_reschedule") as session:
             await self._staff(session, key, admin=True)
-            row = await self._open_forum(session, forum_id)
-            if row.starts_at == starts_at:
+            forum = _open(await expert_forums_repo.forum_record(session, forum_id), forum_id)
+            if forum.starts_at == starts_at:
                 raise DomainError("date_unchanged", "the forum already starts at that time")
-            confirming = row.starts_at is None and row.date_confirmed_at is None
+            confirming = forum.starts_at is None and forum.date_confirmed_at is None
             event = "date_confirmed" if confirming else "rescheduled"
-            row.starts_at, row.tbc_label, row.updated_at = starts_at, None, now
-            row.status = (ForumStatus.SCHEDULED if confirming else ForumStatus.RESCHEDULED).value
-            if confirming:
-                row.date_confirmed_at = now
-            await expert_forums_repo.skip_pending_jobs(session, forum_id, now)
+            forum = await expert_forums_repo.reschedule(
+                session,
+                forum_id,
+                starts_at=starts_at,
+                status=ForumStatus.SCHEDULED if confirming else ForumStatus.RESCHEDULED,
+                date_confirmed_at=now if confirming else None,
+                now=now,
+            )
+            await jobs_repo.skip_pending_for_forum(session, forum_id, now)
             await self._schedule_reminders(session, forum_id, starts_at, now)
-            board = await self._board(session, row)
-            recipients = await self._interested_parties(session, row, board.slug)
+            recipients = await self._interested_parties(session, forum)
             prefix = (
                 f"forum:{forum_id}:date_confirmed"
                 if confirming
                 else f"forum:{forum_id}:rescheduled:{starts_at.isoformat()}"
             )
-            await expert_forums_repo.fan_out(
+            await outbox_repo.fan_out(
                 session,
-                dict.fromkeys(recipients, forum_payload(row, board.title, event)),
+                dict.fromkeys(recipients, forum_payload(forum, event)),
                 kind="forum_announcement",
                 dedupe_prefix=prefix,
                 now=now,
             )
             await self._audit(session, key, f"forum:{event}", "expert_forum", forum_id)
-            return (await expert_forums_repo.forums(session, viewer_id=None, ids=[forum_id]))[0]
+            return await _shown(session, forum_id, None)
 
     async def cancel(self, key: IdentityKey, forum_id: int, reason: str | None) -> ExpertForum:
         """Cancel a forum; everyone who answered (and subscribers) is told."""
@@ -167,18 +191,13 @@ class ExpertForumService(StaffService):
         clean_reason = clean_text(reason, field="reason", max_length=500) if reason else None
         async with self._db.write("forum_cancel") as session:
             await self._staff(session, key, admin=True)
-            row = await self._open_forum(session, forum_id)
-            row.status, row.cancel_reason, row.updated_at = (
-                ForumStatus.CANCELLED.value,
-                clean_reason,
-                now,
-            )
-            await expert_forums_repo.skip_pending_jobs(session, forum_id, now)
-            board = await self._board(session, row)
-            payload = forum_payload(row, board.title, "cancelled")
+            _open(await expert_forums_repo.forum_record(session, forum_id), forum_id)
+            forum = await expert_forums_repo.cancel(session, forum_id, reason=clean_reason, now=now)
+            await jobs_repo.skip_pending_for_forum(session, forum_id, now)
+            payload = forum_payload(forum, "cancelled")
             payload["reason"] = clean_reason
-            recipients = await self._interested_parties(session, row, board.slug)
-            await expert_forums_repo.fan_out(
+            recipients = await self._interested_parties(session, forum)
+            await outbox_repo.fan_out(
                 session,
                 dict.fromkeys(recipients, payload),
                 kind="forum_announcement",
@@ -186,26 +205,14 @@ class ExpertForumService(StaffService):
                 now=now,
             )
             await self._audit(session, key, "forum:cancel", "expert_forum", forum_id, clean_reason)
-            return (await expert_forums_repo.forums(session, viewer_id=None, ids=[forum_id]))[0]
+            return await _shown(session, forum_id, None)
 
-    async def _open_forum(self, session: AsyncSession, forum_id: int) -> ExpertForumRow:
-        row = await expert_forums_repo.forum_row(session, forum_id)
-        if row is None:
-            raise NotFound("forum_not_found", f"there is no expert forum {forum_id}")
-        if row.status == ForumStatus.CANCELLED.value:
-            raise Conflict("forum_cancelled", f"expert forum {forum_id} was cancelled")
-        return row
-
-    async def _board(self, session: AsyncSession, row: ExpertForumRow) -> BoardRow:
-        board = await session.get(BoardRow, row.board_id)
-        assert board is not None  # foreign key
-        return board
-
-    async def _interested_parties(
-        self, session: AsyncSession, row: ExpertForumRow, board_slug: str
-    ) -> set[int]:
-        subscribed = await expert_forums_repo.subscribers(session, ["all", f"outcome:{board_slug}"])
-        answered = await expert_forums_repo.rsvp_identities(session, row.id, EVERYONE_WHO_ANSWERED)
+    async def _interested_parties(self, session: Session, forum: ExpertForumRecord) -> set[int]:
+        """Subscribers of the forum's topics and everyone who answered it (not "not going")."""
+        subscribed = await subscriptions_repo.subscribers(session, announced_to(forum.board_slug))
+        answered = await expert_forums_repo.rsvp_identities(
+            session, forum.id, EVERYONE_WHO_ANSWERED
+        )
         return subscribed | set(answered)
 
     async def upcoming(self, key: IdentityKey) -> list[ExpertForum]:
@@ -234,98 +241,46 @@ class ExpertForumService(StaffService):
         now = self._clock()
         async with self._db.write("forum_rsvp") as session:
             me = await identities_repo.ensure_identity(session, key.value, now)
-            row = await self._open_forum(session, forum_id)
-            if row.starts_at is not None and row.starts_at <= now:
+            forum = _open(await expert_forums_repo.forum_record(session, forum_id), forum_id)
+            if forum.starts_at is not None and forum.starts_at <= now:
                 raise Conflict("forum_started", "this forum has already started")
-            mine = await expert_forums_repo.rsvp_row(session, forum_id, me.id)
-            previous = mine.status if mine is not None else None
+            previous = await expert_forums_repo.rsvp_of(session, forum_id, me.id)
             status: RsvpStatus = answer
-            if answer is RsvpStatus.GOING and previous != RsvpStatus.GOING.value:
+            if answer is RsvpStatus.GOING and previous is not RsvpStatus.GOING:
                 full = (
-                    row.capacity is not None
-                    and await expert_forums_repo.going_count(session, forum_id) >= row.capacity
+                    forum.capacity is not None
+                    and await expert_forums_repo.going_count(session, forum_id) >= forum.capacity
                 )
                 status = RsvpStatus.WAITING if full else RsvpStatus.GOING
-            if mine is None:
-                session.add(
-                    RsvpRow(
-                        forum_id=forum_id,
-                        identity_id=me.id,
-                        status=status.value,
-                        created_at=now,
-                        updated_at=now,
-                    )
-                )
-            elif previous != status.value:
-                mine.status, mine.updated_at = status.value, now
-            await session.flush()
-            if previous == RsvpStatus.GOING.value and status is not RsvpStatus.GOING:
-                await self._promote(session, row, now)
-            return (await expert_forums_repo.forums(session, viewer_id=me.id, ids=[forum_id]))[0]
+            await expert_forums_repo.set_rsvp(session, forum_id, me.id, status, now)
+            if previous is RsvpStatus.GOING and status is not RsvpStatus.GOING:
+                await self._promote(session, forum, now)
+            return await _shown(session, forum_id, me.id)
 
-    async def _promote(self, session: AsyncSession, row: ExpertForumRow, now: datetime) -> None:
-        waiting = await expert_forums_repo.first_waiting(session, row.id)
-        if waiting is None:
+    async def _promote(self, session: Session, forum: ExpertForumRecord, now: datetime) -> None:
+        """Give a freed place to the first on the waiting list, and tell them (with the link)."""
+        promoted = await expert_forums_repo.promote_first_waiting(session, forum.id, now)
+        if promoted is None:
             return
-        waiting.status, waiting.updated_at = RsvpStatus.GOING.value, now
-        payload = forum_payload(row, (await self._board(session, row)).title, "place_available")
-        payload["join_link"] = row.join_link
-        await expert_forums_repo.fan_out(
+        payload = forum_payload(forum, "place_available")
+        payload["join_link"] = forum.join_link
+        await outbox_repo.fan_out(
             session,
-            {waiting.identity_id: payload},
+            {promoted: payload},
             kind="forum_announcement",
-            dedupe_prefix=f"forum:{row.id}:promoted:{now.isoformat()}",
+            dedupe_prefix=f"forum:{forum.id}:promoted:{now.isoformat()}",
             now=now,
         )
-
-    async def subscriptions(self, key: IdentityKey) -> list[str]:
-        """My subscription topics."""
-        async with self._db.read("subscriptions") as session:
-            me = await identities_repo.find_identity(session, key.value)
-            return await expert_forums_repo.topics_of(session, me.id) if me else []
-
-    async def subscribe(self, key: IdentityKey, topic: str) -> list[str]:
-        """Follow ``all``, ``digest`` or ``outcome:<slug>``."""
-        now = self._clock()
-        async with self._db.write("subscribe") as session:
-            me = await identities_repo.ensure_identity(session, key.value, now)
-            await self._check_topic(session, topic)
-            await expert_forums_repo.add_subscription(session, me.id, topic, now)
-            return await expert_forums_repo.topics_of(session, me.id)
-
-    async def unsubscribe(self, key: IdentityKey, topic: str | None) -> list[str]:
-        """Stop following ``topic`` (or everything when None)."""
-        async with self._db.write("unsubscribe") as session:
-            me = await identities_repo.ensure_identity(session, key.value, self._clock())
-            stmt = delete(SubscriptionRow).where(SubscriptionRow.identity_id == me.id)
-            if topic is not None:
-                await self._check_topic(session, topic)
-                stmt = stmt.where(SubscriptionRow.topic == topic)
-            await session.execute(stmt)
-            return await expert_forums_repo.topics_of(session, me.id)
-
-    async def _check_topic(self, session: AsyncSession, topic: str) -> None:
-        if topic in ("all", "digest"):
-            return
-        slug = topic.removeprefix("outcome:")
-        if (
-            not topic.startswith("outcome:")
-            or await boards_repo.board_by_slug(session, slug) is None
-        ):
-            raise DomainError(
-                "topic_invalid",
-                "subscribe to all, digest, or outcome:<slug> of an existing outcome",
-            )
 
     async def announce(self, key: IdentityKey, text: str, document_file_id: str | None) -> int:
         """Queue an announcement to every ``all`` subscriber; returns how many."""
         now = self._clock()
         async with self._db.write("announce") as session:
             await self._staff(session, key, admin=True)
-            recipients = await expert_forums_repo.subscribers(session, ["all"])
+            recipients = await subscriptions_repo.subscribers(session, ["all"])
             payload: dict[str, Any] = {"text": text, "document_file_id": document_file_id}
             stamp = now.isoformat()
-            count = await expert_forums_repo.fan_out(
+            count = await outbox_repo.fan_out(
                 session,
                 dict.fromkeys(recipients, payload),
                 kind="announcement",
@@ -341,8 +296,3 @@ class ExpertForumService(StaffService):
                 details={"recipients": count, "document": document_file_id is not None},
             )
             return count
-
-
-async def forget_subscriber(session: AsyncSession, identity_id: int) -> None:
-    """Drop every subscription of an identity the bot can no longer reach (blocked)."""
-    await session.execute(delete(SubscriptionRow).where(SubscriptionRow.identity_id == identity_id))

@@ -20,7 +20,7 @@ from forum_service.domain import (
 from forum_service.services.conclusion import Conclusion, conclude_item
 from forum_service.services.staff import StaffService
 from forum_service.storage import boards_repo, identities_repo, moderation_repo
-from forum_service.storage.database import Session
+from forum_service.storage.sessions import Session
 from forum_service.validation import clean_body, clean_text, clean_title
 
 CLAIM_TTL = timedelta(minutes=10)

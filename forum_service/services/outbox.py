@@ -8,16 +8,13 @@ again. So nothing is lost, and what can repeat is bounded by the in-flight batch
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import or_, select, update
-
 from forum_service.clock import Clock, utc_now
-from forum_service.domain import DomainError, Notification
-from forum_service.services.expert_forums import forget_subscriber
+from forum_service.domain import DomainError, Notification, NotificationLease
+from forum_service.storage import outbox_repo, subscriptions_repo
 from forum_service.storage.database import Database
-from forum_service.storage.tables import IdentityRow, NotificationRow
 
 MAX_ATTEMPTS = 8
 
@@ -54,90 +51,53 @@ class OutboxService:
 
     async def claim(self, limit: int, lease: timedelta) -> list[Notification]:
         """Lease up to ``limit`` due notifications, oldest first."""
-        now = self._clock()
         async with self._db.write("outbox_claim") as session:
-            stmt = (
-                select(NotificationRow.id)
-                .where(
-                    or_(
-                        (NotificationRow.status == "pending")
-                        & (NotificationRow.available_at <= now),
-                        (NotificationRow.status == "sending")
-                        & (NotificationRow.lease_expires_at < now),
-                    )
-                )
-                .order_by(NotificationRow.available_at, NotificationRow.id)
-                .limit(limit)
+            return await outbox_repo.claim(
+                session,
+                now=self._clock(),
+                lease=lease,
+                limit=limit,
+                skip_locked=self._db.dialect.supports_skip_locked,
             )
-            if self._db.dialect.supports_skip_locked:
-                stmt = stmt.with_for_update(skip_locked=True)
-            ids = list((await session.execute(stmt)).scalars())
-            if not ids:
-                return []
-            await session.execute(
-                update(NotificationRow)
-                .where(NotificationRow.id.in_(ids))
-                .values(
-                    status="sending",
-                    lease_expires_at=now + lease,
-                    attempts=NotificationRow.attempts + 1,
-                )
-            )
-            rows = await session.execute(
-                select(NotificationRow, IdentityRow.key)
-                .join(IdentityRow, IdentityRow.id == NotificationRow.recipient_id)
-                .where(NotificationRow.id.in_(ids))
-                .order_by(NotificationRow.available_at, NotificationRow.id)
-            )
-            return [
-                Notification(
-                    id=row.id,
-                    recipient_key=key,
-                    kind=row.kind,
-                    payload=dict(row.payload),
-                    attempts=row.attempts,
-                    created_at=row.created_at,
-                )
-                for row, key in rows.all()
-            ]
 
     async def ack(self, acks: list[Ack]) -> int:
         """Record outcomes; returns how many notifications were still ``sending``.
 
-        An ack for a notification that is no longer ``sending`` (acknowledged already, or
-        re-claimed after its lease expired) changes nothing: replays are harmless.
+        An ack for a notification that is no longer ``sending`` (acknowledged already, earlier in
+        the same list, or re-claimed after its lease expired) changes nothing: replays are harmless.
         """
         if len(acks) > 1000:
             raise DomainError("too_many_acks", "acknowledge at most 1,000 notifications at once")
         now = self._clock()
-        changed = 0
+        sent: list[int] = []
+        retries: dict[int, datetime] = {}
+        dropped: list[NotificationLease] = []
+        failed: list[int] = []
         async with self._db.write("outbox_ack") as session:
+            held = await outbox_repo.leases(session, {ack.id for ack in acks})
             for ack in acks:
-                row = await session.get(NotificationRow, ack.id)
-                if row is None or row.status != "sending":
+                lease = held.pop(ack.id, None)  # popped: a second ack of it finds it settled
+                if lease is None:
                     continue
-                changed += 1
-                row.lease_expires_at = None
                 if ack.outcome is Outcome.SENT:
-                    row.status, row.sent_at = "sent", now
-                elif ack.outcome is Outcome.RETRY and row.attempts < MAX_ATTEMPTS:
-                    row.status = "pending"
-                    row.available_at = now + timedelta(seconds=max(ack.retry_after, 1.0))
+                    sent.append(lease.id)
+                elif ack.outcome is Outcome.RETRY and lease.attempts < MAX_ATTEMPTS:
+                    retries[lease.id] = now + timedelta(seconds=max(ack.retry_after, 1.0))
                 elif ack.outcome is Outcome.BLOCKED:
-                    # The person blocked the bot (403) or deleted their delivery data: stop
-                    # broadcasting to them; the rest of the broadcast goes on.
-                    row.status = "dropped"
-                    await forget_subscriber(session, row.recipient_id)
+                    dropped.append(lease)
                 else:
-                    row.status = "failed"
-        return changed
+                    failed.append(lease.id)
+            await outbox_repo.mark_sent(session, sent, now)
+            for notification_id, available_at in retries.items():
+                await outbox_repo.retry_later(session, notification_id, available_at)
+            # The person blocked the bot (403) or deleted their delivery data: stop
+            # broadcasting to them; the rest of the broadcast goes on.
+            await outbox_repo.mark_dropped(session, [lease.id for lease in dropped])
+            await subscriptions_repo.forget(session, {lease.recipient_id for lease in dropped})
+            await outbox_repo.mark_failed(session, failed)
+        return len(sent) + len(retries) + len(dropped) + len(failed)
 
     async def counts(self) -> dict[str, int]:
         """Return the number of notifications per status (metrics, tests)."""
-        from sqlalchemy import func
-
         async with self._db.read("outbox_counts") as session:
-            rows = await session.execute(
-                select(NotificationRow.status, func.count()).group_by(NotificationRow.status)
-            )
-            return {status: int(n) for status, n in rows.all()}
+            return await outbox_repo.counts(session)

@@ -15,21 +15,18 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from forum_service.clock import Clock, utc_now
-from forum_service.domain import ForumStatus, PostStatus, RsvpStatus
+from forum_service.domain import ForumStatus, JobKind, RsvpStatus, ScheduledJob
 from forum_service.services.expert_forums import forum_payload
-from forum_service.storage import expert_forums_repo
-from forum_service.storage.database import Database
-from forum_service.storage.tables import (
-    BoardRow,
-    PostRow,
-    ScheduledJobRow,
-    SubscriptionRow,
-    ThreadRow,
+from forum_service.storage import (
+    boards_repo,
+    expert_forums_repo,
+    jobs_repo,
+    outbox_repo,
+    subscriptions_repo,
 )
+from forum_service.storage.database import Database
+from forum_service.storage.sessions import Session
 
 log = logging.getLogger(__name__)
 
@@ -61,121 +58,72 @@ class Scheduler:
         """Make sure the next weekly digest is scheduled (its key makes this idempotent)."""
         now = self._clock()
         async with self._db.write("digest_ensure") as session:
-            pending = await session.scalar(
-                select(ScheduledJobRow.id).where(
-                    ScheduledJobRow.kind == "digest", ScheduledJobRow.status == "pending"
-                )
-            )
-            if pending is None:
+            if not await jobs_repo.has_pending(session, JobKind.DIGEST):
                 due = next_digest_time(now)
-                await expert_forums_repo.add_job(
-                    session,
-                    job_key=f"digest:{due.isoformat()}",
-                    kind="digest",
-                    forum_id=None,
-                    payload={"since": (due - timedelta(days=7)).isoformat()},
-                    due_at=due,
-                    now=now,
-                )
+                await _schedule_digest(session, since=due - timedelta(days=7), due=due, now=now)
 
     async def run_due(self, limit: int = 20) -> int:
         """Process due jobs; returns how many."""
         now = self._clock()
         async with self._db.write("jobs_run") as session:
-            stmt = (
-                select(ScheduledJobRow)
-                .where(ScheduledJobRow.status == "pending", ScheduledJobRow.due_at <= now)
-                .order_by(ScheduledJobRow.due_at, ScheduledJobRow.id)
-                .limit(limit)
+            jobs = await jobs_repo.claim_due(
+                session, now=now, limit=limit, skip_locked=self._db.dialect.supports_skip_locked
             )
-            if self._db.dialect.supports_skip_locked:
-                stmt = stmt.with_for_update(skip_locked=True)
-            jobs = list((await session.execute(stmt)).scalars())
+            done: list[int] = []
+            skipped: list[int] = []
             for job in jobs:
-                if job.kind == "reminder":
-                    await self._reminder(session, job, now)
-                elif job.kind == "digest":
+                ran = True
+                if job.kind == JobKind.REMINDER:
+                    ran = await self._reminder(session, job, now)
+                elif job.kind == JobKind.DIGEST:
                     await self._digest(session, job, now)
-                job.done_at = now
-                if job.status == "pending":
-                    job.status = "done"
+                (done if ran else skipped).append(job.id)
+            await jobs_repo.finish(session, done=done, skipped=skipped, now=now)
         return len(jobs)
 
-    async def _reminder(self, session: AsyncSession, job: ScheduledJobRow, now: datetime) -> None:
+    async def _reminder(self, session: Session, job: ScheduledJob, now: datetime) -> bool:
+        """Remind those going or interested; False (skipped) when the forum no longer starts
+        at the time the reminder was scheduled for (rescheduled, cancelled, gone)."""
         assert job.forum_id is not None
-        row = await expert_forums_repo.forum_row(session, job.forum_id)
+        forum = await expert_forums_repo.forum_record(session, job.forum_id)
         if (
-            row is None
-            or row.status == ForumStatus.CANCELLED.value
-            or row.starts_at is None
-            or row.starts_at.isoformat() != job.payload.get("starts_at")
+            forum is None
+            or forum.status is ForumStatus.CANCELLED
+            or forum.starts_at is None
+            or forum.starts_at.isoformat() != job.payload.get("starts_at")
         ):
-            job.status = "skipped"
-            return
-        forum = (await expert_forums_repo.forums(session, viewer_id=None, ids=[row.id]))[0]
+            return False
         people = await expert_forums_repo.rsvp_identities(
-            session, row.id, (RsvpStatus.GOING, RsvpStatus.INTERESTED)
+            session, forum.id, (RsvpStatus.GOING, RsvpStatus.INTERESTED)
         )
-        base = forum_payload(row, forum.board_title, "reminder")
+        base = forum_payload(forum, "reminder")
         base["offset"] = job.payload.get("offset")
         recipients: dict[int, dict[str, Any]] = {}
         for identity_id, status in people.items():
-            payload = dict(base, rsvp=status)
-            if status == RsvpStatus.GOING.value:
-                payload["join_link"] = row.join_link  # the link only for those going
+            payload = dict(base, rsvp=status.value)
+            if status is RsvpStatus.GOING:
+                payload["join_link"] = forum.join_link  # the link only for those going
             recipients[identity_id] = payload
-        await expert_forums_repo.fan_out(
+        await outbox_repo.fan_out(
             session, recipients, kind="forum_reminder", dedupe_prefix=job.job_key, now=now
         )
+        return True
 
-    async def _digest(self, session: AsyncSession, job: ScheduledJobRow, now: datetime) -> None:
-        since = datetime.fromisoformat(job.payload["since"])
+    async def _digest(self, session: Session, job: ScheduledJob, now: datetime) -> None:
+        """Send each digest reader the week's new threads of the outcomes they follow."""
+        since = datetime.fromisoformat(str(job.payload["since"]))
         until = job.due_at
         # The next digest is scheduled in the same transaction: the chain never breaks.
-        due = next_digest_time(until)
-        await expert_forums_repo.add_job(
-            session,
-            job_key=f"digest:{due.isoformat()}",
-            kind="digest",
-            forum_id=None,
-            payload={"since": until.isoformat()},
-            due_at=due,
-            now=now,
-        )
-        threads = (
-            await session.execute(
-                select(ThreadRow.id, ThreadRow.title, BoardRow.slug, BoardRow.title)
-                .join(BoardRow, BoardRow.id == ThreadRow.board_id)
-                .join(
-                    PostRow, and_(PostRow.thread_id == ThreadRow.id, PostRow.is_opening.is_(True))
-                )
-                .where(
-                    ThreadRow.status == PostStatus.APPROVED.value,
-                    PostRow.approved_at >= since,
-                    PostRow.approved_at < until,
-                )
-                .order_by(ThreadRow.id)
-            )
-        ).all()
+        await _schedule_digest(session, since=until, due=next_digest_time(until), now=now)
+        threads = await boards_repo.threads_approved_between(session, since=since, until=until)
         if not threads:
             return  # nothing new: nobody gets an empty digest
-        topics = (
-            await session.execute(select(SubscriptionRow.identity_id, SubscriptionRow.topic))
-        ).all()
-        followed: dict[int, set[str]] = {}
-        digest_readers: set[int] = set()
-        for identity_id, topic in topics:
-            if topic == "digest":
-                digest_readers.add(identity_id)
-            elif topic.startswith("outcome:"):
-                followed.setdefault(identity_id, set()).add(topic.removeprefix("outcome:"))
         recipients: dict[int, dict[str, Any]] = {}
-        for identity_id in digest_readers:
-            outcomes = followed.get(identity_id)  # no outcome followed: every outcome
+        for identity_id, outcomes in (await subscriptions_repo.digest_readers(session)).items():
             mine = [
-                {"id": t_id, "title": title, "board": slug, "board_title": board_title}
-                for t_id, title, slug, board_title in threads
-                if outcomes is None or slug in outcomes
+                {"id": t.id, "title": t.title, "board": t.board_slug, "board_title": t.board_title}
+                for t in threads
+                if not outcomes or t.board_slug in outcomes  # no outcome followed: every one
             ]
             if mine:
                 recipients[identity_id] = {
@@ -183,7 +131,7 @@ class Scheduler:
                     "until": until.isoformat(),
                     "threads": mine,
                 }
-        await expert_forums_repo.fan_out(
+        await outbox_repo.fan_out(
             session, recipients, kind="digest", dedupe_prefix=job.job_key, now=now
         )
 
@@ -198,3 +146,18 @@ class Scheduler:
                 log.error("scheduler pass failed: %s", type(error).__name__)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=idle_seconds)
+
+
+async def _schedule_digest(
+    session: Session, *, since: datetime, due: datetime, now: datetime
+) -> None:
+    """Schedule the digest of ``[since, due)``, due at ``due`` (once: the key is its due time)."""
+    await jobs_repo.schedule(
+        session,
+        job_key=f"digest:{due.isoformat()}",
+        kind=JobKind.DIGEST,
+        forum_id=None,
+        payload={"since": since.isoformat()},
+        due_at=due,
+        now=now,
+    )

@@ -26,8 +26,9 @@ from forum_service.clock import Clock, utc_now
 from forum_service.domain import PostStatus, Screening
 from forum_service.services.conclusion import Conclusion, conclude_item
 from forum_service.storage import component_status_repo, moderation_repo, watched_words_repo
-from forum_service.storage.database import Database, Session
+from forum_service.storage.database import Database
 from forum_service.storage.moderation_repo import ScreeningTask
+from forum_service.storage.sessions import Session
 from moderation.ner import PiiScreen
 from moderation.policy import ModerationPolicy, Route, ScreeningResult
 from moderation.scoring import Scorer, ScorerError

@@ -8,7 +8,8 @@ from forum_service.clock import Clock, utc_now
 from forum_service.domain import Forbidden, Identity, IdentityKey, Role
 from forum_service.pseudonyms import Pseudonymizer
 from forum_service.storage import audit_repo, identities_repo
-from forum_service.storage.database import Database, Session
+from forum_service.storage.database import Database
+from forum_service.storage.sessions import Session
 
 
 class StaffService:

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum_service.domain import (
     Board,
+    DigestThread,
     Post,
     PostStatus,
     RevisionKind,
@@ -416,3 +417,24 @@ async def set_auto_approve(session: AsyncSession, board_id: int, enabled: bool) 
     await session.execute(
         update(BoardRow).where(BoardRow.id == board_id).values(auto_approve_low_risk=enabled)
     )
+
+
+async def threads_approved_between(
+    session: AsyncSession, *, since: datetime, until: datetime
+) -> list[DigestThread]:
+    """Return the approved threads whose opening post was approved in ``[since, until)``."""
+    rows = await session.execute(
+        select(ThreadRow.id, ThreadRow.title, BoardRow.slug, BoardRow.title)
+        .join(BoardRow, BoardRow.id == ThreadRow.board_id)
+        .join(PostRow, and_(PostRow.thread_id == ThreadRow.id, PostRow.is_opening.is_(True)))
+        .where(
+            ThreadRow.status == PostStatus.APPROVED.value,
+            PostRow.approved_at >= since,
+            PostRow.approved_at < until,
+        )
+        .order_by(ThreadRow.id)
+    )
+    return [
+        DigestThread(id=thread_id, title=title, board_slug=slug, board_title=board_title)
+        for thread_id, title, slug, board_title in rows.all()
+    ]

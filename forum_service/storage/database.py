@@ -25,10 +25,6 @@ log = logging.getLogger(__name__)
 
 _BEGIN_MODE = "forum_sqlite_begin"
 
-#: The unit of work services hold and hand to repositories. Services never use it themselves:
-#: SQL lives in ``storage/``, so outside it a session is an opaque token.
-Session = AsyncSession
-
 
 class ConstraintViolation(Exception):
     """A unit of work broke a constraint (e.g. a unique index lost a race); nothing was kept."""

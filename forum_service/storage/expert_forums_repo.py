@@ -1,30 +1,120 @@
-"""Repository of expert forums, RSVPs, subscriptions and scheduled jobs."""
+"""Repository of expert forums and their RSVPs (with the waiting list).
+
+Use cases get ``ExpertForumRecord`` (everything stored) to decide on, and ``ExpertForum`` (the
+join link only for those going) to show; writes are named after what they do to a forum.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from forum_service.domain import ExpertForum, ForumStatus, RsvpStatus
-from forum_service.storage.tables import (
-    BoardRow,
-    ExpertForumRow,
-    NotificationRow,
-    RsvpRow,
-    ScheduledJobRow,
-    SubscriptionRow,
-)
+from forum_service.domain import Board, ExpertForum, ExpertForumRecord, ForumStatus, RsvpStatus
+from forum_service.storage.tables import BoardRow, ExpertForumRow, RsvpRow
 
 
-async def forum_row(session: AsyncSession, forum_id: int) -> ExpertForumRow | None:
-    """Return the forum row (for updates), or None."""
-    return await session.get(ExpertForumRow, forum_id)
+def _record(row: ExpertForumRow, board_slug: str, board_title: str) -> ExpertForumRecord:
+    return ExpertForumRecord(
+        id=row.id,
+        board_slug=board_slug,
+        board_title=board_title,
+        title=row.title,
+        lead=row.lead,
+        description=row.description,
+        starts_at=row.starts_at,
+        tbc_label=row.tbc_label,
+        duration_minutes=row.duration_minutes,
+        capacity=row.capacity,
+        join_link=row.join_link,
+        status=ForumStatus(row.status),
+        cancel_reason=row.cancel_reason,
+        date_confirmed_at=row.date_confirmed_at,
+    )
+
+
+async def _with_board(session: AsyncSession, row: ExpertForumRow) -> ExpertForumRecord:
+    board = await session.get_one(BoardRow, row.board_id)
+    return _record(row, board.slug, board.title)
+
+
+async def forum_record(session: AsyncSession, forum_id: int) -> ExpertForumRecord | None:
+    """Return everything stored about a forum (its join link included), or None."""
+    found = (
+        await session.execute(
+            select(ExpertForumRow, BoardRow.slug, BoardRow.title)
+            .join(BoardRow, BoardRow.id == ExpertForumRow.board_id)
+            .where(ExpertForumRow.id == forum_id)
+        )
+    ).one_or_none()
+    return None if found is None else _record(*found)
+
+
+async def add_forum(
+    session: AsyncSession,
+    *,
+    board: Board,
+    title: str,
+    lead: str,
+    description: str,
+    starts_at: datetime | None,
+    tbc_label: str | None,
+    duration_minutes: int,
+    capacity: int | None,
+    join_link: str | None,
+    now: datetime,
+) -> ExpertForumRecord:
+    """Store a new forum on ``board``, scheduled, and return it."""
+    row = ExpertForumRow(
+        board_id=board.id,
+        title=title,
+        lead=lead,
+        description=description,
+        starts_at=starts_at,
+        tbc_label=tbc_label,
+        duration_minutes=duration_minutes,
+        capacity=capacity,
+        join_link=join_link,
+        status=ForumStatus.SCHEDULED.value,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(row)
+    await session.flush()
+    return _record(row, board.slug, board.title)
+
+
+async def reschedule(
+    session: AsyncSession,
+    forum_id: int,
+    *,
+    starts_at: datetime,
+    status: ForumStatus,
+    date_confirmed_at: datetime | None,
+    now: datetime,
+) -> ExpertForumRecord:
+    """Give a forum its new start time (it has a date now: no TBC label) and ``status``.
+
+    ``date_confirmed_at`` records when a "date TBC" forum got its first date; None keeps it.
+    """
+    row = await session.get_one(ExpertForumRow, forum_id)
+    row.starts_at, row.tbc_label, row.status, row.updated_at = starts_at, None, status.value, now
+    if date_confirmed_at is not None:
+        row.date_confirmed_at = date_confirmed_at
+    await session.flush()
+    return await _with_board(session, row)
+
+
+async def cancel(
+    session: AsyncSession, forum_id: int, *, reason: str | None, now: datetime
+) -> ExpertForumRecord:
+    """Mark a forum cancelled, with the reason people are told."""
+    row = await session.get_one(ExpertForumRow, forum_id)
+    row.status, row.cancel_reason, row.updated_at = ForumStatus.CANCELLED.value, reason, now
+    await session.flush()
+    return await _with_board(session, row)
 
 
 async def rsvp_counts(session: AsyncSession, forum_ids: list[int]) -> dict[int, dict[str, int]]:
@@ -107,8 +197,7 @@ async def forums(
     return result
 
 
-async def rsvp_row(session: AsyncSession, forum_id: int, identity_id: int) -> RsvpRow | None:
-    """Return one person's RSVP row."""
+async def _rsvp_row(session: AsyncSession, forum_id: int, identity_id: int) -> RsvpRow | None:
     return (
         await session.execute(
             select(RsvpRow).where(RsvpRow.forum_id == forum_id, RsvpRow.identity_id == identity_id)
@@ -116,9 +205,36 @@ async def rsvp_row(session: AsyncSession, forum_id: int, identity_id: int) -> Rs
     ).scalar_one_or_none()
 
 
-async def first_waiting(session: AsyncSession, forum_id: int) -> RsvpRow | None:
-    """Return the person longest on the waiting list."""
-    return (
+async def rsvp_of(session: AsyncSession, forum_id: int, identity_id: int) -> RsvpStatus | None:
+    """Return one person's answer for a forum, or None when they never answered."""
+    row = await _rsvp_row(session, forum_id, identity_id)
+    return None if row is None else RsvpStatus(row.status)
+
+
+async def set_rsvp(
+    session: AsyncSession, forum_id: int, identity_id: int, status: RsvpStatus, now: datetime
+) -> None:
+    """Record one person's answer. Repeating the same answer changes nothing, so someone on the
+    waiting list keeps their place (the list is ordered by when an answer last changed)."""
+    row = await _rsvp_row(session, forum_id, identity_id)
+    if row is None:
+        session.add(
+            RsvpRow(
+                forum_id=forum_id,
+                identity_id=identity_id,
+                status=status.value,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    elif row.status != status.value:
+        row.status, row.updated_at = status.value, now
+    await session.flush()
+
+
+async def promote_first_waiting(session: AsyncSession, forum_id: int, now: datetime) -> int | None:
+    """Move the person longest on the waiting list to going; return who, or None if nobody."""
+    row = (
         await session.execute(
             select(RsvpRow)
             .where(RsvpRow.forum_id == forum_id, RsvpRow.status == RsvpStatus.WAITING.value)
@@ -126,6 +242,11 @@ async def first_waiting(session: AsyncSession, forum_id: int) -> RsvpRow | None:
             .limit(1)
         )
     ).scalar_one_or_none()
+    if row is None:
+        return None
+    row.status, row.updated_at = RsvpStatus.GOING.value, now
+    await session.flush()
+    return row.identity_id
 
 
 async def going_count(session: AsyncSession, forum_id: int) -> int:
@@ -140,114 +261,11 @@ async def going_count(session: AsyncSession, forum_id: int) -> int:
 
 async def rsvp_identities(
     session: AsyncSession, forum_id: int, statuses: Iterable[RsvpStatus]
-) -> dict[int, str]:
+) -> dict[int, RsvpStatus]:
     """Return ``identity_id → status`` of RSVPs in ``statuses``."""
     rows = await session.execute(
         select(RsvpRow.identity_id, RsvpRow.status).where(
             RsvpRow.forum_id == forum_id, RsvpRow.status.in_([s.value for s in statuses])
         )
     )
-    return {identity_id: status for identity_id, status in rows.all()}
-
-
-async def subscribers(session: AsyncSession, topics: list[str]) -> set[int]:
-    """Return identities subscribed to any of ``topics``."""
-    rows = await session.execute(
-        select(SubscriptionRow.identity_id).where(SubscriptionRow.topic.in_(topics)).distinct()
-    )
-    return set(rows.scalars())
-
-
-async def topics_of(session: AsyncSession, identity_id: int) -> list[str]:
-    """Return an identity's subscription topics."""
-    rows = await session.execute(
-        select(SubscriptionRow.topic)
-        .where(SubscriptionRow.identity_id == identity_id)
-        .order_by(SubscriptionRow.topic)
-    )
-    return list(rows.scalars())
-
-
-async def add_subscription(
-    session: AsyncSession, identity_id: int, topic: str, now: datetime
-) -> None:
-    """Subscribe (idempotent)."""
-    insert_fn = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    await session.execute(
-        insert_fn(SubscriptionRow)
-        .values(identity_id=identity_id, topic=topic, created_at=now)
-        .on_conflict_do_nothing(index_elements=["identity_id", "topic"])
-    )
-
-
-async def fan_out(
-    session: AsyncSession,
-    recipients: dict[int, dict[str, Any]],
-    *,
-    kind: str,
-    dedupe_prefix: str,
-    now: datetime,
-) -> int:
-    """Write one notification per recipient (``identity_id → payload``) in one statement.
-
-    Dedupe keys ``<prefix>:<identity id>`` make the same event impossible to queue twice for one
-    person; rows that already exist are skipped.
-    """
-    if not recipients:
-        return 0
-    insert_fn = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    rows = [
-        {
-            "recipient_id": identity_id,
-            "kind": kind,
-            "payload": payload,
-            "dedupe_key": f"{dedupe_prefix}:{identity_id}",
-            "status": "pending",
-            "attempts": 0,
-            "available_at": now,
-            "created_at": now,
-        }
-        for identity_id, payload in recipients.items()
-    ]
-    for start in range(0, len(rows), 500):
-        await session.execute(
-            insert_fn(NotificationRow).on_conflict_do_nothing(index_elements=["dedupe_key"]),
-            rows[start : start + 500],
-        )
-    return len(rows)
-
-
-async def add_job(
-    session: AsyncSession,
-    *,
-    job_key: str,
-    kind: str,
-    forum_id: int | None,
-    payload: dict[str, Any],
-    due_at: datetime,
-    now: datetime,
-) -> None:
-    """Schedule a job unless one with the same key exists."""
-    insert_fn = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    await session.execute(
-        insert_fn(ScheduledJobRow)
-        .values(
-            job_key=job_key,
-            kind=kind,
-            forum_id=forum_id,
-            payload=payload,
-            due_at=due_at,
-            status="pending",
-            created_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["job_key"])
-    )
-
-
-async def skip_pending_jobs(session: AsyncSession, forum_id: int, now: datetime) -> None:
-    """Skip a forum's pending reminders (rescheduled or cancelled)."""
-    await session.execute(
-        update(ScheduledJobRow)
-        .where(ScheduledJobRow.forum_id == forum_id, ScheduledJobRow.status == "pending")
-        .values(status="skipped", done_at=now)
-    )
+    return {identity_id: RsvpStatus(status) for identity_id, status in rows.all()}

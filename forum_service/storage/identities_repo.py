@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum_service.domain import Identity, Role, StaffMember
+from forum_service.storage.sessions import insert_or_ignore
 from forum_service.storage.tables import IdentityRow
 
 
@@ -24,11 +23,8 @@ async def ensure_identity(session: AsyncSession, key: str, now: datetime) -> Ide
 
     Uses ``INSERT ... ON CONFLICT DO NOTHING`` so two first requests at once cannot collide.
     """
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = (
-        insert(IdentityRow)
-        .values(key=key, role=Role.PRACTITIONER.value, suspended=False, created_at=now)
-        .on_conflict_do_nothing(index_elements=["key"])
+    stmt = insert_or_ignore(session, IdentityRow, ["key"]).values(
+        key=key, role=Role.PRACTITIONER.value, suspended=False, created_at=now
     )
     await session.execute(stmt)
     row = (await session.execute(select(IdentityRow).where(IdentityRow.key == key))).scalar_one()

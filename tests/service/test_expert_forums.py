@@ -310,3 +310,55 @@ async def test_weekly_digest_lists_approved_threads_of_followed_outcomes_and_ski
     assert await scheduler.run_due() == 1
     assert len(await _notes(app, "digest")) == 2
     _ = everything
+
+
+async def test_waiting_list_is_first_come_and_repeating_an_answer_keeps_the_place(
+    api: Api, app: web.Application
+) -> None:
+    admin = await new_admin(api)
+    forum = await _create(api, admin, starts_at=_future(48), capacity=1)
+    rsvp = f"/api/v1/forums/{forum['id']}/rsvp"
+    first, second, third = api.new_identity(), api.new_identity(), api.new_identity()
+    for who in (first, second, third):
+        await api.call("PUT", rsvp, who, json={"status": "going"}, expect=200)
+    again = await api.call("PUT", rsvp, second, json={"status": "going"}, expect=200)
+    assert again["forum"]["my_rsvp"] == "waiting" and again["forum"]["waiting"] == 2
+    # Going → interested frees the place too: the longest waiting is promoted, not the latest.
+    freed = await api.call("PUT", rsvp, first, json={"status": "interested"}, expect=200)
+    assert (freed["forum"]["going"], freed["forum"]["waiting"]) == (1, 1)
+    for who, expected in ((second, "going"), (third, "waiting")):
+        seen = await api.call("GET", f"/api/v1/forums/{forum['id']}", who, expect=200)
+        assert seen["forum"]["my_rsvp"] == expected
+    assert len([n for n in await _notes(app) if n["event"] == "place_available"]) == 1
+
+
+async def test_rescheduled_forum_reminds_at_the_new_time_only(
+    api: Api, app: web.Application
+) -> None:
+    admin = await new_admin(api)
+    old_start = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=30)
+    forum = await _create(api, admin, starts_at=old_start.isoformat())
+    going = api.new_identity()
+    await api.call(
+        "PUT", f"/api/v1/forums/{forum['id']}/rsvp", going, json={"status": "going"}, expect=200
+    )
+    reschedule = f"/api/v1/admin/forums/{forum['id']}/reschedule"
+    same = await api.call(
+        "POST", reschedule, admin, json={"starts_at": old_start.isoformat()}, expect=400
+    )
+    assert same["error"]["code"] == "date_unchanged"
+    new_start = old_start + timedelta(hours=48)
+    moved = await api.call(
+        "POST", reschedule, admin, json={"starts_at": new_start.isoformat()}, expect=200
+    )
+    assert moved["forum"]["status"] == "rescheduled"
+    (told,) = [n for n in await _notes(app) if n["event"] == "rescheduled"]
+    assert told["starts_at"] == new_start.isoformat()
+    clock = {"now": old_start - timedelta(minutes=30)}
+    scheduler = Scheduler(app[DATABASE], clock=lambda: clock["now"])
+    assert await scheduler.run_due() == 0, "the old reminders were skipped when it moved"
+    clock["now"] = new_start - timedelta(minutes=30)
+    assert await scheduler.run_due() == 2, "both new reminders, 24 h and 1 h, fall due"
+    reminders = await _notes(app, "forum_reminder")
+    assert sorted(r["offset"] for r in reminders) == ["1h", "24h"]
+    assert {r["starts_at"] for r in reminders} == {new_start.isoformat()}

@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from forum_service.api.keys import OUTBOX
+from forum_service.services.outbox import MAX_ATTEMPTS
 from tests.support.api import Api, make_moderator
 
 
@@ -92,3 +93,60 @@ async def test_bad_claims_and_acks_are_refused(api: Api) -> None:
     assert error["error"]["code"] == "invalid_request"
     response = await api.client.post("/api/v1/outbox/claim", json={})
     assert response.status == 401
+
+
+async def test_a_second_ack_of_one_notification_in_the_same_batch_changes_nothing(
+    api: Api,
+) -> None:
+    author = api.new_identity()
+    await _decided_post(api, author)
+    (note,) = await _claim(api, limit=10)
+    acked = await api.call(
+        "POST",
+        "/api/v1/outbox/ack",
+        None,
+        json={
+            "acks": [{"id": note["id"], "outcome": "sent"}, {"id": note["id"], "outcome": "failed"}]
+        },
+        expect=200,
+    )
+    assert acked["count"] == 1
+    assert await api.client.app[OUTBOX].counts() == {"sent": 1}
+
+
+async def test_retries_stop_after_the_last_attempt_and_failures_are_final(api: Api) -> None:
+    author = api.new_identity()
+    await _decided_post(api, author)
+    outbox = api.client.app[OUTBOX]
+    clock = {"now": outbox._clock()}
+    outbox._clock = lambda: clock["now"]
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        (note,) = await _claim(api, limit=10)
+        assert note["attempts"] == attempt
+        await api.call(
+            "POST",
+            "/api/v1/outbox/ack",
+            None,
+            json={"acks": [{"id": note["id"], "outcome": "retry", "retry_after": 1}]},
+            expect=200,
+        )
+        clock["now"] += timedelta(seconds=2)
+    assert await outbox.counts() == {"failed": 1}, "the last retry gives up"
+    clock["now"] += timedelta(hours=1)
+    assert await _claim(api, limit=10) == [], "a failed notification is never claimed again"
+
+
+async def test_a_full_batch_of_a_thousand_acks_settles_the_known_ones(api: Api) -> None:
+    author = api.new_identity()
+    await _decided_post(api, author)
+    (note,) = await _claim(api, limit=10)
+    unknown = [{"id": note["id"] + n, "outcome": "sent"} for n in range(1, 1000)]
+    acked = await api.call(
+        "POST",
+        "/api/v1/outbox/ack",
+        None,
+        json={"acks": [*unknown, {"id": note["id"], "outcome": "sent"}]},
+        expect=200,
+    )
+    assert acked["count"] == 1
+    assert await api.client.app[OUTBOX].counts() == {"sent": 1}
