@@ -417,6 +417,30 @@ class ExpertForumRecord:
     cancel_reason: str | None
     date_confirmed_at: datetime | None
 
+    def as_seen(
+        self, *, going: int, interested: int, waiting: int, my_rsvp: RsvpStatus | None
+    ) -> ExpertForum:
+        """The forum as one person sees it: the join link only if they are going."""
+        return ExpertForum(
+            id=self.id,
+            board_slug=self.board_slug,
+            board_title=self.board_title,
+            title=self.title,
+            lead=self.lead,
+            description=self.description,
+            starts_at=self.starts_at,
+            tbc_label=self.tbc_label,
+            duration_minutes=self.duration_minutes,
+            capacity=self.capacity,
+            status=self.status,
+            cancel_reason=self.cancel_reason,
+            going=going,
+            interested=interested,
+            waiting=waiting,
+            my_rsvp=my_rsvp,
+            join_link=self.join_link if my_rsvp is RsvpStatus.GOING else None,
+        )
+
 
 class JobKind(StrEnum):
     """What a scheduled job does when it falls due."""

@@ -172,26 +172,12 @@ async def forums(
     result = []
     for row, slug, board_title in rows:
         c = counts.get(row.id, {})
-        status = RsvpStatus(mine[row.id]) if row.id in mine else None
         result.append(
-            ExpertForum(
-                id=row.id,
-                board_slug=slug,
-                board_title=board_title,
-                title=row.title,
-                lead=row.lead,
-                description=row.description,
-                starts_at=row.starts_at,
-                tbc_label=row.tbc_label,
-                duration_minutes=row.duration_minutes,
-                capacity=row.capacity,
-                status=ForumStatus(row.status),
-                cancel_reason=row.cancel_reason,
+            _record(row, slug, board_title).as_seen(
                 going=c.get("going", 0),
                 interested=c.get("interested", 0),
                 waiting=c.get("waiting", 0),
-                my_rsvp=status,
-                join_link=row.join_link if status is RsvpStatus.GOING else None,
+                my_rsvp=RsvpStatus(mine[row.id]) if row.id in mine else None,
             )
         )
     return result
