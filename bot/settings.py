@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+_TELEGRAM_ID = re.compile(r"-?[0-9]{1,20}")
 
 
 class ConfigError(Exception):
@@ -75,7 +78,8 @@ class BotSettings(BaseSettings):
         if isinstance(value, str):
             parts = [p.strip() for p in value.replace(";", ",").split(",") if p.strip()]
             for part in parts:
-                if not part.lstrip("-").isdigit():
+                # ASCII only: "²".isdigit() is true, and int() would then fail quoting the value.
+                if _TELEGRAM_ID.fullmatch(part) is None:
                     raise ValueError("must be a comma-separated list of numeric Telegram user ids")
             return tuple(int(p) for p in parts)
         return value
@@ -93,9 +97,16 @@ class BotSettings(BaseSettings):
         # Telegram allows 1-256 characters A-Z, a-z, 0-9, _ and -.
         if value is not None:
             raw = value.get_secret_value()
-            if not (1 <= len(raw) <= 256) or not all(c.isalnum() or c in "_-" for c in raw):
+            if not (1 <= len(raw) <= 256) or not all(
+                (c.isascii() and c.isalnum()) or c in "_-" for c in raw
+            ):
                 raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ or -")
         return value
+
+    @staticmethod
+    def token_configured() -> bool:
+        """Whether ``TELEGRAM_BOT_TOKEN`` is set (environment or ``.env``), whatever else is."""
+        return _TokenOnly().telegram_bot_token is not None
 
     @classmethod
     def from_env(cls) -> BotSettings:
@@ -117,3 +128,18 @@ class BotSettings(BaseSettings):
                 "invalid bot configuration:\n  BOT_WEBHOOK_SECRET: required in webhook mode"
             )
         return settings
+
+
+class _TokenOnly(BaseSettings):
+    """Reads only the token: whether the operator wants the bot at all."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    telegram_bot_token: str | None = Field(
+        default=None, validation_alias=AliasChoices("TELEGRAM_BOT_TOKEN")
+    )
+
+    @field_validator("telegram_bot_token", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value

@@ -19,23 +19,27 @@ log = logging.getLogger("mscos_forum")
 
 BOT_OFF = (
     "Telegram bot is off: no TELEGRAM_BOT_TOKEN. Create a bot with @BotFather, put "
-    "TELEGRAM_BOT_TOKEN=<token> in .env (see README, 'Telegram bot') and run again. "
-    "The API and the moderation worker are running."
+    "TELEGRAM_BOT_TOKEN=<token> in .env (see README, 'Telegram bot') and run again; the bot "
+    "also needs FORUM_SERVICE_TOKEN, IDENTITY_PEPPER and BOT_STORE_SECRET, which "
+    "`mscos-forum init` writes. The API and the moderation worker are running."
 )
 
 
 def load_bot_settings(api_url: str) -> Any:
-    """Return bot settings pointing at this process's API, or None when the bot is off."""
-    from bot.settings import BotSettings, ConfigError
+    """Return bot settings pointing at this process's API, or None when the bot is off.
 
-    try:
-        settings = BotSettings.from_env()
-    except ConfigError as error:
-        log.warning("Telegram bot is off: %s", error)
-        return None
-    if settings.telegram_bot_token is None:
+    No token means the operator did not ask for the bot: it is off, and the log says how to
+    turn it on. A token with any other bot setting missing or malformed is a mistake to fix:
+
+    Raises:
+        bot.settings.ConfigError: naming every bad variable (``run`` exits 2 with it).
+    """
+    from bot.settings import BotSettings
+
+    if not BotSettings.token_configured():
         log.warning("%s", BOT_OFF)
         return None
+    settings = BotSettings.from_env()
     return settings.model_copy(update={"forum_api_url": api_url})
 
 

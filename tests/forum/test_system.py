@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 from aiohttp import web
 
+from bot.settings import BotSettings
+from bot.settings import ConfigError as BotConfigError
 from forum_service.api.openapi import doc_of
 from forum_service.settings import ConfigError, ServiceSettings
 from mscos_forum.cli import main
@@ -104,10 +106,52 @@ def test_cli_exits_2_with_a_message_on_bad_bot_configuration(
     assert all(name in error for name in BOT_SECRETS)
 
 
-def test_single_process_runs_without_the_bot_on_bad_bot_configuration(
+def test_single_process_without_a_token_runs_without_the_bot_and_says_what_it_needs(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.chdir("/")
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
     monkeypatch.delenv("IDENTITY_PEPPER", raising=False)
+    monkeypatch.delenv("BOT_STORE_SECRET", raising=False)
     assert load_bot_settings("http://127.0.0.1:8080") is None
-    assert "IDENTITY_PEPPER" in caplog.text
+    assert "Telegram bot is off: no TELEGRAM_BOT_TOKEN" in caplog.text
+    assert "IDENTITY_PEPPER" in caplog.text and "BOT_STORE_SECRET" in caplog.text
+
+
+def test_single_process_with_a_token_and_a_bad_bot_setting_stops_with_the_message(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir("/")
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:abc")
+    monkeypatch.delenv("IDENTITY_PEPPER", raising=False)
+    with pytest.raises(BotConfigError) as caught:
+        load_bot_settings("http://127.0.0.1:8080")
+    assert "IDENTITY_PEPPER" in str(caught.value)
+
+
+def test_bootstrap_admin_ids_must_be_ascii_digits_and_are_not_echoed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir("/")
+    for name in BOT_SECRETS:
+        monkeypatch.setenv(name, "s" * 20)
+    monkeypatch.setenv("BOT_ADMIN_TELEGRAM_IDS", "123,4²5")
+    with pytest.raises(BotConfigError) as caught:
+        BotSettings.from_env()
+    assert "BOT_ADMIN_TELEGRAM_IDS" in str(caught.value)
+    assert "4²5" not in str(caught.value)
+
+
+def test_run_with_a_token_and_a_bad_bot_setting_exits_2_before_serving(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Any
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("FORUM_SERVICE_TOKEN", "t" * 20)
+    monkeypatch.setenv("FORUM_PSEUDONYM_SECRET", "p" * 20)
+    monkeypatch.setenv("FORUM_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/forum.db")
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:abc")
+    monkeypatch.delenv("BOT_STORE_SECRET", raising=False)
+    assert main(["run"]) == 2
+    error = capsys.readouterr().err
+    assert "invalid bot configuration" in error and "BOT_STORE_SECRET" in error
+    assert not (tmp_path / "forum.db").exists()
