@@ -34,7 +34,12 @@ LIMIT = Param("limit", "query", "page size (1-100, default 20)", {"type": "integ
 
 @routes.get("/api/v1/boards")
 @documented(
-    Doc("List the boards with their counts of approved threads", BoardList, tags=("forum",))
+    Doc(
+        "List the boards with their counts of approved threads",
+        BoardList,
+        identity=False,
+        tags=("forum",),
+    )
 )
 async def list_boards(request: web.Request) -> web.Response:
     """List every board."""
