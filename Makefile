@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: setup run test lint format bench clean
+.PHONY: setup run test lint fuzz format bench clean
 
 setup: $(VENV)/.installed
 
@@ -30,6 +30,9 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+
+fuzz: setup
+	bash scripts/fuzz-api.sh
 
 format: setup
 	$(BIN)/ruff format .

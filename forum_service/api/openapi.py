@@ -15,6 +15,7 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from forum_service.api.board_schemas import ErrorBody
+from forum_service.domain import MAX_ID
 
 View = Callable[[web.Request], Awaitable[web.StreamResponse]]
 V = TypeVar("V", bound=View)
@@ -93,7 +94,10 @@ def build_document(app: web.Application, *, title: str, version: str) -> dict[st
                 "name": name,
                 "in": "path",
                 "required": True,
-                "schema": {"type": "integer" if name.endswith("_id") else "string"},
+                # The same range api.params.path_id accepts.
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+                if name.endswith("_id")
+                else {"type": "string", "minLength": 1},
             }
             for name in _path_params(path)
         ]
@@ -129,8 +133,13 @@ def build_document(app: web.Application, *, title: str, version: str) -> dict[st
         if doc.response is not None:
             ok["content"] = {"application/json": {"schema": ref(doc.response)}}
         responses[str(doc.status)] = ok
+        if any(p.name == "Idempotency-Key" for p in doc.params):
+            responses["200"] = {**ok, "description": "replay of an earlier request with this key"}
         error_ref = ref(ErrorBody)
         statuses = set(doc.errors) | ({401} if not doc.public else set())
+        if doc.request is not None:
+            # Every body is parsed the same way: not JSON (400), too large (413), invalid (422).
+            statuses |= {400, 413, 422}
         for status in sorted(statuses):
             responses[str(status)] = {
                 "description": "error",
