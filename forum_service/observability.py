@@ -21,6 +21,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from forum_service.clock import utc_now
 from forum_service.services.health import queue_stats
 from forum_service.services.outbox import OutboxService
+from forum_service.services.screening import BatchReport
 from forum_service.storage.database import Database
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -83,15 +84,17 @@ class Metrics:
             "forum_posts_created", "Posts and replies stored (pending)", registry=r
         )
 
-    def record_batch(self, claimed: int, recorded: int, not_screened: int, seconds: float) -> None:
+    def record_batch(self, report: BatchReport) -> None:
         """Record one worker batch."""
-        if claimed == 0:
+        if report.claimed == 0:
             return
-        self.batch_seconds.observe(seconds)
-        self.screened_posts.labels("screened").inc(recorded - not_screened)
-        self.screened_posts.labels("not_screened").inc(not_screened)
-        if seconds > 0:
-            self.posts_per_second.set(claimed / seconds)
+        self.batch_seconds.observe(report.seconds)
+        self.screened_posts.labels("screened").inc(report.recorded - report.not_screened)
+        self.screened_posts.labels("not_screened").inc(report.not_screened)
+        # A subset of not_screened: items whose screening kept failing, sent to humans unscreened.
+        self.screened_posts.labels("given_up").inc(report.given_up)
+        if report.seconds > 0:
+            self.posts_per_second.set(report.claimed / report.seconds)
 
     async def refresh_from_database(self, db: Database, now: datetime | None = None) -> None:
         """Read queue and outbox figures from the database (called at scrape time)."""

@@ -51,9 +51,7 @@ def attach_worker(app: web.Application, settings: ServiceSettings) -> None:
         stop = asyncio.Event()
         worker = build_worker(settings, app[DATABASE])
         metrics = app[METRICS]
-        worker.on_batch = lambda r: metrics.record_batch(
-            r.claimed, r.recorded, r.not_screened, r.seconds
-        )
+        worker.on_batch = metrics.record_batch
         app[WORKER_STOP] = stop
         app[WORKER_TASK] = asyncio.create_task(
             _background(worker, Scheduler(app[DATABASE]), stop, settings),
@@ -98,9 +96,7 @@ async def run_worker(settings: ServiceSettings) -> None:
     if settings.worker_metrics_port:
         metrics = Metrics()
         start_http_server(settings.worker_metrics_port, registry=metrics.registry)
-        worker.on_batch = lambda r: metrics.record_batch(
-            r.claimed, r.recorded, r.not_screened, r.seconds
-        )
+        worker.on_batch = metrics.record_batch
     try:
         await _background(worker, Scheduler(db), stop, settings)
     finally:

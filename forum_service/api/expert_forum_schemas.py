@@ -2,17 +2,37 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, StrictInt, StrictStr
+from pydantic_core import PydanticCustomError
 
 from forum_service.api.board_schemas import Request, custom_rule
 from forum_service.domain import ExpertForum
 from forum_service.validation import clean_text
 
+#: Expert forums are planned this far ahead at most.
+LATEST_YEAR = 2100
+
+
+def _in_range(value: datetime) -> datetime:
+    # 9999-12-31T23:59:59-12:00 parses, but has no UTC equivalent (a 500 before this rule).
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError:
+        utc = None
+    if utc is None or utc.year > LATEST_YEAR:
+        raise PydanticCustomError(
+            "time_out_of_range",
+            f"the time must be before the year {LATEST_YEAR + 1}",
+            {"custom": True},
+        )
+    return value
+
+
 #: JSON carries times as ISO 8601 strings; strict mode would refuse them, so parse leniently here.
-IsoTime = Annotated[AwareDatetime, Field(strict=False)]
+IsoTime = Annotated[AwareDatetime, Field(strict=False), AfterValidator(_in_range)]
 
 
 def _line(field: str, limit: int) -> AfterValidator:

@@ -77,3 +77,5 @@ async def json_body(request: web.Request) -> object:
         return await request.json()
     except ValueError:
         raise DomainError("invalid_json", "the request body is not valid JSON") from None
+    except RecursionError:  # the json module recurses once per level of nesting
+        raise DomainError("invalid_json", "the request body is nested too deeply") from None

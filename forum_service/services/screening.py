@@ -55,6 +55,8 @@ class BatchReport:
     not_screened: int
     auto_approved: int
     seconds: float
+    #: Items queued "not screened" without screening, after MAX_SCREEN_ATTEMPTS failed claims.
+    given_up: int = 0
 
 
 class ScreeningWorker:
@@ -150,6 +152,12 @@ class ScreeningWorker:
         if not tasks:
             return BatchReport(0, 0, 0, 0, time.perf_counter() - started)
         fresh = [t for t in tasks if t.attempts <= MAX_SCREEN_ATTEMPTS]
+        if len(fresh) < len(tasks):
+            log.error(
+                "%d item(s) failed screening %d times; queued as not screened",
+                len(tasks) - len(fresh),
+                MAX_SCREEN_ATTEMPTS,
+            )
         results = dict(zip(fresh, await self._screen([t.text for t in fresh], words), strict=True))
         for task in tasks:
             results.setdefault(task, _given_up(task.attempts))
@@ -166,7 +174,12 @@ class ScreeningWorker:
                     await self._auto_approve(session, task)
                     auto += 1
         report = BatchReport(
-            len(tasks), recorded, not_screened, auto, time.perf_counter() - started
+            len(tasks),
+            recorded,
+            not_screened,
+            auto,
+            time.perf_counter() - started,
+            given_up=len(tasks) - len(fresh),
         )
         log.info(
             "screened batch: claimed=%d recorded=%d not_screened=%d auto_approved=%d in %.3fs",

@@ -99,9 +99,7 @@ async def test_metrics_expose_the_named_series_and_move_with_work(
     await api.new_thread(author)
     metrics = app[METRICS]
     worker = ScreeningWorker(app[DATABASE], KeywordScorer, ModerationPolicy())
-    worker.on_batch = lambda r: metrics.record_batch(
-        r.claimed, r.recorded, r.not_screened, r.seconds
-    )
+    worker.on_batch = metrics.record_batch
     await worker.run_once()
     second = await (await api.client.get("/metrics")).text()
     for name in names:

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from forum_service.api.keys import DATABASE
 from forum_service.domain import Screening
+from forum_service.observability import Metrics
 from forum_service.services.screening import MAX_SCREEN_ATTEMPTS, ScreeningWorker
 from forum_service.storage import moderation_repo
 from forum_service.storage.tables import ModerationItemRow
@@ -334,8 +335,12 @@ async def test_an_item_whose_batch_keeps_crashing_goes_to_humans_not_screened(
 
     report = await _worker(app, scorer, clock=clock).run_once()
 
-    assert (report.claimed, report.recorded, report.not_screened) == (1, 1, 1)
+    assert (report.claimed, report.recorded, report.not_screened, report.given_up) == (1, 1, 1, 1)
     assert scorer.calls == 0
+    metrics = Metrics()
+    metrics.record_batch(report)
+    given_up = {"result": "given_up"}
+    assert metrics.registry.get_sample_value("forum_moderation_screened_posts_total", given_up) == 1
     (item,) = await moderation_queue(api, mod)
     assert item["route"] == "not_screened"
     assert item["reasons"] == [f"not screened: screening failed {MAX_SCREEN_ATTEMPTS} times"]
