@@ -23,6 +23,7 @@ from telegram.ext import (
 from bot.context import BotServices
 from bot.delivery import Dispatcher
 from bot.delivery_store import DeliveryStore
+from bot.flood import FloodGate
 from bot.forum_client import ForumClient, ForumError
 from bot.handlers import (
     admin,
@@ -91,6 +92,7 @@ def build_application(
         store=DeliveryStore(
             settings.bot_store_path, settings.bot_store_secret.get_secret_value().encode()
         ),
+        flood=FloodGate(settings.bot_user_per_minute, settings.bot_user_burst),
     )
     stop = asyncio.Event()
     tasks: list[asyncio.Task[None]] = []
@@ -138,6 +140,7 @@ def build_application(
 
 def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Register every handler. Order matters: bookkeeping first, conversations before commands."""
+    application.add_handler(TypeHandler(Update, common.flood_control), group=-3)
     application.add_handler(TypeHandler(Update, common.groups_get_a_pointer), group=-2)
     application.add_handler(TypeHandler(Update, common.remember_chat), group=-1)
     for conversation in posting.conversations():

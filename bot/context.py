@@ -11,6 +11,7 @@ from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from bot.delivery_store import DeliveryStore
+from bot.flood import FloodGate
 from bot.forum_client import ForumClient, ForumError
 from bot.identity import IdentityDeriver
 from bot.settings import BotSettings
@@ -26,6 +27,7 @@ class BotServices:
     forum: ForumClient
     identities: IdentityDeriver
     store: DeliveryStore
+    flood: FloodGate
 
 
 Context = ContextTypes.DEFAULT_TYPE

@@ -11,6 +11,7 @@ import asyncio
 import re
 import threading
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from typing import Final
 
 from argon2.low_level import Type, hash_secret_raw
@@ -31,6 +32,10 @@ ARGON2_HASH_LEN: Final = 32
 DEFAULT_CACHE_SIZE: Final = 10_000
 
 
+#: Argon2id hashes computed at the same time, at most.
+HASHING_THREADS: Final = 2
+
+
 class IdentityDeriver:
     """Derives stable, irreversible identity keys from Telegram user ids.
 
@@ -39,7 +44,7 @@ class IdentityDeriver:
     The cache lives only in memory and is never persisted or logged.
     """
 
-    __slots__ = ("_cache", "_cache_size", "_lock", "_pepper")
+    __slots__ = ("_cache", "_cache_size", "_lock", "_pepper", "_pool")
 
     def __init__(self, pepper: bytes, *, cache_size: int = DEFAULT_CACHE_SIZE) -> None:
         """Creates a deriver.
@@ -61,6 +66,9 @@ class IdentityDeriver:
         self._cache: OrderedDict[int, str] = OrderedDict()
         # The async variant hashes in worker threads, so the cache is shared across threads.
         self._lock = threading.Lock()
+        # At most two hashes at once (19 MiB and a core each): a crowd of new users queues here
+        # instead of taking every thread and all the memory the default executor would give.
+        self._pool = ThreadPoolExecutor(max_workers=HASHING_THREADS, thread_name_prefix="argon2")
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(cache_size={self._cache_size})"
@@ -104,7 +112,8 @@ class IdentityDeriver:
         cached = self._cached(telegram_user_id)
         if cached is not None:
             return cached
-        key = await asyncio.to_thread(self._derive, telegram_user_id)
+        loop = asyncio.get_running_loop()
+        key = await loop.run_in_executor(self._pool, self._derive, telegram_user_id)
         self._store(telegram_user_id, key)
         return key
 

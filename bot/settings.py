@@ -65,6 +65,13 @@ class BotSettings(BaseSettings):
     bot_outbox_interval: float = Field(
         default=2.0, gt=0, validation_alias=AliasChoices("BOT_OUTBOX_INTERVAL")
     )
+    # Flood control per person: a burst, then a steady rate (bot/flood.py).
+    bot_user_burst: int = Field(
+        default=20, ge=1, le=1000, validation_alias=AliasChoices("BOT_USER_BURST")
+    )
+    bot_user_per_minute: float = Field(
+        default=60.0, gt=0, le=6000, validation_alias=AliasChoices("BOT_USER_PER_MINUTE")
+    )
 
     @field_validator("telegram_bot_token", "bot_webhook_url", "bot_webhook_secret", mode="before")
     @classmethod

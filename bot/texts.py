@@ -42,3 +42,7 @@ GROUP_POINTER = (
 CANCELLED = "Cancelled. Nothing was sent."
 NOTHING_TO_CANCEL = "There is nothing to cancel."
 SOMETHING_WRONG = "Sorry, something went wrong on our side. Please try again in a moment."
+TOO_FAST = (
+    "You are sending messages faster than I can take them, so I am ignoring some. "
+    "Please wait a minute and try again."
+)

@@ -16,6 +16,22 @@ from bot.forum_client import ForumError
 log = logging.getLogger(__name__)
 
 
+async def flood_control(update: Update, context: Context) -> None:
+    """Drop updates from someone sending faster than the flood gate allows (group -3, first).
+
+    They are told once per flood, in their private chat; nothing is logged about who.
+    """
+    user = update.effective_user
+    if user is None:
+        return
+    allowed, warn = services(context).flood.admit(user.id)
+    if allowed:
+        return
+    if warn and is_private(update):
+        await reply(update, texts.TOO_FAST)
+    raise ApplicationHandlerStop
+
+
 async def groups_get_a_pointer(update: Update, context: Context) -> None:
     """Stop every update from a group, channel or supergroup before any other handler runs.
 
