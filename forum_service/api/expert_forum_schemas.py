@@ -9,7 +9,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, StrictInt,
 from pydantic_core import PydanticCustomError
 
 from forum_service.api.board_schemas import Request, custom_rule
-from forum_service.domain import ExpertForum
+from forum_service.domain import DomainError, ExpertForum
 from forum_service.validation import clean_text
 
 #: Expert forums are planned this far ahead at most.
@@ -40,11 +40,12 @@ def _line(field: str, limit: int) -> AfterValidator:
 
 
 def _link(raw: str) -> str:
-    link = raw.strip()
-    if not link.startswith("https://") or len(link) > 500 or any(c.isspace() for c in link):
-        from forum_service.domain import DomainError
-
-        raise DomainError("join_link_invalid", "join_link must be an https:// URL (≤ 500 chars)")
+    # The common text rule first (control and direction characters, invisible-only text).
+    link = clean_text(raw, field="join_link", max_length=500)
+    if not link.startswith("https://") or not link.isascii() or any(c.isspace() for c in link):
+        raise DomainError(
+            "join_link_invalid", "join_link must be an https:// URL in ASCII (≤ 500 chars)"
+        )
     return link
 
 

@@ -16,7 +16,7 @@ from forum_service.api.keys import DATABASE
 from forum_service.domain import DomainError, PostStatus
 from forum_service.storage.tables import ReportRow
 from forum_service.validation import clean_text, clean_title
-from tests.support.api import Api
+from tests.support.api import Api, new_admin
 from tests.support.storage import set_status
 
 INVISIBLE = [
@@ -97,3 +97,25 @@ async def test_report_reasons_get_the_same_hygiene(api: Api, app: web.Applicatio
     assert (status, body["error"]["code"]) == (422, "text_invalid_unicode")
     async with app[DATABASE].read("reports") as session:
         assert await session.scalar(select(func.count()).select_from(ReportRow)) == 0
+
+
+@pytest.mark.parametrize(
+    ("link", "code"),
+    [
+        ("https://meet.example/\u202eabc", "text_control_characters"),
+        ("https://meet.exаmple/x", "join_link_invalid"),  # Cyrillic "а": a look-alike host
+        ("http://meet.example/x", "join_link_invalid"),
+    ],
+)
+async def test_a_join_link_gets_the_same_hygiene_and_must_be_plain_https(
+    api: Api, link: str, code: str
+) -> None:
+    admin = await new_admin(api)
+    body = await api.call(
+        "POST",
+        "/api/v1/admin/forums",
+        admin,
+        json={"board": "safety", "title": "T", "lead": "L", "join_link": link},
+        expect=422,
+    )
+    assert body["error"]["code"] == code
