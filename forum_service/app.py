@@ -30,6 +30,7 @@ from forum_service.api.keys import (
     SETTINGS,
     SUBSCRIPTIONS,
 )
+from forum_service.api.params import refuse_nul_in_path
 from forum_service.clock import Clock, utc_now
 from forum_service.observability import Metrics, metrics_middleware
 from forum_service.pseudonyms import Pseudonymizer
@@ -67,7 +68,12 @@ def create_app(
     """
     metrics = metrics or Metrics()
     app = web.Application(
-        middlewares=[metrics_middleware(metrics), error_middleware, service_token_middleware],
+        middlewares=[
+            metrics_middleware(metrics),
+            error_middleware,
+            refuse_nul_in_path,
+            service_token_middleware,
+        ],
         client_max_size=MAX_REQUEST_BYTES,
     )
     app[SETTINGS] = settings

@@ -22,6 +22,8 @@ TITLE_MAX = 200
 #: Ids (and every other integer column) are signed 64-bit in every database; the API accepts
 #: ids, cursors and versions from 1 to MAX_ID.
 MAX_ID = 2**63 - 1
+#: What a board slug looks like (e.g. "long-term-support").
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 BODY_MAX = 4000
 
 

@@ -6,13 +6,31 @@ import re
 
 from aiohttp import web
 
+from forum_service.api.errors import Handler
 from forum_service.domain import MAX_ID, DomainError
 
-__all__ = ["MAX_ID", "idempotency_key", "json_body", "parse_int", "path_id", "query_cursor"]
+__all__ = [
+    "MAX_ID",
+    "idempotency_key",
+    "json_body",
+    "parse_int",
+    "path_id",
+    "query_cursor",
+    "refuse_nul_in_path",
+]
 
 # ASCII digits only (str.isdigit() also takes "²" and "٣"), no leading zeros, at most 19 digits:
 # a number is written one way, and never gets big enough to cost anything to convert.
 _PLAIN_NUMBER = re.compile(r"0|[1-9][0-9]{0,18}")
+
+
+@web.middleware
+async def refuse_nul_in_path(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Refuse a path holding U+0000 (``%00``): no slug, topic or id contains one, and
+    PostgreSQL cannot even compare text that does."""
+    if "\x00" in request.path:
+        raise DomainError("invalid_path", "the path contains a NUL character")
+    return await handler(request)
 
 
 def parse_int(raw: str, *, low: int, high: int) -> int | None:

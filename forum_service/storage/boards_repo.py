@@ -8,6 +8,7 @@ from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum_service.domain import (
+    SLUG,
     Board,
     DigestThread,
     Post,
@@ -45,7 +46,9 @@ def _board(row: BoardRow, count: int) -> Board:
 
 
 async def board_by_slug(session: AsyncSession, slug: str) -> Board | None:
-    """Return the board called ``slug``, or None."""
+    """Return the board called ``slug``, or None (also for text that cannot be a slug)."""
+    if SLUG.fullmatch(slug) is None:  # e.g. a NUL, which PostgreSQL refuses to compare
+        return None
     row = (
         await session.execute(select(BoardRow).where(BoardRow.slug == slug))
     ).scalar_one_or_none()

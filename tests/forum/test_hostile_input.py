@@ -31,3 +31,26 @@ async def test_a_start_time_out_of_any_sensible_range_is_refused(api: Api, start
     assert body["error"]["code"] == "time_out_of_range"
     forums = await api.call("GET", "/api/v1/forums", admin, expect=200)
     assert forums["forums"] == []
+
+
+async def test_a_nul_in_a_slug_or_topic_is_a_clear_refusal_on_every_database(api: Api) -> None:
+    """PostgreSQL cannot compare text holding U+0000: these were 500s there."""
+    reader = api.new_identity()
+    path = await api.client.get("/api/v1/boards/sa%00fety/threads", headers=api.headers(None))
+    assert (path.status, (await path.json())["error"]["code"]) == (400, "invalid_path")
+    unsubscribe = await api.client.delete(
+        "/api/v1/me/subscriptions/outcome:sa%00fety", headers=api.headers(reader)
+    )
+    assert unsubscribe.status == 400
+    board = await api.call(
+        "POST",
+        "/api/v1/threads",
+        reader,
+        json={"board": "sa\u0000fety", "title": "t", "body": "b"},
+        expect=404,
+    )
+    assert board["error"]["code"] == "board_not_found"
+    topic = await api.call(
+        "POST", "/api/v1/me/subscriptions", reader, json={"topic": "outcome:sa\u0000fety"}
+    )
+    assert topic["error"]["code"] == "topic_invalid", topic
