@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from moderation.textfold import fold
 from moderation.watchwords import WatchAction, WatchMatch
 
 PATTERN_PREFIX = "pattern: "
@@ -185,6 +186,16 @@ def match_risk_patterns(text: str) -> list[WatchMatch]:
         FLAG matches named ``"pattern: <label>"``, sorted by start; at most one per
         sentence and label.
     """
+    # On the folded form (moderation.textfold), like watched words: invisible characters,
+    # fullwidth letters and look-alikes from other scripts do not hide a pattern.
+    folded = fold(text)
+    return [
+        WatchMatch(m.word, m.action, *folded.span(m.start, m.end))
+        for m in _match_folded(folded.text)
+    ]
+
+
+def _match_folded(text: str) -> list[WatchMatch]:
     quoted = [(m.start(), m.end()) for m in _QUOTED.finditer(text)]
     found: dict[tuple[int, str], WatchMatch] = {}
     for sentence in _SENTENCE.finditer(text):

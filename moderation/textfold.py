@@ -46,8 +46,8 @@ class FoldedText:
 def fold(text: str) -> FoldedText:
     """Return the matching form of ``text`` (see the module docstring).
 
-    Whitespace is kept as a single space per original whitespace character, so that phrases
-    and word boundaries still work.
+    Each whitespace character becomes one space (a line break one newline), so that phrases,
+    word and sentence boundaries still work.
     """
     chars: list[str] = []
     origin: list[int] = []
@@ -61,6 +61,8 @@ def fold(text: str) -> FoldedText:
 @lru_cache(maxsize=65536)
 def fold_char(char: str) -> str:
     """The matching form of one character (possibly empty, possibly several characters)."""
+    if char in "\n\r\x85\u2028\u2029":
+        return "\n"  # line breaks still end sentences (risk patterns) after folding
     if char.isspace():
         return " "
     if is_invisible(char):

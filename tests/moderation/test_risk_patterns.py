@@ -143,3 +143,24 @@ def test_offline_screens_bench_writes_json_and_markdown(
     assert all(m["posts_per_second"] > 0 for m in results["speed"].values())
     assert "| phone |" in (tmp_path / "offline_screens.md").read_text(encoding="utf-8")
     assert "posts/s" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "Your son walks home alone, doesn't he?",
+        "Your s\u200bon walks home alone, doesn't he?",  # zero-width space
+        "Your s\u043en walks home alone, doesn't he?",  # Cyrillic o
+        "Ｙｏｕｒ ｓｏｎ walks home alone, doesn't he?",  # fullwidth
+    ],
+)
+def test_a_risk_pattern_written_to_evade_still_fires_where_it_was_written(written: str) -> None:
+    plain = "Your son walks home alone, doesn't he?"
+    (expected,) = match_risk_patterns(plain)
+
+    (match,) = match_risk_patterns(written)
+
+    assert match.word == expected.word == "pattern: mentions a member's family"
+    # The span covers the same words of what was written (one more character per inserted one).
+    extra = len(written) - len(plain)
+    assert (match.start, match.end) == (expected.start, expected.end + extra)
