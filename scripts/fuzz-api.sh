@@ -46,7 +46,7 @@ PYTHON
 
 "$VENV/bin/schemathesis" run "http://127.0.0.1:$port/api/v1/openapi.json" \
     --wait-for-schema 60 \
-    --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
+    --checks "${FUZZ_CHECKS:-not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance}" \
     --max-examples "${FUZZ_MAX_EXAMPLES:-100}" \
     --seed "${FUZZ_SEED:-1}" \
     --generation-database none \

@@ -21,13 +21,15 @@ from forum_service.api.moderation_schemas import (
     WatchedWordRequest,
 )
 from forum_service.api.openapi import Doc, Param, documented
-from forum_service.api.params import json_body, path_id, query_cursor, query_int
+from forum_service.api.params import QueryInt, json_body, path_id, query_cursor
 from forum_service.api.responses import json_response
 from forum_service.domain import Role
 from forum_service.services.admin import INVITE_TTL
 from moderation.watchwords import WatchAction
 
 routes = web.RouteTableDef()
+
+AUDIT_PAGE = QueryInt("limit", 50, 1, 200, "entries per page")
 
 ADMIN_ERRORS = (400, 403, 404, 422)
 
@@ -39,7 +41,7 @@ ADMIN_ERRORS = (400, 403, 404, 422)
         AuditList,
         params=(
             Param("cursor", "query", "from the previous page"),
-            Param("limit", "query", "1-200, default 50", {"type": "integer"}),
+            AUDIT_PAGE.param(),
         ),
         errors=(400, 403),
         tags=("admin",),
@@ -48,7 +50,7 @@ ADMIN_ERRORS = (400, 403, 404, 422)
 async def audit(request: web.Request) -> web.Response:
     """Read the audit log."""
     key = acting_identity(request)
-    limit = query_int(request, "limit", default=50, low=1, high=200)
+    limit = AUDIT_PAGE.read(request)
     entries = await request.app[ADMIN].audit_log(key, query_cursor(request), limit)
     more = len(entries) == limit
     return json_response(

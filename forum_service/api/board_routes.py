@@ -21,15 +21,29 @@ from forum_service.api.board_schemas import (
 )
 from forum_service.api.keys import BOARDS, METRICS
 from forum_service.api.openapi import Doc, Param, documented
-from forum_service.api.params import idempotency_key, json_body, path_id, query_cursor, query_int
+from forum_service.api.params import (
+    QueryInt,
+    idempotency_key,
+    json_body,
+    path_id,
+    query_cursor,
+)
 from forum_service.api.responses import json_response
 from forum_service.domain import MAX_ID
 
 routes = web.RouteTableDef()
 
-IDEMPOTENCY = Param("Idempotency-Key", "header", "repeat-safe create: the same key stores one post")
+IDEMPOTENCY = Param(
+    "Idempotency-Key",
+    "header",
+    "repeat-safe create: the same key stores one post",
+    {"type": "string", "pattern": "^[ -~]{1,100}$"},
+)
 CURSOR = Param("cursor", "query", "opaque cursor from the previous page")
-LIMIT = Param("limit", "query", "page size (1-100, default 20)", {"type": "integer"})
+PAGE = QueryInt("limit", 20, 1, 100, "page size")
+POSTS_AFTER = QueryInt("after", 0, 0, MAX_ID, "read posts after this post id")
+POSTS_PAGE = QueryInt("limit", 50, 1, 200, "posts per page")
+LIMIT = PAGE.param()
 
 
 @routes.get("/api/v1/boards")
@@ -60,7 +74,7 @@ async def list_boards(request: web.Request) -> web.Response:
 )
 async def list_threads(request: web.Request) -> web.Response:
     """List a board's approved threads with cursor pagination."""
-    limit = query_int(request, "limit", default=20, low=1, high=100)
+    limit = PAGE.read(request)
     page = await request.app[BOARDS].list_threads(
         request.match_info["slug"], request.query.get("cursor"), limit
     )
@@ -102,8 +116,8 @@ async def create_thread(request: web.Request) -> web.Response:
         "Read a thread: approved posts (and the caller's own pending or rejected ones)",
         ThreadDetail,
         params=(
-            Param("after", "query", "read posts after this post id", {"type": "integer"}),
-            Param("limit", "query", "posts per page (1-200, default 50)", {"type": "integer"}),
+            POSTS_AFTER.param(),
+            POSTS_PAGE.param(),
         ),
         errors=(400, 404),
         tags=("forum",),
@@ -113,8 +127,8 @@ async def read_thread(request: web.Request) -> web.Response:
     """Read one thread."""
     key = acting_identity(request)
     thread_id = path_id(request, "thread_id")
-    after = query_int(request, "after", default=0, low=0, high=MAX_ID)
-    limit = query_int(request, "limit", default=50, low=1, high=200)
+    after = POSTS_AFTER.read(request)
+    limit = POSTS_PAGE.read(request)
     view, more = await request.app[BOARDS].read_thread(
         key, thread_id, after_post_id=after, limit=limit
     )
@@ -176,7 +190,7 @@ async def read_post(request: web.Request) -> web.Response:
 async def my_posts(request: web.Request) -> web.Response:
     """List the caller's posts of every status."""
     key = acting_identity(request)
-    limit = query_int(request, "limit", default=20, low=1, high=100)
+    limit = PAGE.read(request)
     posts, next_cursor = await request.app[BOARDS].my_posts(key, query_cursor(request), limit)
     return json_response(
         PostList(

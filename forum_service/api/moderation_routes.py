@@ -21,14 +21,15 @@ from forum_service.api.moderation_schemas import (
     ReviseRequest,
     SuspendRequest,
 )
-from forum_service.api.openapi import Doc, Param, documented
-from forum_service.api.params import json_body, path_id, query_int
+from forum_service.api.openapi import Doc, documented
+from forum_service.api.params import QueryInt, json_body, path_id
 from forum_service.api.responses import json_response
 from forum_service.domain import DecisionAction
 
 routes = web.RouteTableDef()
 
-LIMIT = Param("limit", "query", "page size (1-100, default 20)", {"type": "integer"})
+PAGE = QueryInt("limit", 20, 1, 100, "page size")
+LIMIT = PAGE.param()
 MOD_ERRORS = (400, 403, 404, 409, 422)
 
 
@@ -81,7 +82,7 @@ async def report(request: web.Request) -> web.Response:
 )
 async def queue(request: web.Request) -> web.Response:
     """List pending items."""
-    limit = query_int(request, "limit", default=20, low=1, high=100)
+    limit = PAGE.read(request)
     items = await request.app[MODERATION].queue(acting_identity(request), limit)
     return json_response(QueueList(items=[QueueItemOut.of(item) for item in items]))
 
@@ -197,6 +198,6 @@ async def suspend(request: web.Request) -> web.Response:
 )
 async def reports(request: web.Request) -> web.Response:
     """List open reports."""
-    limit = query_int(request, "limit", default=20, low=1, high=100)
+    limit = PAGE.read(request)
     found = await request.app[MODERATION].reports(acting_identity(request), limit)
     return json_response(ReportList(reports=[ReportOut.of(r) for r in found]))

@@ -7,12 +7,21 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
-from forum_service.api.board_schemas import Body, PostOut, Request, Title, custom_rule
+from forum_service.api.board_schemas import (
+    TEXT_PATTERN,
+    Body,
+    PostOut,
+    Request,
+    Title,
+    custom_rule,
+)
 from forum_service.domain import MAX_ID, AuditEntry, ModerationItem, Report
 from forum_service.validation import REASON_MAX, clean_reason
 
 Reason = Annotated[
-    StrictStr, Field(min_length=1, max_length=REASON_MAX), AfterValidator(custom_rule(clean_reason))
+    StrictStr,
+    Field(min_length=1, max_length=REASON_MAX, json_schema_extra={"pattern": TEXT_PATTERN}),
+    AfterValidator(custom_rule(clean_reason)),
 ]
 
 
@@ -270,7 +279,11 @@ class AutoApproveRequest(Request):
 class BootstrapRequest(Request):
     """Identity keys of the bot's configured bootstrap admins."""
 
-    identity_keys: Annotated[list[StrictStr], Field(max_length=50)]
+    identity_keys: Annotated[
+        # Documented only: the service answers a malformed key with 400 identity_malformed.
+        list[Annotated[StrictStr, Field(json_schema_extra={"pattern": "^[0-9a-f]{64}$"})]],
+        Field(max_length=50),
+    ]
 
 
 class CountOut(BaseModel):

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from aiohttp import web
 
 from forum_service.api.errors import Handler
+from forum_service.api.openapi import Param
 from forum_service.domain import MAX_ID, DomainError
 
 __all__ = [
     "MAX_ID",
+    "QueryInt",
     "idempotency_key",
     "json_body",
     "parse_int",
@@ -58,6 +61,26 @@ def query_int(request: web.Request, name: str, *, default: int, low: int, high: 
     if value is None:
         raise DomainError("invalid_query", f"{name} must be an integer from {low} to {high}")
     return value
+
+
+@dataclass(frozen=True)
+class QueryInt:
+    """An integer query parameter: parsed and documented from the same bounds."""
+
+    name: str
+    default: int
+    low: int
+    high: int
+    description: str
+
+    def read(self, request: web.Request) -> int:
+        """Parse it from ``request`` (see `query_int`)."""
+        return query_int(request, self.name, default=self.default, low=self.low, high=self.high)
+
+    def param(self) -> Param:
+        """Its OpenAPI description."""
+        schema = {"type": "integer", "minimum": self.low, "maximum": self.high}
+        return Param(self.name, "query", self.description, {**schema, "default": self.default})
 
 
 def query_cursor(request: web.Request, name: str = "cursor") -> int | None:
