@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, StrictInt, StrictStr
 from pydantic_core import PydanticCustomError
 
-from forum_service.api.board_schemas import Request, custom_rule
+from forum_service.api.board_schemas import Request, custom_rule, text_schema
 from forum_service.domain import DomainError, ExpertForum
 from forum_service.validation import clean_text
 
@@ -35,6 +35,11 @@ def _in_range(value: datetime) -> datetime:
 IsoTime = Annotated[AwareDatetime, Field(strict=False), AfterValidator(_in_range)]
 
 
+def _documented(limit: int) -> Any:
+    # What clean_text checks, written into the OpenAPI document (see board_schemas.text_schema).
+    return Field(json_schema_extra=text_schema(limit))
+
+
 def _line(field: str, limit: int) -> AfterValidator:
     return AfterValidator(custom_rule(lambda raw: clean_text(raw, field=field, max_length=limit)))
 
@@ -53,11 +58,11 @@ class CreateForumRequest(Request):
     """Schedule an expert forum; omit ``starts_at`` for "date TBC" (``tbc_label``: "November")."""
 
     board: Annotated[StrictStr, Field(min_length=1, max_length=40)]
-    title: Annotated[StrictStr, _line("title", 200)]
-    lead: Annotated[StrictStr, _line("lead", 120)]
-    description: Annotated[StrictStr, _line("description", 2000)] | None = None
+    title: Annotated[StrictStr, _line("title", 200), _documented(200)]
+    lead: Annotated[StrictStr, _line("lead", 120), _documented(120)]
+    description: Annotated[StrictStr, _line("description", 2000), _documented(2000)] | None = None
     starts_at: IsoTime | None = None
-    tbc_label: Annotated[StrictStr, _line("tbc_label", 40)] | None = None
+    tbc_label: Annotated[StrictStr, _line("tbc_label", 40), _documented(40)] | None = None
     duration_minutes: Annotated[StrictInt, Field(ge=15, le=480)] = 60
     capacity: Annotated[StrictInt, Field(ge=1, le=100_000)] | None = None
     join_link: Annotated[StrictStr, AfterValidator(custom_rule(_link))] | None = None
@@ -84,7 +89,7 @@ class RsvpRequest(Request):
 class AnnounceRequest(Request):
     """An announcement to every "all" subscriber; optionally a Telegram document file id."""
 
-    text: Annotated[StrictStr, _line("text", 3500)]
+    text: Annotated[StrictStr, _line("text", 3500), _documented(3500)]
     document_file_id: Annotated[StrictStr, Field(min_length=1, max_length=200)] | None = None
 
 

@@ -207,7 +207,9 @@ class AuditList(BaseModel):
 class WatchedWordRequest(Request):
     """Add a watched word or phrase."""
 
-    word: Annotated[StrictStr, Field(min_length=1, max_length=100)]
+    word: Annotated[
+        StrictStr, Field(min_length=1, max_length=100, json_schema_extra={"pattern": TEXT_PATTERN})
+    ]
     action: Literal["block", "flag", "require_review"]
 
 
@@ -321,7 +323,8 @@ class AckItem(Request):
 
     id: BodyId
     outcome: Literal["sent", "retry", "blocked", "failed"]
-    retry_after: Annotated[StrictFloat | StrictInt, Field(ge=0, le=3600)] = 0
+    # StrictFloat takes whole numbers too, and documents the bounds (a union would not).
+    retry_after: Annotated[StrictFloat, Field(ge=0, le=3600)] = 0
     rate_limited: StrictBool = Field(default=False, description="Telegram answered 429")
 
 
