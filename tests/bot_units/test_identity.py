@@ -8,7 +8,7 @@ import threading
 import argon2.low_level
 import pytest
 
-from bot.identity import IDENTITY_KEY_PATTERN, IdentityDeriver
+from bot.identity import HASHING_THREADS, IDENTITY_KEY_PATTERN, IdentityDeriver
 
 PEPPER = b"0123456789abcdef"
 
@@ -103,3 +103,29 @@ async def test_async_key_equals_sync_key_and_hashes_off_the_event_loop(
     assert threading.get_ident() not in hashed_on
     assert await deriver.identity_key_async(7) == keys[0]
     assert len(hashed_on) == 3, "a cached key is not hashed again"
+
+
+async def test_at_most_two_hashes_run_at_once_however_many_people_arrive() -> None:
+    running = 0
+    most = 0
+    lock = threading.Lock()
+
+    class Counting(IdentityDeriver):
+        __slots__ = ()
+
+        def _derive(self, telegram_user_id: int) -> str:
+            nonlocal running, most
+            with lock:
+                running += 1
+                most = max(most, running)
+            try:
+                return super()._derive(telegram_user_id)
+            finally:
+                with lock:
+                    running -= 1
+
+    deriver = Counting(b"p" * 32)
+    keys = await asyncio.gather(*(deriver.identity_key_async(n) for n in range(1, 9)))
+
+    assert len(set(keys)) == 8
+    assert most == HASHING_THREADS == 2
