@@ -29,9 +29,10 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 
 from bot import render
 from bot.delivery_store import DeliveryStore
-from bot.formatting import escape
+from bot.formatting import escape, split_message
 from bot.forum_client import ForumClient, ForumError
 from bot.forum_models import Ack, Notification
+from telegram_text import TELEGRAM_CAPTION_LIMIT
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +125,7 @@ class Dispatcher:
                     if document:
                         # Forwarded by Telegram file id: the PDF is never downloaded or re-uploaded.
                         await self._bot.send_document(
-                            chat_id, document, caption=text[:1024], parse_mode=ParseMode.HTML
+                            chat_id, document, caption=caption(text), parse_mode=ParseMode.HTML
                         )
                     else:
                         await self._bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
@@ -170,3 +171,15 @@ def _seconds(value: Any) -> float:
     if isinstance(value, timedelta):
         return value.total_seconds()
     return float(value)
+
+
+def caption(html_text: str) -> str:
+    """``html_text`` as a document caption: within Telegram's 1,024 units, cut between tags.
+
+    Cutting the HTML string itself could end inside a tag or an entity (Telegram then refuses
+    the whole message) and counted characters, not Telegram's UTF-16 units.
+    """
+    pieces = split_message(html_text, TELEGRAM_CAPTION_LIMIT - 1)
+    if len(pieces) <= 1:
+        return html_text
+    return pieces[0] + "…"
