@@ -14,6 +14,7 @@ from forum_service.domain import (
     DomainError,
     ExpertForum,
     ExpertForumRecord,
+    Forbidden,
     ForumStatus,
     IdentityKey,
     JobKind,
@@ -241,7 +242,11 @@ class ExpertForumService(StaffService):
         now = self._clock()
         async with self._db.write("forum_rsvp") as session:
             me = await identities_repo.ensure_identity(session, key.value, now)
-            forum = _open(await expert_forums_repo.forum_record(session, forum_id), forum_id)
+            if me.suspended:
+                raise Forbidden("identity_suspended", "your account is suspended")
+            # Locked: two people taking the last place at once must not both get it.
+            found = await expert_forums_repo.forum_record(session, forum_id, lock=True)
+            forum = _open(found, forum_id)
             if forum.starts_at is not None and forum.starts_at <= now:
                 raise Conflict("forum_started", "this forum has already started")
             previous = await expert_forums_repo.rsvp_of(session, forum_id, me.id)

@@ -40,15 +40,23 @@ async def _with_board(session: AsyncSession, row: ExpertForumRow) -> ExpertForum
     return _record(row, board.slug, board.title)
 
 
-async def forum_record(session: AsyncSession, forum_id: int) -> ExpertForumRecord | None:
-    """Return everything stored about a forum (its join link included), or None."""
-    found = (
-        await session.execute(
-            select(ExpertForumRow, BoardRow.slug, BoardRow.title)
-            .join(BoardRow, BoardRow.id == ExpertForumRow.board_id)
-            .where(ExpertForumRow.id == forum_id)
-        )
-    ).one_or_none()
+async def forum_record(
+    session: AsyncSession, forum_id: int, *, lock: bool = False
+) -> ExpertForumRecord | None:
+    """Return everything stored about a forum (its join link included), or None.
+
+    With ``lock``, the forum's row stays locked until the transaction ends, so that decisions
+    about its places (RSVPs) are taken one at a time. PostgreSQL needs it (``FOR UPDATE``);
+    SQLite's write transactions are serialised already and the clause is not emitted there.
+    """
+    stmt = (
+        select(ExpertForumRow, BoardRow.slug, BoardRow.title)
+        .join(BoardRow, BoardRow.id == ExpertForumRow.board_id)
+        .where(ExpertForumRow.id == forum_id)
+    )
+    if lock:
+        stmt = stmt.with_for_update(of=ExpertForumRow)
+    found = (await session.execute(stmt)).one_or_none()
     return None if found is None else _record(*found)
 
 
