@@ -170,8 +170,12 @@ class ScreeningWorker:
                 recorded += 1
                 if result.route is Route.NOT_SCREENED:
                     not_screened += 1
-                if task.auto_approve_low_risk and result.auto_approvable:
-                    await self._auto_approve(session, task)
+                if (
+                    task.auto_approve_low_risk
+                    and result.auto_approvable
+                    and task.open_reports == 0
+                    and await self._auto_approve(session, task)
+                ):
                     auto += 1
         report = BatchReport(
             len(tasks),
@@ -252,14 +256,21 @@ class ScreeningWorker:
             now=self._clock(),
         )
 
-    async def _auto_approve(self, session: Session, task: ScreeningTask) -> None:
+    async def _auto_approve(self, session: Session, task: ScreeningTask) -> bool:
+        """Publish a low-risk post of an auto-approve board; False if it changed meanwhile.
+
+        Only the version the worker claimed is concluded: a post a moderator decided, or that
+        was reported or revised, since the claim is left to humans.
+        """
         found = await moderation_repo.item(session, task.item_id, 0, self._clock())
         assert found is not None
         item, author_id = found
+        if item.status != PostStatus.PENDING.value or item.version != task.version:
+            return False
         await conclude_item(
             session,
             item_id=item.id,
-            expected_version=item.version,
+            expected_version=task.version,
             post=item.post,
             author_id=author_id,
             conclusion=Conclusion(
@@ -268,10 +279,11 @@ class ScreeningWorker:
                 action="decide:auto_approve",
                 reason="low risk on an auto-approve board",
                 outcome="approved",
-                dedupe_key=f"decision:{task.item_id}:auto",
+                dedupe_key=f"decision:{task.item_id}:auto:{task.version}",
             ),
             now=self._clock(),
         )
+        return True
 
     async def run_forever(self, stop: asyncio.Event, *, idle_seconds: float = 1.0) -> None:
         """Screen batches until ``stop`` is set; sleeps ``idle_seconds`` when there is no work."""

@@ -40,6 +40,10 @@ class ScreeningTask:
     text: str
     auto_approve_low_risk: bool
     attempts: int
+    #: The item's version when claimed: auto-approval concludes only this version.
+    version: int
+    #: Open reports on the post: a reported post always waits for a human.
+    open_reports: int
 
 
 async def open_item(session: AsyncSession, post_id: int, now: datetime) -> None:
@@ -112,7 +116,9 @@ async def claim_for_screening(
     limit: int,
     skip_locked: bool,
 ) -> list[ScreeningTask]:
-    """Lease up to ``limit`` unscreened items (or items whose lease expired) to ``owner``.
+    """Lease up to ``limit`` unscreened pending items (or items whose lease expired) to ``owner``.
+
+    Items a moderator decided before the model saw them are not screened any more.
 
     On PostgreSQL the candidate rows are locked ``FOR UPDATE SKIP LOCKED`` so several workers
     take disjoint batches; SQLite serialises writers (``BEGIN IMMEDIATE``), so one worker there.
@@ -120,6 +126,7 @@ async def claim_for_screening(
     candidates = (
         select(ModerationItemRow.id)
         .where(
+            ModerationItemRow.status == PENDING,
             ModerationItemRow.screening == Screening.UNSCREENED.value,
             or_(
                 ModerationItemRow.lease_expires_at.is_(None),
@@ -147,6 +154,8 @@ async def claim_for_screening(
         select(
             ModerationItemRow.id,
             ModerationItemRow.screen_attempts,
+            ModerationItemRow.version,
+            ModerationItemRow.open_reports,
             PostRow.id,
             PostRow.revision,
             PostRow.body,
@@ -169,8 +178,21 @@ async def claim_for_screening(
             text=f"{title}\n\n{body}" if is_opening else body,
             auto_approve_low_risk=auto,
             attempts=attempts,
+            version=version,
+            open_reports=reports,
         )
-        for item_id, attempts, post_id, revision, body, is_opening, title, auto in rows.all()
+        for (
+            item_id,
+            attempts,
+            version,
+            reports,
+            post_id,
+            revision,
+            body,
+            is_opening,
+            title,
+            auto,
+        ) in rows.all()
     ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -14,6 +15,7 @@ from sqlalchemy import select
 from forum_service.api.keys import DATABASE
 from forum_service.domain import Screening
 from forum_service.observability import Metrics
+from forum_service.services.operator import rescreen
 from forum_service.services.screening import MAX_SCREEN_ATTEMPTS, ScreeningWorker
 from forum_service.storage import moderation_repo
 from forum_service.storage.tables import ModerationItemRow
@@ -344,3 +346,60 @@ async def test_an_item_whose_batch_keeps_crashing_goes_to_humans_not_screened(
     (item,) = await moderation_queue(api, mod)
     assert item["route"] == "not_screened"
     assert item["reasons"] == [f"not screened: screening failed {MAX_SCREEN_ATTEMPTS} times"]
+
+
+async def _auto_approving_board(api: Api, admin: str) -> None:
+    await make_admin(api, admin)
+    await api.call(
+        "PUT",
+        "/api/v1/admin/boards/education/auto-approve",
+        admin,
+        json={"enabled": True},
+        expect=200,
+    )
+
+
+async def test_a_post_rejected_before_screening_is_never_auto_approved(
+    api: Api, app: web.Application
+) -> None:
+    admin, author, reader = api.new_identity(), api.new_identity(), api.new_identity()
+    await _auto_approving_board(api, admin)
+    created = await api.new_thread(author, board="education", body="College courses for adults?")
+    (item,) = await moderation_queue(api, admin)
+    await api.call(
+        "POST",
+        f"/api/v1/moderation/items/{item['id']}/decision",
+        admin,
+        json={"version": item["version"], "action": "reject", "reason_code": "off_topic"},
+        expect=200,
+    )
+
+    report = await _worker(app, KeywordScorer()).run_once()
+
+    assert report.auto_approved == 0
+    await api.call("GET", f"/api/v1/threads/{created['thread_id']}", reader, expect=404)
+    audit = await api.call("GET", "/api/v1/admin/audit", admin, expect=200)
+    assert not any(e["action"] == "decide:auto_approve" for e in audit["entries"])
+
+
+async def test_a_reported_post_sent_back_to_screening_waits_for_a_human(
+    api: Api, app: web.Application
+) -> None:
+    admin, author, reporter = api.new_identity(), api.new_identity(), api.new_identity()
+    await _auto_approving_board(api, admin)
+    created = await api.new_thread(author, board="education", body="College courses for adults?")
+    assert (await _worker(app, KeywordScorer()).run_once()).auto_approved == 1
+    await api.call(
+        "POST",
+        f"/api/v1/posts/{created['post']['id']}/reports",
+        reporter,
+        json={"reason": "This identifies someone"},
+        expect=201,
+    )
+    assert await rescreen(app[DATABASE], include_screened=True, out=io.StringIO()) == 1
+
+    report = await _worker(app, KeywordScorer()).run_once()
+
+    assert (report.recorded, report.auto_approved) == (1, 0)
+    (item,) = await moderation_queue(api, admin)
+    assert item["open_reports"] == 1 and item["status"] == "pending"
