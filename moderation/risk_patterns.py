@@ -188,7 +188,8 @@ def match_risk_patterns(text: str) -> list[WatchMatch]:
     """
     # On the folded form (moderation.textfold), like watched words: invisible characters,
     # fullwidth letters and look-alikes from other scripts do not hide a pattern.
-    folded = fold(text)
+    # Case is kept: one pattern tells a group's name by its capital letter.
+    folded = fold(text, casefold=False)
     return [
         WatchMatch(m.word, m.action, *folded.span(m.start, m.end))
         for m in _match_folded(folded.text)

@@ -43,37 +43,49 @@ class FoldedText:
         return self.origin[start], self.origin[end - 1] + 1
 
 
-def fold(text: str) -> FoldedText:
+def fold(text: str, *, casefold: bool = True) -> FoldedText:
     """Return the matching form of ``text`` (see the module docstring).
 
-    Each whitespace character becomes one space (a line break one newline), so that phrases,
-    word and sentence boundaries still work.
+    Each whitespace character becomes one space (a line break one newline), and so do the
+    blank letters people use as spaces (U+3164, U+2800 ...), so that phrases, word and
+    sentence boundaries still work. Typographic apostrophes become ``'``.
+
+    Args:
+        text: What the author wrote.
+        casefold: Lower-case too (watched words); risk patterns that read capitals keep case.
     """
     chars: list[str] = []
     origin: list[int] = []
     for index, char in enumerate(text):
-        for folded in fold_char(char):
+        for folded in fold_char(char, casefold):
             chars.append(folded)
             origin.append(index)
     return FoldedText("".join(chars), tuple(origin))
 
 
+_APOSTROPHES = frozenset("\u2018\u2019\u02bc\u2032")
+
+
 @lru_cache(maxsize=65536)
-def fold_char(char: str) -> str:
+def fold_char(char: str, casefold: bool = True) -> str:
     """The matching form of one character (possibly empty, possibly several characters)."""
     if char in "\n\r\x85\u2028\u2029":
         return "\n"  # line breaks still end sentences (risk patterns) after folding
-    if char.isspace():
+    if char.isspace() or char in _BLANK_LETTERS:
         return " "
+    if char in _APOSTROPHES:
+        return "'"
     if is_invisible(char):
         return ""
     decomposed = unicodedata.normalize("NFKD", char)
-    kept = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-    return "".join(_latin_lookalike(c) for c in kept)
+    kept = "".join(c for c in decomposed if not unicodedata.combining(c))
+    if casefold:
+        kept = kept.casefold()
+    return "".join(_latin_lookalike(c, casefold) for c in kept)
 
 
 @lru_cache(maxsize=65536)
-def _latin_lookalike(char: str) -> str:
+def _latin_lookalike(char: str, casefold: bool) -> str:
     if char.isascii():
         return char
     found = confusables.is_confusable(char, preferred_aliases=["latin"])
@@ -82,5 +94,5 @@ def _latin_lookalike(char: str) -> str:
     for glyph in found[0]["homoglyphs"]:
         candidate = str(glyph["c"])
         if len(candidate) == 1 and candidate.isascii() and candidate.isalnum():
-            return candidate.casefold()
+            return candidate.casefold() if casefold else candidate
     return char

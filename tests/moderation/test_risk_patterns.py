@@ -164,3 +164,18 @@ def test_a_risk_pattern_written_to_evade_still_fires_where_it_was_written(writte
     # The span covers the same words of what was written (one more character per inserted one).
     extra = len(written) - len(plain)
     assert (match.start, match.end) == (expected.start, expected.end + extra)
+
+
+def test_folding_keeps_the_capital_that_names_a_group() -> None:
+    """Found in review: with the text lower-cased, "attacks a group" could never fire."""
+    assert [m.word for m in match_risk_patterns("Romanians are all criminals.")] == [
+        "pattern: attacks a group"
+    ]
+
+
+def test_a_typographic_apostrophe_does_not_hide_a_pattern() -> None:
+    assert (
+        [m.word for m in match_risk_patterns("I’ll find her")]
+        == [m.word for m in match_risk_patterns("I'll find her")]
+        != []
+    )

@@ -124,3 +124,11 @@ def test_folding_keeps_word_boundaries_and_plain_text_unchanged() -> None:
         WatchMatch("cafe", WatchAction.FLAG, 21, 25)
     ]
     assert match_watched_words("An ａｓｓ.", words)[0].word == "ass"
+
+
+@pytest.mark.parametrize("blank", ["\u2800", "\u3164", "\u00a0"])
+def test_a_blank_letter_used_as_a_space_still_separates_the_words_of_a_phrase(blank: str) -> None:
+    words = [WatchedWord("debt bondage", WatchAction.FLAG)]
+    assert [m.word for m in match_watched_words(f"about debt{blank}bondage", words)] == [
+        "debt bondage"
+    ]
