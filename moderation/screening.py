@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from moderation.labels import LABELS
 from moderation.pii import PiiFinding, find_pii
 from moderation.policy import ModerationPolicy, ScreeningResult, check_scores
 from moderation.risk_patterns import match_risk_patterns
@@ -22,6 +23,8 @@ from moderation.scoring import Scorer, ScorerError
 from moderation.watchwords import WatchedWord, match_watched_words
 
 logger = logging.getLogger(__name__)
+
+LABELS_SET = frozenset(LABELS)
 
 #: Batched PII screen: one list of findings per text, in order (e.g. `PiiScreen.find_many`).
 FindPersonalData = Callable[[Sequence[str]], list[list[PiiFinding]]]
@@ -171,6 +174,9 @@ def _score(
             count = len(batch) if isinstance(batch, list) else type(batch).__name__
             raise ScorerError(f"returned {count} results for {len(texts)} texts")
         checked = [check_scores(_mapping(item)) for item in batch]
+        if any(not LABELS_SET & item.keys() for item in checked):
+            # {} or labels of another model: the policy would judge nothing and call it low risk.
+            raise ScorerError("returned no moderation label (" + ", ".join(LABELS) + ")")
     except ScorerTimeout as error:
         return None, f"scorer {scorer.name} {error}"
     except ScorerError as error:

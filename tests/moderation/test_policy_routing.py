@@ -284,6 +284,8 @@ def test_screen_texts_fails_closed_on_any_exception_without_quoting_the_text(
         ([dict(LOW), [0.1]], "returned a list instead of a label → score mapping"),
         ([dict(LOW), {"threat": float("nan")}], "ValueError"),
         ([dict(LOW), {"threat": 1.5}], "ValueError"),
+        ([{}, {}], "returned no moderation label (" + ", ".join(LABELS) + ")"),
+        ([dict(LOW), {"toxic": 0.99}], "returned no moderation label (" + ", ".join(LABELS) + ")"),
     ],
 )
 def test_screen_texts_fails_closed_on_a_malformed_answer(
