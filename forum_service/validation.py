@@ -14,12 +14,12 @@ from moderation.textfold import is_invisible
 #: Reasons, notes and other one-paragraph texts of moderation.
 REASON_MAX = 500
 
-# C0 controls except tab/newline, DEL, C1 controls, and the bidirectional controls (marks,
-# embeddings, overrides, isolates) that can make a post display differently from what
-# moderators approved.
-_FORBIDDEN = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
-)
+# C0 controls except tab/newline, DEL, C1 controls, and the bidirectional embeddings,
+# overrides and isolates that can make a post display differently from what moderators approved.
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Directional marks (LRM, RLM, ALM) are typed by phone keyboards in mixed Hebrew or Arabic and
+# Latin text: refusing them would refuse those writers; keeping them stores invisible text.
+_DIRECTION_MARKS = re.compile("[\u061c\u200e\u200f]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # Every way of writing a line break becomes "\n" (U+0085, U+2028 and U+2029 included).
 _LINE_BREAK = re.compile("\r\n|[\r\x85\u2028\u2029]")
@@ -29,7 +29,8 @@ def clean_text(raw: str, *, field: str, max_length: int) -> str:
     """Normalise and check one user-supplied text: the one hygiene rule of every text field.
 
     The text is kept as the author wrote it (NFC only: compatibility forms such as fullwidth
-    letters keep their look; watched words match them through `moderation.textfold`).
+    letters keep their look; watched words match them through `moderation.textfold`), except
+    that directional marks (U+200E, U+200F, U+061C) are dropped.
 
     Args:
         raw: the text as received.
@@ -46,7 +47,7 @@ def clean_text(raw: str, *, field: str, max_length: int) -> str:
     """
     if _SURROGATE.search(raw):
         raise DomainError("text_invalid_unicode", f"{field} is not valid Unicode text")
-    text = unicodedata.normalize("NFC", _LINE_BREAK.sub("\n", raw))
+    text = unicodedata.normalize("NFC", _LINE_BREAK.sub("\n", _DIRECTION_MARKS.sub("", raw)))
     if _FORBIDDEN.search(text):
         raise DomainError(
             "text_control_characters", f"{field} contains control or direction-override characters"

@@ -46,11 +46,32 @@ def test_unicode_line_separators_are_line_breaks(separator: str) -> None:
     assert caught.value.code == "title_multiline"
 
 
-@pytest.mark.parametrize("mark", ["\u200f", "\u200e", "\u061c", "\u2066", "\u202e"])
-def test_direction_marks_are_refused(mark: str) -> None:
+@pytest.mark.parametrize("control", ["\u2066", "\u202e", "\u202a"])
+def test_direction_overrides_and_isolates_are_refused(control: str) -> None:
     with pytest.raises(DomainError) as caught:
-        clean_text(f"abc{mark}def", field="reason", max_length=100)
+        clean_text(f"abc{control}def", field="reason", max_length=100)
     assert caught.value.code == "text_control_characters"
+
+
+@pytest.mark.parametrize(
+    ("written", "stored"),
+    [
+        ("שלום \u200f(054) עולם", "שלום (054) עולם"),
+        ("مرحبا\u061c 2024", "مرحبا 2024"),
+        ("abc\u200edef", "abcdef"),
+    ],
+)
+def test_direction_marks_of_right_to_left_writers_are_dropped_not_refused(
+    written: str, stored: str
+) -> None:
+    """Phone keyboards type LRM/RLM/ALM in mixed Hebrew or Arabic and Latin text."""
+    assert clean_text(written, field="body", max_length=100) == stored
+
+
+def test_a_text_of_direction_marks_only_is_empty() -> None:
+    with pytest.raises(DomainError) as caught:
+        clean_text("\u200f\u200e", field="title", max_length=100)
+    assert caught.value.code == "title_empty"
 
 
 def test_visible_text_with_emoji_flags_and_accents_is_kept_as_written() -> None:
