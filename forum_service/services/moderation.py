@@ -83,7 +83,13 @@ class ModerationService(StaffService):
                 now=now,
             )
             if not claimed:
-                raise Conflict("already_decided", f"item {item_id} was already decided")
+                # Someone got there between the read and the update: say who (or what) did.
+                self._check_open(
+                    (await self._open_item(session, item_id, moderator.id, now))[0], version
+                )
+                raise Conflict(
+                    "claimed_by_other", f"another moderator is working on item {item_id}"
+                )
             await self._audit(session, key, "claim", "item", item_id)
             return (await self._open_item(session, item_id, moderator.id, now))[0]
 

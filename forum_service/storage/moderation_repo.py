@@ -325,13 +325,23 @@ async def set_claim(
     expires_at: datetime,
     now: datetime,
 ) -> bool:
-    """Claim a pending item for a moderator; False if it changed since ``expected_version``."""
+    """Claim a pending item for a moderator.
+
+    Returns:
+        False if it changed since ``expected_version`` or another moderator holds a live claim
+        (checked in the same guarded UPDATE, so two moderators claiming at once cannot both win).
+    """
     result = await session.execute(
         update(ModerationItemRow)
         .where(
             ModerationItemRow.id == item_id,
             ModerationItemRow.version == expected_version,
             ModerationItemRow.status == PENDING,
+            or_(
+                ModerationItemRow.claimed_by.is_(None),
+                ModerationItemRow.claimed_by == moderator_id,
+                ModerationItemRow.claim_expires_at <= now,
+            ),
         )
         .values(claimed_by=moderator_id, claim_expires_at=expires_at, updated_at=now)
     )

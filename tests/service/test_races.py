@@ -1,11 +1,11 @@
-"""RSVPs under concurrency and suspension (reported while moving the expert forums to storage)."""
+"""Races and suspension found in review: RSVPs for the last places, claims on one item."""
 
 from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from tests.support.api import Api, new_admin
+from tests.support.api import Api, make_moderator, moderation_queue, new_admin
 
 
 async def _forum(api: Api, admin: str, capacity: int) -> int:
@@ -62,3 +62,28 @@ async def test_a_suspended_person_cannot_rsvp(api: Api) -> None:
     )
 
     assert refused["error"]["code"] == "identity_suspended"
+
+
+async def test_two_moderators_claiming_one_item_at_once_cannot_both_hold_it(api: Api) -> None:
+    admin = await new_admin(api)
+    moderators = [api.new_identity() for _ in range(4)]
+    for moderator in moderators:
+        await make_moderator(api, moderator, admin)
+    await api.new_thread(api.new_identity())
+    (item,) = await moderation_queue(api, admin)
+
+    answers = await asyncio.gather(
+        *(
+            api.client.post(
+                f"/api/v1/moderation/items/{item['id']}/claim",
+                json={"version": item["version"]},
+                headers=api.headers(moderator),
+            )
+            for moderator in moderators
+        )
+    )
+
+    statuses = sorted(answer.status for answer in answers)
+    assert statuses == [200, 409, 409, 409]
+    codes = {(await a.json())["error"]["code"] for a in answers if a.status == 409}
+    assert codes == {"claimed_by_other"}
