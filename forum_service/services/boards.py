@@ -71,7 +71,8 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         # bool is an int in Python: a cursor of [at, true] is not one this service issued.
         if type(item_id) is not int or not 1 <= item_id <= MAX_ID or at.tzinfo is None:
             raise ValueError("bad cursor")
-    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
+        at = at.astimezone(UTC)  # 0001-01-01T00:00:00+14:00 has no UTC equivalent
+    except (ValueError, TypeError, OverflowError, binascii.Error, json.JSONDecodeError):
         raise DomainError("cursor_invalid", "cursor is not one this service issued") from None
     return at, item_id
 

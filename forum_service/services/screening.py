@@ -160,7 +160,7 @@ class ScreeningWorker:
             )
         results = dict(zip(fresh, await self._screen([t.text for t in fresh], words), strict=True))
         for task in tasks:
-            results.setdefault(task, _given_up(task.attempts))
+            results.setdefault(task, _given_up(self._policy, task.attempts))
         recorded = not_screened = auto = 0
         async with self._db.write("screening_record") as session:
             for task in tasks:
@@ -299,9 +299,9 @@ class ScreeningWorker:
                     await asyncio.wait_for(stop.wait(), timeout=idle_seconds)
 
 
-def _given_up(attempts: int) -> ScreeningResult:
+def _given_up(policy: ModerationPolicy, attempts: int) -> ScreeningResult:
     """The verdict of an item whose screening kept failing: to humans, not screened."""
-    result = ModerationPolicy().decide(None, [], [], None)
+    result = policy.decide(None, [], [], None)
     return dataclasses.replace(
         result, reasons=(f"not screened: screening failed {attempts - 1} times",)
     )

@@ -86,6 +86,7 @@ async def test_a_thread_page_cursor_holding_a_non_integer_id_is_refused(api: Api
     for cursor in (
         _raw_cursor('["2026-01-01T00:00:00+00:00", true]'),
         _raw_cursor(f'["2026-01-01T00:00:00+00:00", {2**63}]'),
+        _raw_cursor('["0001-01-01T00:00:00+14:00", 5]'),  # found in review: a 500
     ):
         response = await api.client.get(
             f"/api/v1/boards/safety/threads?cursor={cursor}", headers=api.headers(None)

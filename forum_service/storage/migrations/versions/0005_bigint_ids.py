@@ -59,5 +59,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """BIGINT → INTEGER (PostgreSQL); fails if an id past 2**31 - 1 is stored."""
+    """BIGINT → INTEGER (PostgreSQL).
+
+    Fails, and changes nothing, if an id past 2**31 - 1 is stored or a sequence has already
+    handed one out (PostgreSQL refuses an integer sequence whose next value is beyond its
+    range): such a database cannot go back to 32-bit ids.
+    """
     _retype("bigint", "integer")
