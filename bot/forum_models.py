@@ -110,6 +110,7 @@ class QueueItem(Answer):
     open_reports: int
     claimed_by_other: bool
     post: Post
+    waited_seconds: int = 0
 
 
 class Report(Answer):

@@ -73,12 +73,21 @@ def my_post(post: Post) -> str:
     return text
 
 
+def waited(seconds: int) -> str:
+    """How long something has waited, roughly: "4 min", "3 h", "2 days"."""
+    if seconds < 3600:
+        return f"{max(1, seconds // 60)} min"
+    if seconds < 2 * 86400:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 86400} days"
+
+
 def queue_item(item: QueueItem) -> list[str]:
     """A moderation queue item with scores, PII findings and reasons."""
     post = item.post
     head = [
         f"<b>Queue item {item.id}</b> (priority {item.priority:.2f}, "
-        f"{escape(item.route or 'unrouted')})",
+        f"{escape(item.route or 'unrouted')}, waiting {waited(item.waited_seconds)})",
         f"Board <code>{escape(post.board)}</code> · thread <b>{escape(post.thread_title)}</b>",
         f"Screening: {escape(item.screening)}"
         + (f" by {escape(item.scorer)}" if item.scorer else ""),

@@ -244,6 +244,21 @@ class Finding:
     end: int
 
 
+#: Waiting raises an item's place in the queue by one priority point per this many hours.
+AGING_HOURS_PER_POINT = 12.0
+
+
+def queue_rank(priority: float, waited_seconds: float) -> float:
+    """Where an item stands in the queue: its screening priority plus what waiting added.
+
+    ``rank = priority + hours waited / AGING_HOURS_PER_POINT``. Screening gives 2.0 for "not
+    screened" or PII, about 1 and up for a label over its threshold, under 1 for low risk; so
+    a low-risk post that has waited a day overtakes a fresh flagged or unscreened one, and
+    nothing waits for ever behind a stream of flagged posts.
+    """
+    return priority + max(0.0, waited_seconds) / 3600.0 / AGING_HOURS_PER_POINT
+
+
 @dataclass(frozen=True, slots=True)
 class ModerationItem:
     """A post waiting for (or past) a human decision, with everything the model said."""
@@ -265,6 +280,9 @@ class ModerationItem:
     claim_expires_at: datetime | None
     post: Post
     created_at: datetime
+    #: Seconds since the item entered the queue, and its place there (`queue_rank`).
+    waited_seconds: int = 0
+    rank: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

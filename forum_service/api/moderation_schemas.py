@@ -106,6 +106,8 @@ class QueueItemOut(BaseModel):
     claim_expires_at: datetime | None
     post: PostOut
     created_at: datetime
+    waited_seconds: int = Field(description="seconds since the item entered the queue")
+    rank: float = Field(description="place in the queue: priority + hours waited / 12")
 
     @classmethod
     def of(cls, item: ModerationItem) -> QueueItemOut:
@@ -128,11 +130,13 @@ class QueueItemOut(BaseModel):
             claim_expires_at=item.claim_expires_at,
             post=PostOut.of(item.post, mine=False),
             created_at=item.created_at,
+            waited_seconds=item.waited_seconds,
+            rank=item.rank,
         )
 
 
 class QueueList(BaseModel):
-    """Pending items, highest risk first."""
+    """Pending items by rank: risk first, raised by waiting (`domain.queue_rank`)."""
 
     items: list[QueueItemOut]
 

@@ -17,6 +17,7 @@ from forum_service.domain import (
     QueueStats,
     Report,
     Screening,
+    queue_rank,
 )
 from forum_service.storage.boards_repo import post_with_author
 from forum_service.storage.tables import (
@@ -269,23 +270,43 @@ def _item(row: ModerationItemRow, post: Any, viewer_id: int, now: datetime) -> M
         claim_expires_at=row.claim_expires_at if claim_live else None,
         post=post,
         created_at=row.created_at,
+        waited_seconds=max(0, int((now - row.created_at).total_seconds())),
+        rank=round(queue_rank(row.priority, (now - row.created_at).total_seconds()), 6),
     )
 
 
 async def queue(
     session: AsyncSession, viewer_id: int, now: datetime, *, limit: int
 ) -> list[ModerationItem]:
-    """Return pending items, highest risk first, then oldest first (fairness within a level)."""
-    rows = (
+    """Return pending items by `domain.queue_rank` (risk plus waiting), then oldest first.
+
+    The rank depends on ``now``, so it is computed here over the pending items' priority and
+    age (two small columns each), and only the first ``limit`` items are loaded in full.
+    """
+    pending = (
         await session.execute(
-            select(ModerationItemRow)
-            .where(ModerationItemRow.status == PENDING)
-            .order_by(ModerationItemRow.priority.desc(), ModerationItemRow.id)
-            .limit(limit)
+            select(
+                ModerationItemRow.id, ModerationItemRow.priority, ModerationItemRow.created_at
+            ).where(ModerationItemRow.status == PENDING)
         )
-    ).scalars()
+    ).all()
+    ranked = sorted(
+        pending,
+        key=lambda r: (-queue_rank(r.priority, (now - r.created_at).total_seconds()), r.id),
+    )[:limit]
+    if not ranked:
+        return []
+    rows = {
+        row.id: row
+        for row in (
+            await session.execute(
+                select(ModerationItemRow).where(ModerationItemRow.id.in_([r.id for r in ranked]))
+            )
+        ).scalars()
+    }
     items = []
-    for row in rows:
+    for entry in ranked:
+        row = rows[entry.id]
         found = await post_with_author(session, row.post_id)
         assert found is not None
         items.append(_item(row, found[0], viewer_id, now))

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from forum_service.api.keys import DATABASE
-from forum_service.domain import Screening
+from forum_service.domain import AGING_HOURS_PER_POINT, Screening
 from forum_service.observability import Metrics
 from forum_service.services.operator import rescreen
 from forum_service.services.screening import MAX_SCREEN_ATTEMPTS, ScreeningWorker
@@ -403,3 +403,38 @@ async def test_a_reported_post_sent_back_to_screening_waits_for_a_human(
     assert (report.recorded, report.auto_approved) == (1, 0)
     (item,) = await moderation_queue(api, admin)
     assert item["open_reports"] == 1 and item["status"] == "pending"
+
+
+async def _waited(app: web.Application, post_id: int, hours: float) -> None:
+    """Pretend the post's queue item entered the queue ``hours`` ago."""
+    async with app[DATABASE].write("age") as session:
+        await session.execute(
+            update(ModerationItemRow)
+            .where(ModerationItemRow.post_id == post_id)
+            .values(created_at=datetime.now(UTC) - timedelta(hours=hours))
+        )
+
+
+async def test_a_low_risk_post_that_waited_a_day_overtakes_fresh_flagged_ones(
+    api: Api, app: web.Application
+) -> None:
+    """The documented rank: priority + hours waited / 12 (domain.queue_rank)."""
+    author, mod = api.new_identity(), api.new_identity()
+    await make_moderator(api, mod)
+    calm = await api.new_thread(author, title="Housing", body="A calm question about housing")
+    menacing = await api.new_thread(author, title="Angry", body="MENACE you will regret it")
+    await _worker(app, KeywordScorer()).run_once()
+    fresh = await moderation_queue(api, mod)
+    assert [i["post"]["id"] for i in fresh] == [menacing["post"]["id"], calm["post"]["id"]]
+    flagged_priority = fresh[0]["priority"]
+
+    # Waited just too little to catch up with the flagged post ...
+    hours = (flagged_priority - fresh[1]["priority"]) * AGING_HOURS_PER_POINT
+    await _waited(app, calm["post"]["id"], hours - 1)
+    assert (await moderation_queue(api, mod))[0]["post"]["id"] == menacing["post"]["id"]
+    # ... and then enough.
+    await _waited(app, calm["post"]["id"], hours + 1)
+    first, second = await moderation_queue(api, mod)
+    assert first["post"]["id"] == calm["post"]["id"]
+    assert first["waited_seconds"] >= (hours + 1) * 3600 - 60
+    assert first["rank"] > second["rank"] >= flagged_priority
