@@ -16,7 +16,7 @@ from forum_service.api.keys import DATABASE
 from forum_service.domain import AGING_HOURS_PER_POINT, Screening
 from forum_service.observability import Metrics
 from forum_service.services.operator import rescreen
-from forum_service.services.screening import MAX_SCREEN_ATTEMPTS, ScreeningWorker
+from forum_service.services.screening import MAX_SCREEN_ATTEMPTS, BatchReport, ScreeningWorker
 from forum_service.storage import moderation_repo
 from forum_service.storage.tables import ModerationItemRow
 from moderation.labels import LABELS
@@ -62,14 +62,21 @@ async def _claim_and_die(
         )
 
 
-async def test_over_threshold_posts_are_flagged_and_ordered_first(
+async def _calm_and_menacing(
     api: Api, app: web.Application
-) -> None:
+) -> tuple[str, dict[str, Any], dict[str, Any], BatchReport]:
+    """A moderator, a calm and a menacing thread, screened; the moderator's key first."""
     author, mod = api.new_identity(), api.new_identity()
     await make_moderator(api, mod)
     calm = await api.new_thread(author, title="Housing", body="A calm question about housing")
     menacing = await api.new_thread(author, title="Angry", body="MENACE you will regret it")
-    report = await _worker(app, KeywordScorer()).run_once()
+    return mod, calm, menacing, await _worker(app, KeywordScorer()).run_once()
+
+
+async def test_over_threshold_posts_are_flagged_and_ordered_first(
+    api: Api, app: web.Application
+) -> None:
+    mod, calm, menacing, report = await _calm_and_menacing(api, app)
     assert (report.claimed, report.recorded, report.not_screened) == (2, 2, 0)
     queue = await moderation_queue(api, mod)
     assert [i["post"]["id"] for i in queue] == [menacing["post"]["id"], calm["post"]["id"]]
@@ -194,14 +201,7 @@ async def test_auto_approve_board_publishes_low_risk_posts_only(
     api: Api, app: web.Application
 ) -> None:
     admin, author, reader = api.new_identity(), api.new_identity(), api.new_identity()
-    await make_admin(api, admin)
-    await api.call(
-        "PUT",
-        "/api/v1/admin/boards/education/auto-approve",
-        admin,
-        json={"enabled": True},
-        expect=200,
-    )
+    await _auto_approving_board(api, admin)
     calm = await api.new_thread(author, board="education", body="College courses for adults?")
     pii = await api.new_thread(author, board="education", body="Email me at a.b@example.org")
     flagged = await api.new_thread(author, board="education", body="MENACE")
@@ -419,11 +419,7 @@ async def test_a_low_risk_post_that_waited_a_day_overtakes_fresh_flagged_ones(
     api: Api, app: web.Application
 ) -> None:
     """The documented rank: priority + hours waited / 12 (domain.queue_rank)."""
-    author, mod = api.new_identity(), api.new_identity()
-    await make_moderator(api, mod)
-    calm = await api.new_thread(author, title="Housing", body="A calm question about housing")
-    menacing = await api.new_thread(author, title="Angry", body="MENACE you will regret it")
-    await _worker(app, KeywordScorer()).run_once()
+    mod, calm, menacing, _ = await _calm_and_menacing(api, app)
     fresh = await moderation_queue(api, mod)
     assert [i["post"]["id"] for i in fresh] == [menacing["post"]["id"], calm["post"]["id"]]
     flagged_priority = fresh[0]["priority"]
