@@ -41,6 +41,7 @@ from forum_service.services.moderation import ModerationService
 from forum_service.services.outbox import OutboxService
 from forum_service.services.subscriptions import SubscriptionService
 from forum_service.settings import ServiceSettings
+from forum_service.storage import vault_repo
 from forum_service.storage.database import Database
 
 #: Requests larger than this are refused with 413 before they are read (a post is ≤ 4,000 chars).
@@ -81,7 +82,16 @@ def create_app(
 
     async def database_context(app: web.Application) -> AsyncIterator[None]:
         own = database is None
-        db = database or Database(settings.database_url, echo=settings.db_echo)
+        db = database or Database(
+            settings.database_url, vault=settings.vault(), echo=settings.db_echo
+        )
+        # A database written with other secrets is refused before it is read.
+        try:
+            await vault_repo.verify_keys(db)
+        except BaseException:
+            if own:
+                await db.dispose()
+            raise
         app[DATABASE] = db
         pseudonyms = Pseudonymizer(settings.pseudonym_secret.get_secret_value().encode())
         app[BOARDS] = BoardService(
@@ -89,7 +99,7 @@ def create_app(
         )
         app[MODERATION] = ModerationService(db, pseudonyms, clock=clock)
         app[ADMIN] = AdminService(db, pseudonyms, clock=clock)
-        app[OUTBOX] = OutboxService(db, clock=clock)
+        app[OUTBOX] = OutboxService(db, clock=clock, on_settled=metrics.record_settled)
         app[EXPERT_FORUMS] = ExpertForumService(db, pseudonyms, clock=clock)
         app[SUBSCRIPTIONS] = SubscriptionService(db, clock=clock)
         yield

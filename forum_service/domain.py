@@ -137,6 +137,20 @@ class IdentityKey:
 
 
 @dataclass(frozen=True, slots=True)
+class PersonState:
+    """What only the service may know of one identity, kept sealed on its row.
+
+    Times are whole seconds since the epoch. ``post_times`` and ``report_times`` hold the last
+    hour's actions only (rate limits); ``posts`` every own post id, oldest first ("my posts").
+    """
+
+    created_at: int
+    posts: tuple[int, ...] = ()
+    post_times: tuple[int, ...] = ()
+    report_times: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Identity:
     """A pseudonymous participant, known to the service only by its identity key."""
 
@@ -144,6 +158,15 @@ class Identity:
     role: Role
     suspended: bool
     created_at: datetime
+    state: PersonState
+
+
+@dataclass(frozen=True, slots=True)
+class Sealed:
+    """A person's identity key as a row stores it; only ``Vault.open_key`` reads it."""
+
+    blob: bytes
+    context: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -411,7 +434,7 @@ class NotificationLease:
     """A notification the bot holds under a lease (being sent): for whom, and tries so far."""
 
     id: int
-    recipient_id: int
+    recipient: Sealed
     attempts: int
 
 

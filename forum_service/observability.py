@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -73,7 +73,16 @@ class Metrics:
             "forum_moderation_posts_per_second", "Throughput of the last worker batch", registry=r
         )
         self.notifications = Gauge(
-            "forum_notifications", "Outbox notifications by status", ["status"], registry=r
+            "forum_notifications",
+            "Outbox notifications still to send, by status",
+            ["status"],
+            registry=r,
+        )
+        self.notifications_settled = Counter(
+            "forum_notifications_settled",
+            "Notifications the bot settled (then deleted from the outbox), by outcome",
+            ["outcome"],
+            registry=r,
         )
         self.telegram_429 = Counter(
             "forum_telegram_rate_limited",
@@ -96,6 +105,11 @@ class Metrics:
         if report.seconds > 0:
             self.posts_per_second.set(report.claimed / report.seconds)
 
+    def record_settled(self, outcomes: Mapping[str, int]) -> None:
+        """Count notifications the bot acknowledged for good."""
+        for outcome, n in outcomes.items():
+            self.notifications_settled.labels(outcome).inc(n)
+
     async def refresh_from_database(self, db: Database, now: datetime | None = None) -> None:
         """Read queue and outbox figures from the database (called at scrape time)."""
         now = now or utc_now()
@@ -106,7 +120,7 @@ class Metrics:
         oldest_at = queue.oldest_pending_at
         age = (now - oldest_at).total_seconds() if oldest_at is not None else 0.0
         self.queue_oldest_seconds.set(max(0.0, age))
-        for status in ("pending", "sending", "sent", "failed", "dropped"):
+        for status in ("pending", "sending"):
             self.notifications.labels(status).set(counts.get(status, 0))
 
 

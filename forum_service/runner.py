@@ -17,6 +17,7 @@ from forum_service.scorers import scorer_loader
 from forum_service.services.scheduler import Scheduler
 from forum_service.services.screening import ScreeningWorker
 from forum_service.settings import ServiceSettings
+from forum_service.storage import vault_repo
 from forum_service.storage.database import Database
 from moderation.ner import load_pii_screen
 from moderation.policy import ModerationPolicy, Thresholds
@@ -90,8 +91,13 @@ async def _background(
 
 async def run_worker(settings: ServiceSettings) -> None:
     """Run the moderation worker and the job scheduler until interrupted."""
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, vault=settings.vault())
     stop = asyncio.Event()
+    try:
+        await vault_repo.verify_keys(db)
+    except BaseException:
+        await db.dispose()
+        raise
     worker = build_worker(settings, db)
     if settings.worker_metrics_port:
         metrics = Metrics()

@@ -15,6 +15,8 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from forum_service.vault import MIN_AT_REST_KEY_CHARS, Vault
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/forum.db"
 
 
@@ -48,6 +50,12 @@ class ServiceSettings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     service_token: Annotated[SecretStr, Field(min_length=16)]
     pseudonym_secret: Annotated[SecretStr, Field(min_length=16)]
+    # Seals who wrote, reported, answered or is to be told what (forum_service.vault).
+    at_rest_key: Annotated[SecretStr, Field(min_length=MIN_AT_REST_KEY_CHARS)]
+    # Only while a `mscos-forum rotate-keys` is unfinished: opens rows the old key sealed.
+    at_rest_key_previous: Annotated[SecretStr, Field(min_length=MIN_AT_REST_KEY_CHARS)] | None = (
+        None
+    )
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=0, le=65535)] = 8080
     # How many write actions of one kind an identity may take per hour (posts, replies, reports).
@@ -132,6 +140,15 @@ class ServiceSettings(BaseSettings):
             return cls()
         except ValidationError as error:
             raise ConfigError(_describe(error, "FORUM_")) from None
+
+    def vault(self) -> Vault:
+        """The tags and seals of this service's secrets."""
+        previous = self.at_rest_key_previous
+        return Vault(
+            self.pseudonym_secret.get_secret_value(),
+            self.at_rest_key.get_secret_value(),
+            () if previous is None else (previous.get_secret_value(),),
+        )
 
     def sqlite_path(self) -> Path | None:
         """Return the file of an SQLite database URL, or None for other databases."""

@@ -216,6 +216,7 @@ async def run_demo(out: TextIO = sys.stdout) -> int:
             database_url=f"sqlite+aiosqlite:///{workdir / 'forum.db'}",
             service_token=token,
             pseudonym_secret=secrets.token_urlsafe(24),
+            at_rest_key=secrets.token_urlsafe(32),
             port=port,
             moderation_poll_seconds=0.2,
             scheduler_poll_seconds=0.5,

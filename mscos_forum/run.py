@@ -47,7 +47,7 @@ async def serve_all(
     settings: ServiceSettings, stop: asyncio.Event, *, bot_settings: Any = None
 ) -> None:
     """Migrate, start the API and worker (and bot), and run until ``stop`` is set."""
-    await migrate.upgrade(settings.database_url)
+    await migrate.upgrade(settings.database_url, vault=settings.vault())
     app = create_app(settings)
     attach_worker(app, settings)
     runner = web.AppRunner(app, access_log=None)

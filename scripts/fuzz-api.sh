@@ -16,7 +16,7 @@ token="fuzz-service-token-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
 identity="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 
 export FORUM_DATABASE_URL="$database_url" FORUM_SERVICE_TOKEN="$token"
-export FORUM_PSEUDONYM_SECRET="fuzz-pseudonym-secret-0123456789" FORUM_HOST=127.0.0.1 FORUM_PORT="$port"
+export FORUM_PSEUDONYM_SECRET="fuzz-pseudonym-secret-0123456789" FORUM_AT_REST_KEY="fuzz-at-rest-key-0123456789abcdefghijklmnop" FORUM_HOST=127.0.0.1 FORUM_PORT="$port"
 export FORUM_LOG_LEVEL=WARNING NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost
 
 (cd "$work" && "$OLDPWD/$VENV/bin/mscos-forum" migrate >/dev/null)

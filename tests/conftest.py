@@ -17,7 +17,7 @@ from aiohttp.test_utils import TestClient
 from forum_service.app import create_app
 from forum_service.settings import ServiceSettings
 from forum_service.storage import migrate
-from tests.support.api import PSEUDONYM_SECRET, SERVICE_TOKEN, Api
+from tests.support.api import AT_REST_KEY, PSEUDONYM_SECRET, SERVICE_TOKEN, Api
 from tests.support.databases import fresh_database, pg_admin_url, pg_database_url, pg_execute
 
 
@@ -71,6 +71,7 @@ def settings(database_url: str) -> ServiceSettings:
         database_url=database_url,
         service_token=SERVICE_TOKEN,
         pseudonym_secret=PSEUDONYM_SECRET,
+        at_rest_key=AT_REST_KEY,
         _env_file=None,
     )
 

@@ -28,7 +28,8 @@ def _in_range(value: datetime) -> datetime:
             f"the time must be before the year {LATEST_YEAR + 1}",
             {"custom": True},
         )
-    return value
+    # Forums are timed to the second (the database keeps no finer times).
+    return value.replace(microsecond=0)
 
 
 #: JSON carries times as ISO 8601 strings; strict mode would refuse them, so parse leniently here.

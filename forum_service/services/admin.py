@@ -46,7 +46,9 @@ class AdminService(StaffService):
         now = self._clock()
         async with self._db.write("bootstrap_admins") as session:
             for key in keys:
-                identity = await identities_repo.ensure_identity(session, key.value, now)
+                identity = await identities_repo.ensure_identity(
+                    session, self._vault, key.value, now
+                )
                 await identities_repo.set_role(session, identity.id, Role.ADMIN)
                 # The operator's configured admins are the way back in: a suspension (by a
                 # rogue or mistaken admin) must not outlive a restart of the bot.
@@ -81,7 +83,7 @@ class AdminService(StaffService):
         """
         now = self._clock()
         async with self._db.write("redeem_invite") as session:
-            identity = await identities_repo.ensure_identity(session, key.value, now)
+            identity = await identities_repo.ensure_identity(session, self._vault, key.value, now)
             if identity.suspended:
                 raise Forbidden("identity_suspended", "your account is suspended")
             invite = await invites_repo.valid_invite(session, _hash_code(code), now)
@@ -107,7 +109,7 @@ class AdminService(StaffService):
         """List moderators and admins by handle."""
         async with self._db.write("list_moderators") as session:
             await self._staff(session, key, admin=True)
-            staff = await identities_repo.staff(session, [Role.MODERATOR, Role.ADMIN])
+            staff = await identities_repo.staff(session, self._vault, [Role.MODERATOR, Role.ADMIN])
         return sorted((self._pseudonyms.for_moderation(m.key), m.role) for m in staff)
 
     async def remove_moderator(self, key: IdentityKey, handle: str) -> None:
@@ -117,7 +119,7 @@ class AdminService(StaffService):
             wanted = handle.strip().lower()
             match = [
                 member.id
-                for member in await identities_repo.staff(session, [Role.MODERATOR])
+                for member in await identities_repo.staff(session, self._vault, [Role.MODERATOR])
                 if self._pseudonyms.for_moderation(member.key).lower() == wanted
             ]
             if not match:

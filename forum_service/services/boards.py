@@ -7,7 +7,7 @@ import binascii
 import hashlib
 import json
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from forum_service.clock import Clock, utc_now
@@ -33,6 +33,7 @@ from forum_service.storage import boards_repo, identities_repo, moderation_repo,
 from forum_service.storage.database import ConstraintViolation, Database
 from forum_service.storage.sessions import Session
 from forum_service.validation import clean_reason
+from forum_service.vault import epoch_seconds
 from moderation.watchwords import WatchAction, match_watched_words
 
 Inserter = Callable[[Session, tuple[Identity, IdentityKey], datetime], Awaitable[int]]
@@ -42,6 +43,15 @@ REPORTS_PER_HOUR = 10
 
 #: Identities younger than this get a stricter posting limit (escalation for new accounts).
 NEW_IDENTITY_AGE = timedelta(hours=24)
+
+#: The window of both rate limits.
+RATE_WINDOW = timedelta(hours=1)
+
+
+def within_window(times: tuple[int, ...], now: datetime) -> tuple[int, ...]:
+    """The times (epoch seconds) that fall in the last :data:`RATE_WINDOW` before ``now``."""
+    since = epoch_seconds(now - RATE_WINDOW)
+    return tuple(t for t in times if t >= since)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,11 +107,17 @@ class BoardService:
     ) -> None:
         self._db = db
         self._pseudonyms = pseudonyms
+        self._vault = db.vault
         self._posts_per_hour = posts_per_hour
         self._clock = clock
 
-    async def _actor(self, session: Session, key: IdentityKey) -> Identity:
-        return await identities_repo.ensure_identity(session, key.value, self._clock())
+    async def _actor(self, session: Session, key: IdentityKey, *, lock: bool = False) -> Identity:
+        return await identities_repo.ensure_identity(
+            session, self._vault, key.value, self._clock(), lock=lock
+        )
+
+    def _thread_tag(self, key: IdentityKey, thread_id: int) -> str:
+        return self._vault.tag(key.value, f"thread:{thread_id}")
 
     async def whoami(self, key: IdentityKey) -> Identity:
         """Return (creating on first sight) the caller's identity."""
@@ -145,27 +161,27 @@ class BoardService:
         """
         # Reads never create an identity: a read-only transaction does not take SQLite's
         # write lock, so readers do not queue behind posters.
+        viewer_tag = self._thread_tag(key, thread_id)
         async with self._db.read("read_thread") as session:
-            viewer_id = await _viewer_id(session, key)
             found = await boards_repo.thread_with_author(session, thread_id)
             if found is None or (
-                found[0].status is not PostStatus.APPROVED and found[1] != viewer_id
+                found[0].status is not PostStatus.APPROVED and found[1] != viewer_tag
             ):
                 raise NotFound("thread_not_found", f"there is no thread {thread_id}")
             posts = await boards_repo.visible_posts(
-                session, thread_id, viewer_id, after_id=after_post_id, limit=limit + 1
+                session, thread_id, viewer_tag, after_id=after_post_id, limit=limit + 1
             )
         return ThreadView(thread=found[0], posts=tuple(posts[:limit])), len(posts) > limit
 
     async def read_post(self, key: IdentityKey, post_id: int) -> tuple[Post, bool]:
         """Return one post and whether the caller wrote it; others see approved posts only."""
         async with self._db.read("read_post") as session:
-            viewer = await identities_repo.find_identity(session, key.value)
+            viewer = await identities_repo.find_identity(session, self._vault, key.value)
             found = await boards_repo.post_with_author(session, post_id)
         if found is None:
             raise NotFound("post_not_found", f"there is no post {post_id}")
-        post, author_id = found
-        mine = viewer is not None and author_id == viewer.id
+        post, author_tag, _ = found
+        mine = author_tag == self._thread_tag(key, post.thread_id)
         can_moderate = viewer is not None and viewer.role.can_moderate
         if post.status is not PostStatus.APPROVED and not mine and not can_moderate:
             raise NotFound("post_not_found", f"there is no post {post_id}")
@@ -174,13 +190,17 @@ class BoardService:
     async def my_posts(
         self, key: IdentityKey, cursor: int | None, limit: int
     ) -> tuple[list[Post], int | None]:
-        """Return the caller's posts of every status, newest first, and the next cursor."""
+        """Return the caller's posts of every status, newest first, and the next cursor.
+
+        The list of one's own posts lives only in one's sealed state, not in any index.
+        """
         async with self._db.read("my_posts") as session:
-            posts = await boards_repo.posts_by_author(
-                session, await _viewer_id(session, key), before_id=cursor, limit=limit + 1
-            )
-        more = len(posts) > limit
-        posts = posts[:limit]
+            me = await identities_repo.find_identity(session, self._vault, key.value)
+            own = [] if me is None else sorted(me.state.posts, reverse=True)
+            if cursor is not None:
+                own = [post_id for post_id in own if post_id < cursor]
+            posts = await boards_repo.posts_by_ids(session, own[:limit])
+        more = len(own) > limit
         return posts, (posts[-1].id if more and posts else None)
 
     async def create_thread(
@@ -223,9 +243,8 @@ class BoardService:
         board = await boards_repo.board_by_slug(session, slug)
         if board is None:
             raise NotFound("board_not_found", f"there is no board called {slug!r}")
-        identity = actor[0]
         thread_id = await boards_repo.insert_thread(
-            session, board_id=board.id, author_id=identity.id, title=title, now=now
+            session, board_id=board.id, title=title, now=now
         )
         return await self._insert_post(session, actor, thread_id, body, title, now)
 
@@ -237,10 +256,10 @@ class BoardService:
         body: str,
         now: datetime,
     ) -> int:
-        identity = actor[0]
         found = await boards_repo.thread_with_author(session, thread_id)
         if found is None or (
-            found[0].status is not PostStatus.APPROVED and found[1] != identity.id
+            found[0].status is not PostStatus.APPROVED
+            and found[1] != self._thread_tag(actor[1], thread_id)
         ):
             raise NotFound("thread_not_found", f"there is no thread {thread_id}")
         if found[0].status is not PostStatus.APPROVED:
@@ -260,11 +279,13 @@ class BoardService:
 
         ``title`` is given for a thread's opening post only.
         """
-        identity, key = actor
+        key = actor[1]
+        author_tag = self._thread_tag(key, thread_id)
         post_id = await boards_repo.insert_post(
             session,
             thread_id=thread_id,
-            author_id=identity.id,
+            author_tag=author_tag,
+            author_seal=self._vault.seal_key(key.value, boards_repo.author_context(author_tag)),
             pseudonym=self._pseudonyms.for_thread(key.value, thread_id),
             body=body,
             is_opening=title is not None,
@@ -302,12 +323,16 @@ class BoardService:
         insert: Inserter,
     ) -> CreatedPost:
         now = self._clock()
+        scope = (
+            None
+            if idempotency_key is None
+            else self._vault.tag(key.value, f"idempotency:{idempotency_key}")
+        )
         async with self._db.write(name) as session:
-            identity = await self._actor(session, key)
-            if idempotency_key is not None:
-                earlier = await boards_repo.find_idempotent_post(
-                    session, identity.id, idempotency_key
-                )
+            # Locked: the sealed state (own posts, recent times) is rewritten below.
+            identity = await self._actor(session, key, lock=True)
+            if scope is not None:
+                earlier = await boards_repo.find_idempotent_post(session, scope)
                 if earlier is not None:
                     post_id, earlier_fingerprint = earlier
                     if earlier_fingerprint != fingerprint:
@@ -320,12 +345,24 @@ class BoardService:
                     return CreatedPost(post=found[0], replayed=True)
             if identity.suspended:
                 raise Forbidden("identity_suspended", "your account is suspended from posting")
-            await self._check_rate(session, identity, now)
+            recent = self._check_rate(identity, now)
             await _refuse_blocked_words(session, blocked_text)
             post_id = await insert(session, (identity, key), now)
-            if idempotency_key is not None:
+            state = identity.state
+            await identities_repo.save_state(
+                session,
+                self._vault,
+                identity,
+                key.value,
+                replace(
+                    state,
+                    posts=(*state.posts, post_id),
+                    post_times=(*recent, epoch_seconds(now)),
+                ),
+            )
+            if scope is not None:
                 await boards_repo.remember_idempotency_key(
-                    session, identity.id, idempotency_key, fingerprint, post_id, now
+                    session, scope, fingerprint, post_id, now
                 )
             found = await boards_repo.post_with_author(session, post_id)
             assert found is not None
@@ -337,7 +374,7 @@ class BoardService:
         async with self._db.write("revise_post") as session:
             identity = await self._actor(session, key)
             found = await boards_repo.post_with_author(session, post_id)
-            if found is None or found[1] != identity.id:
+            if found is None or found[1] != self._thread_tag(key, found[0].thread_id):
                 raise NotFound("post_not_found", f"there is no post {post_id} of yours")
             post = found[0]
             if identity.suspended:
@@ -365,38 +402,40 @@ class BoardService:
         """
         reason = clean_reason(reason)
         now = self._clock()
+        reporter_tag = self._vault.tag(key.value, f"report:{post_id}")
         async with self._db.write("report_post") as session:
-            identity = await self._actor(session, key)
+            identity = await self._actor(session, key, lock=True)
             if identity.suspended:
                 raise Forbidden("identity_suspended", "your account is suspended")
-            recent = await moderation_repo.count_reports_since(
-                session, identity.id, now - timedelta(hours=1)
-            )
-            if recent >= REPORTS_PER_HOUR:
+            recent = within_window(identity.state.report_times, now)
+            if len(recent) >= REPORTS_PER_HOUR:
                 raise RateLimited("rate_limited", "too many reports this hour; try again later")
             found = await boards_repo.post_with_author(session, post_id)
             if found is None or found[0].status is not PostStatus.APPROVED:
                 raise NotFound("post_not_found", f"there is no post {post_id}")
-            if await moderation_repo.has_reported(session, post_id, identity.id):
+            if await moderation_repo.has_reported(session, post_id, reporter_tag):
                 raise Conflict("already_reported", "you have already reported this post")
-            await moderation_repo.add_report(session, post_id, identity.id, reason, now)
+            await moderation_repo.add_report(session, post_id, reporter_tag, reason, now)
             await moderation_repo.reopen_for_report(session, post_id, now)
+            await identities_repo.save_state(
+                session,
+                self._vault,
+                identity,
+                key.value,
+                replace(identity.state, report_times=(*recent, epoch_seconds(now))),
+            )
 
-    async def _check_rate(self, session: Session, identity: Identity, now: datetime) -> None:
+    def _check_rate(self, identity: Identity, now: datetime) -> tuple[int, ...]:
+        """Refuse a post over the hourly limit; return the window's earlier post times."""
         limit = self._posts_per_hour
         if now - identity.created_at < NEW_IDENTITY_AGE:
             limit = max(1, limit // 4)
-        recent = await boards_repo.count_posts_since(session, identity.id, now - timedelta(hours=1))
-        if recent >= limit:
+        recent = within_window(identity.state.post_times, now)
+        if len(recent) >= limit:
             raise RateLimited(
                 "rate_limited", f"you can post {limit} times an hour; please try again later"
             )
-
-
-async def _viewer_id(session: Session, key: IdentityKey) -> int:
-    """The reader's identity id, or 0 (matches nobody's posts) for someone never seen."""
-    viewer = await identities_repo.find_identity(session, key.value)
-    return viewer.id if viewer is not None else 0
+        return recent
 
 
 async def _refuse_blocked_words(session: Session, text: str) -> None:

@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from forum_service.domain import Conflict, Post, PostStatus
+from forum_service.domain import Conflict, Post, PostStatus, Sealed
 from forum_service.storage import audit_repo, boards_repo, moderation_repo, outbox_repo
 from forum_service.storage.sessions import Session
+from forum_service.vault import Vault
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +50,8 @@ async def conclude_item(
     item_id: int,
     expected_version: int,
     post: Post,
-    author_id: int,
+    author: Sealed,
+    vault: Vault,
     conclusion: Conclusion,
     now: datetime,
 ) -> None:
@@ -90,7 +92,8 @@ async def conclude_item(
     if conclusion.outcome is not None:
         await outbox_repo.notify(
             session,
-            recipient_id=author_id,
+            vault,
+            recipient_key=vault.open_key(author.blob, author.context),
             kind="post_decision",
             payload={
                 "post_id": post.id,

@@ -32,6 +32,7 @@ from forum_service.storage import (
 )
 from forum_service.storage.sessions import Session
 from forum_service.validation import clean_text
+from forum_service.vault import Vault
 
 REMINDER_OFFSETS = {"24h": timedelta(hours=24), "1h": timedelta(hours=1)}
 EVERYONE_WHO_ANSWERED = (RsvpStatus.GOING, RsvpStatus.INTERESTED, RsvpStatus.WAITING)
@@ -65,9 +66,13 @@ def _open(forum: ExpertForumRecord | None, forum_id: int) -> ExpertForumRecord:
     return forum
 
 
-async def _shown(session: Session, forum_id: int, viewer_id: int | None) -> ExpertForum:
-    """The forum as ``viewer_id`` sees it; it exists (this transaction just read it)."""
-    (forum,) = await expert_forums_repo.forums(session, viewer_id=viewer_id, ids=[forum_id])
+async def _shown(
+    session: Session, vault: Vault, forum_id: int, viewer_key: str | None
+) -> ExpertForum:
+    """The forum as ``viewer_key`` sees it; it exists (this transaction just read it)."""
+    (forum,) = await expert_forums_repo.forums(
+        session, vault, viewer_key=viewer_key, ids=[forum_id]
+    )
     return forum
 
 
@@ -120,9 +125,12 @@ class ExpertForumService(StaffService):
                 join_link=join_link,
                 now=now,
             )
-            recipients = await subscriptions_repo.subscribers(session, announced_to(found.slug))
+            recipients = await subscriptions_repo.subscribers(
+                session, self._vault, announced_to(found.slug)
+            )
             await outbox_repo.fan_out(
                 session,
+                self._vault,
                 dict.fromkeys(recipients, forum_payload(forum, "created")),
                 kind="forum_announcement",
                 dedupe_prefix=f"forum:{forum.id}:created",
@@ -131,7 +139,7 @@ class ExpertForumService(StaffService):
             if starts_at is not None:
                 await self._schedule_reminders(session, forum.id, starts_at, now)
             await self._audit(session, key, "forum:create", "expert_forum", forum.id)
-            return await _shown(session, forum.id, None)
+            return await _shown(session, self._vault, forum.id, None)
 
     async def _schedule_reminders(
         self, session: Session, forum_id: int, starts_at: datetime, now: datetime
@@ -178,13 +186,14 @@ class ExpertForumService(StaffService):
             )
             await outbox_repo.fan_out(
                 session,
+                self._vault,
                 dict.fromkeys(recipients, forum_payload(forum, event)),
                 kind="forum_announcement",
                 dedupe_prefix=prefix,
                 now=now,
             )
             await self._audit(session, key, f"forum:{event}", "expert_forum", forum_id)
-            return await _shown(session, forum_id, None)
+            return await _shown(session, self._vault, forum_id, None)
 
     async def cancel(self, key: IdentityKey, forum_id: int, reason: str | None) -> ExpertForum:
         """Cancel a forum; everyone who answered (and subscribers) is told."""
@@ -200,36 +209,37 @@ class ExpertForumService(StaffService):
             recipients = await self._interested_parties(session, forum)
             await outbox_repo.fan_out(
                 session,
+                self._vault,
                 dict.fromkeys(recipients, payload),
                 kind="forum_announcement",
                 dedupe_prefix=f"forum:{forum_id}:cancelled",
                 now=now,
             )
             await self._audit(session, key, "forum:cancel", "expert_forum", forum_id, clean_reason)
-            return await _shown(session, forum_id, None)
+            return await _shown(session, self._vault, forum_id, None)
 
-    async def _interested_parties(self, session: Session, forum: ExpertForumRecord) -> set[int]:
+    async def _interested_parties(self, session: Session, forum: ExpertForumRecord) -> set[str]:
         """Subscribers of the forum's topics and everyone who answered it (not "not going")."""
-        subscribed = await subscriptions_repo.subscribers(session, announced_to(forum.board_slug))
+        subscribed = await subscriptions_repo.subscribers(
+            session, self._vault, announced_to(forum.board_slug)
+        )
         answered = await expert_forums_repo.rsvp_identities(
-            session, forum.id, EVERYONE_WHO_ANSWERED
+            session, self._vault, forum.id, EVERYONE_WHO_ANSWERED
         )
         return subscribed | set(answered)
 
     async def upcoming(self, key: IdentityKey) -> list[ExpertForum]:
         """Upcoming forums (dated soonest first, then "date TBC"), with my RSVP."""
         async with self._db.read("forums_upcoming") as session:
-            viewer = await identities_repo.find_identity(session, key.value)
             return await expert_forums_repo.forums(
-                session, viewer_id=viewer.id if viewer else 0, upcoming_after=self._clock()
+                session, self._vault, viewer_key=key.value, upcoming_after=self._clock()
             )
 
     async def get(self, key: IdentityKey, forum_id: int) -> ExpertForum:
         """One forum with my RSVP."""
         async with self._db.read("forum_get") as session:
-            viewer = await identities_repo.find_identity(session, key.value)
             found = await expert_forums_repo.forums(
-                session, viewer_id=viewer.id if viewer else 0, ids=[forum_id]
+                session, self._vault, viewer_key=key.value, ids=[forum_id]
             )
         if not found:
             raise NotFound("forum_not_found", f"there is no expert forum {forum_id}")
@@ -241,7 +251,7 @@ class ExpertForumService(StaffService):
             raise DomainError("invalid_rsvp", "answer going, interested or not_going")
         now = self._clock()
         async with self._db.write("forum_rsvp") as session:
-            me = await identities_repo.ensure_identity(session, key.value, now)
+            me = await identities_repo.ensure_identity(session, self._vault, key.value, now)
             if me.suspended:
                 raise Forbidden("identity_suspended", "your account is suspended")
             # Locked: two people taking the last place at once must not both get it.
@@ -249,7 +259,7 @@ class ExpertForumService(StaffService):
             forum = _open(found, forum_id)
             if forum.starts_at is not None and forum.starts_at <= now:
                 raise Conflict("forum_started", "this forum has already started")
-            previous = await expert_forums_repo.rsvp_of(session, forum_id, me.id)
+            previous = await expert_forums_repo.rsvp_of(session, self._vault, forum_id, key.value)
             status: RsvpStatus = answer
             if answer is RsvpStatus.GOING and previous is not RsvpStatus.GOING:
                 full = (
@@ -257,20 +267,25 @@ class ExpertForumService(StaffService):
                     and await expert_forums_repo.going_count(session, forum_id) >= forum.capacity
                 )
                 status = RsvpStatus.WAITING if full else RsvpStatus.GOING
-            await expert_forums_repo.set_rsvp(session, forum_id, me.id, status, now)
+            await expert_forums_repo.set_rsvp(
+                session, self._vault, forum_id, key.value, status, now
+            )
             if previous is RsvpStatus.GOING and status is not RsvpStatus.GOING:
                 await self._promote(session, forum, now)
-            return await _shown(session, forum_id, me.id)
+            return await _shown(session, self._vault, forum_id, key.value)
 
     async def _promote(self, session: Session, forum: ExpertForumRecord, now: datetime) -> None:
         """Give a freed place to the first on the waiting list, and tell them (with the link)."""
-        promoted = await expert_forums_repo.promote_first_waiting(session, forum.id, now)
+        promoted = await expert_forums_repo.promote_first_waiting(
+            session, self._vault, forum.id, now
+        )
         if promoted is None:
             return
         payload = forum_payload(forum, "place_available")
         payload["join_link"] = forum.join_link
         await outbox_repo.fan_out(
             session,
+            self._vault,
             {promoted: payload},
             kind="forum_announcement",
             dedupe_prefix=f"forum:{forum.id}:promoted:{now.isoformat()}",
@@ -282,11 +297,12 @@ class ExpertForumService(StaffService):
         now = self._clock()
         async with self._db.write("announce") as session:
             await self._staff(session, key, admin=True)
-            recipients = await subscriptions_repo.subscribers(session, ["all"])
+            recipients = await subscriptions_repo.subscribers(session, self._vault, ["all"])
             payload: dict[str, Any] = {"text": text, "document_file_id": document_file_id}
             stamp = now.isoformat()
             count = await outbox_repo.fan_out(
                 session,
+                self._vault,
                 dict.fromkeys(recipients, payload),
                 kind="announcement",
                 dedupe_prefix=f"announcement:{stamp}",

@@ -16,6 +16,7 @@ from forum_service.domain import (
     NotFound,
     PostStatus,
     Report,
+    Sealed,
 )
 from forum_service.services.conclusion import Conclusion, conclude_item
 from forum_service.services.staff import StaffService
@@ -58,46 +59,47 @@ class ModerationService(StaffService):
     async def queue(self, key: IdentityKey, limit: int) -> list[ModerationItem]:
         """Return pending items, highest risk first."""
         async with self._db.write("moderation_queue") as session:
-            moderator = await self._staff(session, key, admin=False)
-            return await moderation_repo.queue(session, moderator.id, self._clock(), limit=limit)
+            await self._staff(session, key, admin=False)
+            return await moderation_repo.queue(
+                session, self.claim_tag(key), self._clock(), limit=limit
+            )
 
     async def get(self, key: IdentityKey, item_id: int) -> ModerationItem:
         """Return one item."""
         async with self._db.write("moderation_item") as session:
-            moderator = await self._staff(session, key, admin=False)
-            return (await self._open_item(session, item_id, moderator.id, self._clock()))[0]
+            await self._staff(session, key, admin=False)
+            return (await self._open_item(session, item_id, self.claim_tag(key), self._clock()))[0]
 
     async def claim(self, key: IdentityKey, item_id: int, version: int) -> ModerationItem:
         """Claim an item for ``CLAIM_TTL`` so other moderators skip it; claims expire."""
         now = self._clock()
         async with self._db.write("moderation_claim") as session:
-            moderator = await self._staff(session, key, admin=False)
-            item, _ = await self._open_item(session, item_id, moderator.id, now)
+            await self._staff(session, key, admin=False)
+            me = self.claim_tag(key)
+            item, _ = await self._open_item(session, item_id, me, now)
             self._check_open(item, version)
             claimed = await moderation_repo.set_claim(
                 session,
                 item_id,
                 expected_version=version,
-                moderator_id=moderator.id,
+                moderator_claim=me,
                 expires_at=now + CLAIM_TTL,
                 now=now,
             )
             if not claimed:
                 # Someone got there between the read and the update: say who (or what) did.
-                self._check_open(
-                    (await self._open_item(session, item_id, moderator.id, now))[0], version
-                )
+                self._check_open((await self._open_item(session, item_id, me, now))[0], version)
                 raise Conflict(
                     "claimed_by_other", f"another moderator is working on item {item_id}"
                 )
             await self._audit(session, key, "claim", "item", item_id)
-            return (await self._open_item(session, item_id, moderator.id, now))[0]
+            return (await self._open_item(session, item_id, me, now))[0]
 
     @staticmethod
     async def _open_item(
-        session: Session, item_id: int, viewer_id: int, now: datetime
-    ) -> tuple[ModerationItem, int]:
-        found = await moderation_repo.item(session, item_id, viewer_id, now)
+        session: Session, item_id: int, viewer_claim: str, now: datetime
+    ) -> tuple[ModerationItem, Sealed]:
+        found = await moderation_repo.item(session, item_id, viewer_claim, now)
         if found is None:
             raise NotFound("item_not_found", f"there is no queue item {item_id}")
         return found
@@ -134,8 +136,8 @@ class ModerationService(StaffService):
         """
         now = self._clock()
         async with self._db.write("moderation_decide") as session:
-            moderator = await self._staff(session, key, admin=False)
-            item, author_id = await self._open_item(session, item_id, moderator.id, now)
+            await self._staff(session, key, admin=False)
+            item, author = await self._open_item(session, item_id, self.claim_tag(key), now)
             self._check_open(item, version)
             post = item.post
             reopened_report = post.status is PostStatus.APPROVED
@@ -163,7 +165,8 @@ class ModerationService(StaffService):
                 item_id=item_id,
                 expected_version=version,
                 post=post,
-                author_id=author_id,
+                author=author,
+                vault=self._vault,
                 conclusion=Conclusion(
                     status=new_status,
                     actor=self.handle(key),
@@ -180,7 +183,7 @@ class ModerationService(StaffService):
                 ),
                 now=now,
             )
-            return (await self._open_item(session, item_id, moderator.id, now))[0]
+            return (await self._open_item(session, item_id, self.claim_tag(key), now))[0]
 
     async def _apply_edit(
         self,
@@ -227,7 +230,7 @@ class ModerationService(StaffService):
             found = await boards_repo.post_with_author(session, post_id)
             if found is None:
                 raise NotFound("post_not_found", f"there is no post {post_id}")
-            post, author_id = found
+            post, _, author = found
             if post.status is not PostStatus.APPROVED:
                 raise Conflict("not_approved", "only an approved post can be hidden")
             item = await moderation_repo.item_of_post(session, post_id)
@@ -239,7 +242,8 @@ class ModerationService(StaffService):
                 item_id=item.id,
                 expected_version=item.version,
                 post=post,
-                author_id=author_id,
+                author=author,
+                vault=self._vault,
                 conclusion=Conclusion(
                     status=PostStatus.HIDDEN,
                     actor=self.handle(key),
@@ -266,17 +270,17 @@ class ModerationService(StaffService):
             found = await boards_repo.post_with_author(session, post_id)
             if found is None:
                 raise NotFound("post_not_found", f"there is no post {post_id}")
-            author_id = found[1]
-            if author_id == moderator.id:
+            author_key = self._vault.open_key(found[2].blob, found[2].context)
+            if author_key == key.value:
                 raise DomainError("cannot_suspend_self", "you cannot suspend yourself")
-            author = await identities_repo.by_id(session, author_id)
-            assert author is not None
+            author = await identities_repo.find_identity(session, self._vault, author_key)
+            assert author is not None  # every author was an identity when they posted
             if not moderator.role.may_act_on(author.role):
                 raise Forbidden(
                     "outranked",
                     "moderators can suspend practitioners only; ask an admin",
                 )
-            await identities_repo.set_suspended(session, author_id, suspended)
+            await identities_repo.set_suspended(session, author.id, suspended)
             await self._audit(
                 session,
                 key,

@@ -1,5 +1,5 @@
-"""Long-running operator jobs, with progress bars (tqdm): re-screening backfill and watching
-a broadcast drain."""
+"""Long-running operator jobs, with progress bars (tqdm): re-screening backfill, watching
+a broadcast drain, re-sealing every row under a new at-rest key."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from tqdm import tqdm
 
 from forum_service.domain import Screening
 from forum_service.services.outbox import OutboxService
-from forum_service.storage import moderation_repo
+from forum_service.storage import moderation_repo, rekey_repo, vault_repo
 from forum_service.storage.database import Database
+from forum_service.vault import Vault
 
 RESCREEN_BATCH = 500
 
@@ -65,3 +66,18 @@ async def follow_outbox(
             bar.set_postfix(sent=counts.get("sent", 0), failed=counts.get("failed", 0))
             bar.refresh()
     return counts
+
+
+async def rotate_keys(db: Database, target: Vault, *, out: TextIO = sys.stderr) -> int:
+    """Re-seal every sealed value of the database with ``target``'s at-rest key.
+
+    One transaction: a failure (or Ctrl-C) leaves every row under the old key. ``db.vault``
+    opens (it may hold a previous key too); the database's key check moves to ``target`` in
+    the same transaction. Returns how many values were re-sealed.
+    """
+    async with db.write("rotate_keys") as session:
+        total = await rekey_repo.count_sealed(session)
+        with tqdm(total=total, desc="re-sealing", unit="value", file=out) as bar:
+            done = await rekey_repo.reseal(session, db.vault, target, bar.update)
+        await vault_repo.replace_check(session, target.key_check())
+    return done

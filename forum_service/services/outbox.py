@@ -7,6 +7,8 @@ again. So nothing is lost, and what can repeat is bounded by the in-flight batch
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -40,20 +42,34 @@ class Ack:
 class OutboxService:
     """Claim and acknowledge notifications.
 
+    Settled notifications are deleted; what became of them is counted in :attr:`settled` (since
+    this process started) and reported to ``on_settled`` (the Prometheus counter).
+
     Args:
         db: the database.
         clock: time source.
+        on_settled: called after each acknowledgement with ``outcome → count`` (``sent``,
+            ``dropped``: recipient unreachable, ``failed``: permanent or out of tries).
     """
 
-    def __init__(self, db: Database, *, clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        clock: Clock = utc_now,
+        on_settled: Callable[[Mapping[str, int]], None] | None = None,
+    ) -> None:
         self._db = db
         self._clock = clock
+        self._on_settled = on_settled
+        self.settled: Counter[str] = Counter()
 
     async def claim(self, limit: int, lease: timedelta) -> list[Notification]:
         """Lease up to ``limit`` due notifications, oldest first."""
         async with self._db.write("outbox_claim") as session:
             return await outbox_repo.claim(
                 session,
+                self._db.vault,
                 now=self._clock(),
                 lease=lease,
                 limit=limit,
@@ -69,33 +85,43 @@ class OutboxService:
         if len(acks) > 1000:
             raise DomainError("too_many_acks", "acknowledge at most 1,000 notifications at once")
         now = self._clock()
-        sent: list[int] = []
+        settled: list[int] = []
+        outcomes: Counter[str] = Counter()
         retries: dict[int, datetime] = {}
         dropped: list[NotificationLease] = []
-        failed: list[int] = []
         async with self._db.write("outbox_ack") as session:
             held = await outbox_repo.leases(session, {ack.id for ack in acks})
             for ack in acks:
                 lease = held.pop(ack.id, None)  # popped: a second ack of it finds it settled
                 if lease is None:
                     continue
-                if ack.outcome is Outcome.SENT:
-                    sent.append(lease.id)
-                elif ack.outcome is Outcome.RETRY and lease.attempts < MAX_ATTEMPTS:
+                if ack.outcome is Outcome.RETRY and lease.attempts < MAX_ATTEMPTS:
                     retries[lease.id] = now + timedelta(seconds=max(ack.retry_after, 1.0))
-                elif ack.outcome is Outcome.BLOCKED:
+                    continue
+                # Sent, blocked, failed for good, or out of tries: nothing more to do with it.
+                settled.append(lease.id)
+                if ack.outcome is Outcome.BLOCKED:
                     dropped.append(lease)
+                    outcomes["dropped"] += 1
                 else:
-                    failed.append(lease.id)
-            await outbox_repo.mark_sent(session, sent, now)
+                    outcomes["sent" if ack.outcome is Outcome.SENT else "failed"] += 1
             for notification_id, available_at in retries.items():
                 await outbox_repo.retry_later(session, notification_id, available_at)
+            await outbox_repo.settle(session, settled)
             # The person blocked the bot (403) or deleted their delivery data: stop
             # broadcasting to them; the rest of the broadcast goes on.
-            await outbox_repo.mark_dropped(session, [lease.id for lease in dropped])
-            await subscriptions_repo.forget(session, {lease.recipient_id for lease in dropped})
-            await outbox_repo.mark_failed(session, failed)
-        return len(sent) + len(retries) + len(dropped) + len(failed)
+            if dropped:
+                vault = self._db.vault
+                await subscriptions_repo.forget(
+                    session,
+                    vault,
+                    {vault.open_key(d.recipient.blob, d.recipient.context) for d in dropped},
+                    await subscriptions_repo.all_topics(session),
+                )
+        self.settled.update(outcomes)
+        if self._on_settled is not None and outcomes:
+            self._on_settled(outcomes)
+        return len(settled) + len(retries)
 
     async def counts(self) -> dict[str, int]:
         """Return the number of notifications per status (metrics, tests)."""

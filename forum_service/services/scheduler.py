@@ -94,18 +94,23 @@ class Scheduler:
         ):
             return False
         people = await expert_forums_repo.rsvp_identities(
-            session, forum.id, (RsvpStatus.GOING, RsvpStatus.INTERESTED)
+            session, self._db.vault, forum.id, (RsvpStatus.GOING, RsvpStatus.INTERESTED)
         )
         base = forum_payload(forum, "reminder")
         base["offset"] = job.payload.get("offset")
-        recipients: dict[int, dict[str, Any]] = {}
-        for identity_id, status in people.items():
+        recipients: dict[str, dict[str, Any]] = {}
+        for key, status in people.items():
             payload = dict(base, rsvp=status.value)
             if status is RsvpStatus.GOING:
                 payload["join_link"] = forum.join_link  # the link only for those going
-            recipients[identity_id] = payload
+            recipients[key] = payload
         await outbox_repo.fan_out(
-            session, recipients, kind="forum_reminder", dedupe_prefix=job.job_key, now=now
+            session,
+            self._db.vault,
+            recipients,
+            kind="forum_reminder",
+            dedupe_prefix=job.job_key,
+            now=now,
         )
         return True
 
@@ -118,21 +123,22 @@ class Scheduler:
         threads = await boards_repo.threads_approved_between(session, since=since, until=until)
         if not threads:
             return  # nothing new: nobody gets an empty digest
-        recipients: dict[int, dict[str, Any]] = {}
-        for identity_id, outcomes in (await subscriptions_repo.digest_readers(session)).items():
+        recipients: dict[str, dict[str, Any]] = {}
+        readers = await subscriptions_repo.digest_readers(session, self._db.vault)
+        for key, outcomes in readers.items():
             mine = [
                 {"id": t.id, "title": t.title, "board": t.board_slug, "board_title": t.board_title}
                 for t in threads
                 if not outcomes or t.board_slug in outcomes  # no outcome followed: every one
             ]
             if mine:
-                recipients[identity_id] = {
+                recipients[key] = {
                     "since": since.isoformat(),
                     "until": until.isoformat(),
                     "threads": mine,
                 }
         await outbox_repo.fan_out(
-            session, recipients, kind="digest", dedupe_prefix=job.job_key, now=now
+            session, self._db.vault, recipients, kind="digest", dedupe_prefix=job.job_key, now=now
         )
 
     async def run_forever(self, stop: asyncio.Event, *, idle_seconds: float = 5.0) -> None:

@@ -262,9 +262,9 @@ class ScreeningWorker:
         Only the version the worker claimed is concluded: a post a moderator decided, or that
         was reported or revised, since the claim is left to humans.
         """
-        found = await moderation_repo.item(session, task.item_id, 0, self._clock())
+        found = await moderation_repo.item(session, task.item_id, "", self._clock())
         assert found is not None
-        item, author_id = found
+        item, author = found
         if item.status != PostStatus.PENDING.value or item.version != task.version:
             return False
         await conclude_item(
@@ -272,7 +272,8 @@ class ScreeningWorker:
             item_id=item.id,
             expected_version=task.version,
             post=item.post,
-            author_id=author_id,
+            author=author,
+            vault=self._db.vault,
             conclusion=Conclusion(
                 status=PostStatus.APPROVED,
                 actor=SYSTEM_ACTOR,

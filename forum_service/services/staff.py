@@ -24,15 +24,23 @@ class StaffService:
     def __init__(self, db: Database, pseudonyms: Pseudonymizer, *, clock: Clock = utc_now) -> None:
         self._db = db
         self._pseudonyms = pseudonyms
+        self._vault = db.vault
         self._clock = clock
 
     def handle(self, key: IdentityKey) -> str:
         """Return the handle the audit log records for ``key`` (e.g. "Moderator 4F2A9")."""
         return self._pseudonyms.for_moderation(key.value)
 
+    def claim_tag(self, key: IdentityKey) -> str:
+        """What a queue item's claim records of the moderator holding it (stable per moderator,
+        like the audit handle, and unrelated to anything they post)."""
+        return self._vault.tag(key.value, "moderation:claims")
+
     async def _staff(self, session: Session, key: IdentityKey, *, admin: bool) -> Identity:
         """Return the caller, refusing anyone without the role (checked here, not in the bot)."""
-        identity = await identities_repo.ensure_identity(session, key.value, self._clock())
+        identity = await identities_repo.ensure_identity(
+            session, self._vault, key.value, self._clock()
+        )
         if admin and identity.role is not Role.ADMIN:
             raise Forbidden("admin_only", "only admins can do this")
         if not admin and not identity.role.can_moderate:

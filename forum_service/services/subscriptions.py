@@ -8,6 +8,7 @@ from forum_service.domain import DomainError, IdentityKey
 from forum_service.storage import boards_repo, identities_repo, subscriptions_repo
 from forum_service.storage.database import Database
 from forum_service.storage.sessions import Session
+from forum_service.vault import Vault
 
 
 class SubscriptionService:
@@ -25,26 +26,33 @@ class SubscriptionService:
     async def subscriptions(self, key: IdentityKey) -> list[str]:
         """My subscription topics."""
         async with self._db.read("subscriptions") as session:
-            me = await identities_repo.find_identity(session, key.value)
-            return await subscriptions_repo.topics_of(session, me.id) if me else []
+            return await _mine(session, self._db.vault, key)
 
     async def subscribe(self, key: IdentityKey, topic: str) -> list[str]:
         """Follow ``all``, ``digest`` or ``outcome:<slug>``."""
         now = self._clock()
+        vault = self._db.vault
         async with self._db.write("subscribe") as session:
-            me = await identities_repo.ensure_identity(session, key.value, now)
+            await identities_repo.ensure_identity(session, vault, key.value, now)
             await _check_topic(session, topic)
-            await subscriptions_repo.subscribe(session, me.id, topic, now)
-            return await subscriptions_repo.topics_of(session, me.id)
+            await subscriptions_repo.subscribe(session, vault, key.value, topic, now)
+            return await _mine(session, vault, key)
 
     async def unsubscribe(self, key: IdentityKey, topic: str | None) -> list[str]:
         """Stop following ``topic`` (or everything when None)."""
+        vault = self._db.vault
         async with self._db.write("unsubscribe") as session:
-            me = await identities_repo.ensure_identity(session, key.value, self._clock())
+            await identities_repo.ensure_identity(session, vault, key.value, self._clock())
             if topic is not None:
                 await _check_topic(session, topic)
-            await subscriptions_repo.unsubscribe(session, me.id, topic)
-            return await subscriptions_repo.topics_of(session, me.id)
+            topics = [topic] if topic is not None else await subscriptions_repo.all_topics(session)
+            await subscriptions_repo.unsubscribe(session, vault, key.value, topics)
+            return await _mine(session, vault, key)
+
+
+async def _mine(session: Session, vault: Vault, key: IdentityKey) -> list[str]:
+    candidates = await subscriptions_repo.all_topics(session)
+    return await subscriptions_repo.topics_of(session, vault, key.value, candidates)
 
 
 async def _check_topic(session: Session, topic: str) -> None:

@@ -14,6 +14,7 @@ from forum_service.domain import (
     Post,
     PostStatus,
     RevisionKind,
+    Sealed,
     ThreadSummary,
 )
 from forum_service.storage.tables import (
@@ -119,13 +120,18 @@ def _thread(row: ThreadRow, slug: str, pseudonym: str, replies: int) -> ThreadSu
     )
 
 
+def author_context(author_tag: str) -> str:
+    """What a post's sealed author is bound to."""
+    return f"posts.author|{author_tag}"
+
+
 async def thread_with_author(
     session: AsyncSession, thread_id: int
-) -> tuple[ThreadSummary, int] | None:
-    """Return a thread (any status) and its author's identity id, or None."""
+) -> tuple[ThreadSummary, str] | None:
+    """Return a thread (any status) and its author's tag in it, or None."""
     row = (
         await session.execute(
-            select(ThreadRow, BoardRow.slug, PostRow.pseudonym)
+            select(ThreadRow, BoardRow.slug, PostRow.pseudonym, PostRow.author_tag)
             .join(BoardRow, BoardRow.id == ThreadRow.board_id)
             .join(PostRow, and_(PostRow.thread_id == ThreadRow.id, PostRow.is_opening.is_(True)))
             .where(ThreadRow.id == thread_id)
@@ -133,9 +139,9 @@ async def thread_with_author(
     ).one_or_none()
     if row is None:
         return None
-    thread, slug, pseudonym = row
+    thread, slug, pseudonym, author_tag = row
     counts = await _reply_counts(session, [thread.id])
-    return _thread(thread, slug, pseudonym, counts.get(thread.id, 0)), thread.author_id
+    return _thread(thread, slug, pseudonym, counts.get(thread.id, 0)), author_tag
 
 
 def _post_select() -> Select[PostRow, str, str]:
@@ -165,15 +171,18 @@ def _post(row: PostRow, thread_title: str, slug: str) -> Post:
 
 
 async def visible_posts(
-    session: AsyncSession, thread_id: int, viewer_id: int, *, after_id: int, limit: int
+    session: AsyncSession, thread_id: int, viewer_tag: str, *, after_id: int, limit: int
 ) -> list[Post]:
-    """Return approved posts of a thread plus the viewer's own unapproved ones, oldest first."""
+    """Return approved posts of a thread plus the viewer's own unapproved ones, oldest first.
+
+    ``viewer_tag`` is the viewer's tag in this thread.
+    """
     stmt = (
         _post_select()
         .where(
             PostRow.thread_id == thread_id,
             PostRow.id > after_id,
-            or_(PostRow.status == APPROVED, PostRow.author_id == viewer_id),
+            or_(PostRow.status == APPROVED, PostRow.author_tag == viewer_tag),
         )
         .order_by(PostRow.id)
         .limit(limit)
@@ -181,43 +190,28 @@ async def visible_posts(
     return [_post(*row) for row in (await session.execute(stmt)).all()]
 
 
-async def post_with_author(session: AsyncSession, post_id: int) -> tuple[Post, int] | None:
-    """Return one post (any status) and its author's identity id, or None."""
+async def post_with_author(session: AsyncSession, post_id: int) -> tuple[Post, str, Sealed] | None:
+    """Return one post (any status), its author's tag and sealed identity key, or None."""
     row = (await session.execute(_post_select().where(PostRow.id == post_id))).one_or_none()
     if row is None:
         return None
     post_row, title, slug = row
-    return _post(post_row, title, slug), post_row.author_id
+    author = Sealed(post_row.author_seal, author_context(post_row.author_tag))
+    return _post(post_row, title, slug), post_row.author_tag, author
 
 
-async def posts_by_author(
-    session: AsyncSession, author_id: int, *, before_id: int | None, limit: int
-) -> list[Post]:
-    """Return an author's posts of every status, newest first."""
-    stmt = _post_select().where(PostRow.author_id == author_id)
-    if before_id is not None:
-        stmt = stmt.where(PostRow.id < before_id)
-    stmt = stmt.order_by(PostRow.id.desc()).limit(limit)
+async def posts_by_ids(session: AsyncSession, post_ids: list[int]) -> list[Post]:
+    """Return these posts, newest first ("my posts": the ids come from the sealed state)."""
+    if not post_ids:
+        return []
+    stmt = _post_select().where(PostRow.id.in_(post_ids)).order_by(PostRow.id.desc())
     return [_post(*row) for row in (await session.execute(stmt)).all()]
 
 
-async def count_posts_since(session: AsyncSession, author_id: int, since: datetime) -> int:
-    """Count the posts an author created since ``since`` (rate limiting)."""
-    count = await session.scalar(
-        select(func.count())
-        .select_from(PostRow)
-        .where(PostRow.author_id == author_id, PostRow.created_at >= since)
-    )
-    return int(count or 0)
-
-
-async def insert_thread(
-    session: AsyncSession, *, board_id: int, author_id: int, title: str, now: datetime
-) -> int:
+async def insert_thread(session: AsyncSession, *, board_id: int, title: str, now: datetime) -> int:
     """Insert a pending thread and return its id."""
     row = ThreadRow(
         board_id=board_id,
-        author_id=author_id,
         title=title,
         status=PostStatus.PENDING.value,
         created_at=now,
@@ -232,17 +226,22 @@ async def insert_post(
     session: AsyncSession,
     *,
     thread_id: int,
-    author_id: int,
+    author_tag: str,
+    author_seal: bytes,
     pseudonym: str,
     body: str,
     is_opening: bool,
     title: str | None,
     now: datetime,
 ) -> int:
-    """Insert a pending post with its first revision and return its id."""
+    """Insert a pending post with its first revision and return its id.
+
+    ``author_seal`` must be sealed for :func:`author_context` of ``author_tag``.
+    """
     row = PostRow(
         thread_id=thread_id,
-        author_id=author_id,
+        author_tag=author_tag,
+        author_seal=author_seal,
         pseudonym=pseudonym,
         is_opening=is_opening,
         body=body,
@@ -385,14 +384,15 @@ async def _new_revision(
     return post.revision
 
 
-async def find_idempotent_post(
-    session: AsyncSession, identity_id: int, key: str
-) -> tuple[int, str] | None:
-    """Return ``(post_id, fingerprint)`` recorded for an identity's idempotency key, if any."""
+async def find_idempotent_post(session: AsyncSession, scope: str) -> tuple[int, str] | None:
+    """Return ``(post_id, fingerprint)`` recorded for an idempotency scope, if any.
+
+    ``scope`` is the person's tag for the client's key (``idempotency:<key>``).
+    """
     row = (
         await session.execute(
             select(IdempotencyKeyRow.post_id, IdempotencyKeyRow.fingerprint).where(
-                IdempotencyKeyRow.identity_id == identity_id, IdempotencyKeyRow.key == key
+                IdempotencyKeyRow.scope == scope
             )
         )
     ).one_or_none()
@@ -400,13 +400,12 @@ async def find_idempotent_post(
 
 
 async def remember_idempotency_key(
-    session: AsyncSession, identity_id: int, key: str, fingerprint: str, post_id: int, now: datetime
+    session: AsyncSession, scope: str, fingerprint: str, post_id: int, now: datetime
 ) -> None:
-    """Record which post an idempotency key created (unique per identity)."""
+    """Record which post an idempotency key created (one per person and key)."""
     session.add(
         IdempotencyKeyRow(
-            identity_id=identity_id,
-            key=key,
+            scope=scope,
             fingerprint=fingerprint,
             post_id=post_id,
             created_at=now,

@@ -21,6 +21,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import NullPool
 
+from forum_service.vault import Vault
+
 log = logging.getLogger(__name__)
 
 _BEGIN_MODE = "forum_sqlite_begin"
@@ -43,10 +45,13 @@ class Database:
 
     Args:
         url: SQLAlchemy async URL (``sqlite+aiosqlite://`` or ``postgresql+asyncpg://``).
+        vault: the service's secrets at rest: whoever uses this database tags and seals people
+            with it (``forum_service.vault``).
         echo: log SQL statements (never enable in production: statements carry post text).
     """
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, vault: Vault, echo: bool = False) -> None:
+        self.vault = vault
         parsed = make_url(url)
         self.dialect = Dialect(
             name=parsed.get_backend_name(),

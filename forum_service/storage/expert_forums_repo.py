@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum_service.domain import Board, ExpertForum, ExpertForumRecord, ForumStatus, RsvpStatus
 from forum_service.storage.tables import BoardRow, ExpertForumRow, RsvpRow
+from forum_service.vault import Vault
 
 
 def _record(row: ExpertForumRow, board_slug: str, board_title: str) -> ExpertForumRecord:
@@ -140,13 +141,26 @@ async def rsvp_counts(session: AsyncSession, forum_ids: list[int]) -> dict[int, 
     return counts
 
 
-async def my_rsvps(session: AsyncSession, identity_id: int, forum_ids: list[int]) -> dict[int, str]:
+def member_tag(vault: Vault, key: str, forum_id: int) -> str:
+    """A person's tag for one forum: their RSVPs to two forums share nothing."""
+    return vault.tag(key, f"forum:{forum_id}")
+
+
+def member_context(tag: str) -> str:
+    """What an RSVP's sealed member is bound to."""
+    return f"rsvps.member|{tag}"
+
+
+async def my_rsvps(
+    session: AsyncSession, vault: Vault, key: str, forum_ids: list[int]
+) -> dict[int, str]:
     """Return ``forum_id → my status``."""
     if not forum_ids:
         return {}
+    tags = [member_tag(vault, key, forum_id) for forum_id in forum_ids]
     rows = await session.execute(
         select(RsvpRow.forum_id, RsvpRow.status).where(
-            RsvpRow.identity_id == identity_id, RsvpRow.forum_id.in_(forum_ids)
+            RsvpRow.member_tag.in_(tags), RsvpRow.forum_id.in_(forum_ids)
         )
     )
     return {forum_id: status for forum_id, status in rows.all()}
@@ -154,8 +168,9 @@ async def my_rsvps(session: AsyncSession, identity_id: int, forum_ids: list[int]
 
 async def forums(
     session: AsyncSession,
+    vault: Vault,
     *,
-    viewer_id: int | None,
+    viewer_key: str | None,
     ids: list[int] | None = None,
     upcoming_after: datetime | None = None,
 ) -> list[ExpertForum]:
@@ -176,7 +191,7 @@ async def forums(
     rows = (await session.execute(stmt)).all()
     forum_ids = [row.id for row, _, _ in rows]
     counts = await rsvp_counts(session, forum_ids)
-    mine = await my_rsvps(session, viewer_id, forum_ids) if viewer_id is not None else {}
+    mine = await my_rsvps(session, vault, viewer_key, forum_ids) if viewer_key is not None else {}
     result = []
     for row, slug, board_title in rows:
         c = counts.get(row.id, {})
@@ -191,31 +206,40 @@ async def forums(
     return result
 
 
-async def _rsvp_row(session: AsyncSession, forum_id: int, identity_id: int) -> RsvpRow | None:
+async def _rsvp_row(session: AsyncSession, forum_id: int, tag: str) -> RsvpRow | None:
     return (
         await session.execute(
-            select(RsvpRow).where(RsvpRow.forum_id == forum_id, RsvpRow.identity_id == identity_id)
+            select(RsvpRow).where(RsvpRow.forum_id == forum_id, RsvpRow.member_tag == tag)
         )
     ).scalar_one_or_none()
 
 
-async def rsvp_of(session: AsyncSession, forum_id: int, identity_id: int) -> RsvpStatus | None:
+async def rsvp_of(
+    session: AsyncSession, vault: Vault, forum_id: int, key: str
+) -> RsvpStatus | None:
     """Return one person's answer for a forum, or None when they never answered."""
-    row = await _rsvp_row(session, forum_id, identity_id)
+    row = await _rsvp_row(session, forum_id, member_tag(vault, key, forum_id))
     return None if row is None else RsvpStatus(row.status)
 
 
 async def set_rsvp(
-    session: AsyncSession, forum_id: int, identity_id: int, status: RsvpStatus, now: datetime
+    session: AsyncSession,
+    vault: Vault,
+    forum_id: int,
+    key: str,
+    status: RsvpStatus,
+    now: datetime,
 ) -> None:
     """Record one person's answer. Repeating the same answer changes nothing, so someone on the
     waiting list keeps their place (the list is ordered by when an answer last changed)."""
-    row = await _rsvp_row(session, forum_id, identity_id)
+    tag = member_tag(vault, key, forum_id)
+    row = await _rsvp_row(session, forum_id, tag)
     if row is None:
         session.add(
             RsvpRow(
                 forum_id=forum_id,
-                identity_id=identity_id,
+                member_tag=tag,
+                member_seal=vault.seal_key(key, member_context(tag)),
                 status=status.value,
                 created_at=now,
                 updated_at=now,
@@ -226,8 +250,10 @@ async def set_rsvp(
     await session.flush()
 
 
-async def promote_first_waiting(session: AsyncSession, forum_id: int, now: datetime) -> int | None:
-    """Move the person longest on the waiting list to going; return who, or None if nobody."""
+async def promote_first_waiting(
+    session: AsyncSession, vault: Vault, forum_id: int, now: datetime
+) -> str | None:
+    """Move the person longest on the waiting list to going; return their key, or None."""
     row = (
         await session.execute(
             select(RsvpRow)
@@ -240,7 +266,7 @@ async def promote_first_waiting(session: AsyncSession, forum_id: int, now: datet
         return None
     row.status, row.updated_at = RsvpStatus.GOING.value, now
     await session.flush()
-    return row.identity_id
+    return vault.open_key(row.member_seal, member_context(row.member_tag))
 
 
 async def going_count(session: AsyncSession, forum_id: int) -> int:
@@ -254,12 +280,15 @@ async def going_count(session: AsyncSession, forum_id: int) -> int:
 
 
 async def rsvp_identities(
-    session: AsyncSession, forum_id: int, statuses: Iterable[RsvpStatus]
-) -> dict[int, RsvpStatus]:
-    """Return ``identity_id → status`` of RSVPs in ``statuses``."""
+    session: AsyncSession, vault: Vault, forum_id: int, statuses: Iterable[RsvpStatus]
+) -> dict[str, RsvpStatus]:
+    """Return ``identity key → status`` of RSVPs in ``statuses``."""
     rows = await session.execute(
-        select(RsvpRow.identity_id, RsvpRow.status).where(
+        select(RsvpRow.member_tag, RsvpRow.member_seal, RsvpRow.status).where(
             RsvpRow.forum_id == forum_id, RsvpRow.status.in_([s.value for s in statuses])
         )
     )
-    return {identity_id: RsvpStatus(status) for identity_id, status in rows.all()}
+    return {
+        vault.open_key(seal, member_context(tag)): RsvpStatus(status)
+        for tag, seal, status in rows.all()
+    }

@@ -1,42 +1,107 @@
-"""Repository of identities: the pseudonymous accounts behind identity keys."""
+"""Repository of identities: the pseudonymous accounts behind identity keys.
+
+A row holds the role, the suspension flag, ``lookup`` (``Vault.identity_lookup`` of the key) and
+the sealed :class:`PersonState` with the key itself. No other table refers to a row, so a copy
+of the database cannot say which posts, reports or RSVPs are one person's.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from forum_service.domain import Identity, Role, StaffMember
+from forum_service.domain import Identity, PersonState, Role, StaffMember
 from forum_service.storage.sessions import insert_or_ignore
 from forum_service.storage.tables import IdentityRow
+from forum_service.vault import Vault, epoch_seconds, from_epoch
 
 
-def _identity(row: IdentityRow) -> Identity:
+def state_context(lookup: str) -> str:
+    """What an identity's sealed state is bound to."""
+    return f"identities.state|{lookup}"
+
+
+def _sealed_state(vault: Vault, key: str, lookup: str, state: PersonState) -> bytes:
+    document: dict[str, Any] = {
+        "k": key,
+        "c": state.created_at,
+        "p": list(state.posts),
+        "tp": list(state.post_times),
+        "tr": list(state.report_times),
+    }
+    return vault.seal_json(document, state_context(lookup))
+
+
+def _opened(vault: Vault, row: IdentityRow) -> tuple[str, PersonState]:
+    document = vault.open_json(row.state, state_context(row.lookup))
+    state = PersonState(
+        created_at=int(document["c"]),
+        posts=tuple(document["p"]),
+        post_times=tuple(document["tp"]),
+        report_times=tuple(document["tr"]),
+    )
+    return str(document["k"]), state
+
+
+def _identity(vault: Vault, row: IdentityRow) -> Identity:
+    _, state = _opened(vault, row)
     return Identity(
-        id=row.id, role=Role(row.role), suspended=row.suspended, created_at=row.created_at
+        id=row.id,
+        role=Role(row.role),
+        suspended=row.suspended,
+        created_at=from_epoch(state.created_at),
+        state=state,
     )
 
 
-async def ensure_identity(session: AsyncSession, key: str, now: datetime) -> Identity:
+async def ensure_identity(
+    session: AsyncSession, vault: Vault, key: str, now: datetime, *, lock: bool = False
+) -> Identity:
     """Return the identity with ``key``, creating a practitioner on first sight.
 
     Uses ``INSERT ... ON CONFLICT DO NOTHING`` so two first requests at once cannot collide.
+    With ``lock`` the row is locked (PostgreSQL ``FOR UPDATE``) until the transaction ends, for
+    callers that rewrite its state; SQLite write transactions are serial already.
     """
-    stmt = insert_or_ignore(session, IdentityRow, ["key"]).values(
-        key=key, role=Role.PRACTITIONER.value, suspended=False, created_at=now
+    lookup = vault.identity_lookup(key)
+    fresh = PersonState(created_at=epoch_seconds(now))
+    stmt = insert_or_ignore(session, IdentityRow, ["lookup"]).values(
+        lookup=lookup,
+        role=Role.PRACTITIONER.value,
+        suspended=False,
+        state=_sealed_state(vault, key, lookup, fresh),
     )
     await session.execute(stmt)
-    row = (await session.execute(select(IdentityRow).where(IdentityRow.key == key))).scalar_one()
-    return _identity(row)
+    query = select(IdentityRow).where(IdentityRow.lookup == lookup)
+    if lock:
+        query = query.with_for_update()
+    row = (await session.execute(query)).scalar_one()
+    return _identity(vault, row)
 
 
-async def find_identity(session: AsyncSession, key: str) -> Identity | None:
+async def find_identity(session: AsyncSession, vault: Vault, key: str) -> Identity | None:
     """Return the identity with ``key`` if the service has seen it."""
     row = (
-        await session.execute(select(IdentityRow).where(IdentityRow.key == key))
+        await session.execute(
+            select(IdentityRow).where(IdentityRow.lookup == vault.identity_lookup(key))
+        )
     ).scalar_one_or_none()
-    return None if row is None else _identity(row)
+    return None if row is None else _identity(vault, row)
+
+
+async def save_state(
+    session: AsyncSession, vault: Vault, identity: Identity, key: str, state: PersonState
+) -> None:
+    """Re-seal an identity's state (in the caller's transaction, after a locked read)."""
+    lookup = vault.identity_lookup(key)
+    await session.execute(
+        update(IdentityRow)
+        .where(IdentityRow.id == identity.id)
+        .values(state=_sealed_state(vault, key, lookup, state))
+    )
 
 
 async def set_suspended(session: AsyncSession, identity_id: int, suspended: bool) -> None:
@@ -46,12 +111,6 @@ async def set_suspended(session: AsyncSession, identity_id: int, suspended: bool
     )
 
 
-async def by_id(session: AsyncSession, identity_id: int) -> Identity | None:
-    """Return the identity with this id, or None."""
-    row = await session.get(IdentityRow, identity_id)
-    return None if row is None else _identity(row)
-
-
 async def set_role(session: AsyncSession, identity_id: int, role: Role) -> None:
     """Give an identity a role."""
     await session.execute(
@@ -59,11 +118,18 @@ async def set_role(session: AsyncSession, identity_id: int, role: Role) -> None:
     )
 
 
-async def staff(session: AsyncSession, roles: list[Role]) -> list[StaffMember]:
-    """Every identity holding one of ``roles``."""
+async def staff(session: AsyncSession, vault: Vault, roles: list[Role]) -> list[StaffMember]:
+    """Every identity holding one of ``roles`` (their keys opened, to derive handles)."""
     rows = await session.execute(
-        select(IdentityRow.id, IdentityRow.key, IdentityRow.role).where(
-            IdentityRow.role.in_([role.value for role in roles])
-        )
+        select(IdentityRow).where(IdentityRow.role.in_([role.value for role in roles]))
     )
-    return [StaffMember(id=i, key=k, role=Role(r)) for i, k, r in rows.all()]
+    return [
+        StaffMember(id=row.id, key=_opened(vault, row)[0], role=Role(row.role))
+        for row in rows.scalars()
+    ]
+
+
+async def all_sealed(session: AsyncSession) -> list[tuple[int, str, bytes]]:
+    """Every row's ``(id, lookup, state)`` (key rotation)."""
+    rows = await session.execute(select(IdentityRow.id, IdentityRow.lookup, IdentityRow.state))
+    return [(i, lookup, state) for i, lookup, state in rows.all()]

@@ -17,6 +17,7 @@ from forum_service.domain import (
     QueueStats,
     Report,
     Screening,
+    Sealed,
     queue_rank,
 )
 from forum_service.storage.boards_repo import post_with_author
@@ -244,7 +245,7 @@ async def record_screening(
     return (result.rowcount or 0) == 1  # type: ignore[attr-defined]
 
 
-def _item(row: ModerationItemRow, post: Any, viewer_id: int, now: datetime) -> ModerationItem:
+def _item(row: ModerationItemRow, post: Any, viewer_claim: str, now: datetime) -> ModerationItem:
     findings = row.findings or {}
     claim_live = row.claimed_by is not None and (
         row.claim_expires_at is not None and row.claim_expires_at > now
@@ -265,8 +266,8 @@ def _item(row: ModerationItemRow, post: Any, viewer_id: int, now: datetime) -> M
         watch_matches=tuple(findings.get("watch", [])),
         reasons=tuple((row.reasons or {}).get("reasons", [])),
         open_reports=row.open_reports,
-        claimed_by_me=claim_live and row.claimed_by == viewer_id,
-        claimed_by_other=claim_live and row.claimed_by != viewer_id,
+        claimed_by_me=claim_live and row.claimed_by == viewer_claim,
+        claimed_by_other=claim_live and row.claimed_by != viewer_claim,
         claim_expires_at=row.claim_expires_at if claim_live else None,
         post=post,
         created_at=row.created_at,
@@ -276,7 +277,7 @@ def _item(row: ModerationItemRow, post: Any, viewer_id: int, now: datetime) -> M
 
 
 async def queue(
-    session: AsyncSession, viewer_id: int, now: datetime, *, limit: int
+    session: AsyncSession, viewer_claim: str, now: datetime, *, limit: int
 ) -> list[ModerationItem]:
     """Return pending items by `domain.queue_rank` (risk plus waiting), then oldest first.
 
@@ -309,20 +310,23 @@ async def queue(
         row = rows[entry.id]
         found = await post_with_author(session, row.post_id)
         assert found is not None
-        items.append(_item(row, found[0], viewer_id, now))
+        items.append(_item(row, found[0], viewer_claim, now))
     return items
 
 
 async def item(
-    session: AsyncSession, item_id: int, viewer_id: int, now: datetime
-) -> tuple[ModerationItem, int] | None:
-    """Return an item and its post author's identity id, or None."""
+    session: AsyncSession, item_id: int, viewer_claim: str, now: datetime
+) -> tuple[ModerationItem, Sealed] | None:
+    """Return an item and its post's sealed author, or None.
+
+    ``viewer_claim`` is the viewing moderator's claim tag (``""`` for the worker).
+    """
     row = await session.get(ModerationItemRow, item_id)
     if row is None:
         return None
     found = await post_with_author(session, row.post_id)
     assert found is not None
-    return _item(row, found[0], viewer_id, now), found[1]
+    return _item(row, found[0], viewer_claim, now), found[2]
 
 
 async def item_of_post(session: AsyncSession, post_id: int) -> ItemVersion | None:
@@ -342,7 +346,7 @@ async def set_claim(
     item_id: int,
     *,
     expected_version: int,
-    moderator_id: int,
+    moderator_claim: str,
     expires_at: datetime,
     now: datetime,
 ) -> bool:
@@ -360,11 +364,11 @@ async def set_claim(
             ModerationItemRow.status == PENDING,
             or_(
                 ModerationItemRow.claimed_by.is_(None),
-                ModerationItemRow.claimed_by == moderator_id,
+                ModerationItemRow.claimed_by == moderator_claim,
                 ModerationItemRow.claim_expires_at <= now,
             ),
         )
-        .values(claimed_by=moderator_id, claim_expires_at=expires_at, updated_at=now)
+        .values(claimed_by=moderator_claim, claim_expires_at=expires_at, updated_at=now)
     )
     return (result.rowcount or 0) == 1  # type: ignore[attr-defined]
 
@@ -406,31 +410,26 @@ async def conclude(
 
 
 async def add_report(
-    session: AsyncSession, post_id: int, reporter_id: int, reason: str, now: datetime
+    session: AsyncSession, post_id: int, reporter_tag: str, reason: str, now: datetime
 ) -> None:
-    """Store a report (the unique index refuses a second one by the same person)."""
-    session.add(ReportRow(post_id=post_id, reporter_id=reporter_id, reason=reason, created_at=now))
+    """Store a report (the unique index refuses a second one by the same person).
+
+    ``reporter_tag`` is the reporter's tag for this post (``report:<post id>``).
+    """
+    session.add(
+        ReportRow(post_id=post_id, reporter_tag=reporter_tag, reason=reason, created_at=now)
+    )
     await session.flush()
 
 
-async def has_reported(session: AsyncSession, post_id: int, reporter_id: int) -> bool:
+async def has_reported(session: AsyncSession, post_id: int, reporter_tag: str) -> bool:
     """Whether this person already reported this post."""
     count = await session.scalar(
         select(func.count())
         .select_from(ReportRow)
-        .where(ReportRow.post_id == post_id, ReportRow.reporter_id == reporter_id)
+        .where(ReportRow.post_id == post_id, ReportRow.reporter_tag == reporter_tag)
     )
     return bool(count)
-
-
-async def count_reports_since(session: AsyncSession, reporter_id: int, since: datetime) -> int:
-    """Count reports a person made since ``since`` (rate limiting)."""
-    count = await session.scalar(
-        select(func.count())
-        .select_from(ReportRow)
-        .where(ReportRow.reporter_id == reporter_id, ReportRow.created_at >= since)
-    )
-    return int(count or 0)
 
 
 async def resolve_reports(session: AsyncSession, post_id: int) -> int:

@@ -1,8 +1,9 @@
 """Repository of the notification outbox: rows the bot claims, delivers and acknowledges.
 
-A notification is ``pending`` until the bot claims it, ``sending`` while the bot holds its lease,
-then ``sent``, ``failed`` or ``dropped`` (recipient unreachable); a retry makes it ``pending``
-again, available later.
+A notification is ``pending`` until the bot claims it, ``sending`` while the bot holds its
+lease; once settled (sent, gave up, recipient unreachable) the row is deleted, so the outbox
+holds only what is still to be sent. A retry makes it ``pending`` again, available later.
+The recipient is stored sealed (``Vault.seal_key``), never as a reference to an identity.
 """
 
 from __future__ import annotations
@@ -11,18 +12,22 @@ from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from forum_service.domain import Notification, NotificationLease
+from forum_service.domain import Notification, NotificationLease, Sealed
 from forum_service.storage.sessions import in_chunks, insert_or_ignore
-from forum_service.storage.tables import IdentityRow, NotificationRow
+from forum_service.storage.tables import NotificationRow
+from forum_service.vault import Vault
+
+RECIPIENT = "notifications.recipient"
 
 
 async def notify(
     session: AsyncSession,
+    vault: Vault,
     *,
-    recipient_id: int,
+    recipient_key: str,
     kind: str,
     payload: dict[str, Any],
     now: datetime,
@@ -32,7 +37,7 @@ async def notify(
     """Write a notification into the outbox, in the caller's transaction."""
     session.add(
         NotificationRow(
-            recipient_id=recipient_id,
+            recipient_seal=vault.seal_key(recipient_key, RECIPIENT),
             kind=kind,
             payload=payload,
             dedupe_key=dedupe_key,
@@ -47,16 +52,17 @@ async def notify(
 
 async def fan_out(
     session: AsyncSession,
-    recipients: dict[int, dict[str, Any]],
+    vault: Vault,
+    recipients: dict[str, dict[str, Any]],
     *,
     kind: str,
     dedupe_prefix: str,
     now: datetime,
 ) -> int:
-    """Write one notification per recipient (``identity_id → payload``) in one transaction.
+    """Write one notification per recipient (``identity key → payload``) in one transaction.
 
-    Dedupe keys ``<prefix>:<identity id>`` make the same event impossible to queue twice for one
-    person; rows that already exist are skipped.
+    Dedupe keys ``<prefix>:<the person's tag for prefix>`` make the same event impossible to
+    queue twice for one person while it is pending; rows that already exist are skipped.
 
     Returns:
         How many recipients were given (skipped duplicates included).
@@ -65,16 +71,16 @@ async def fan_out(
         return 0
     rows = [
         {
-            "recipient_id": identity_id,
+            "recipient_seal": vault.seal_key(key, RECIPIENT),
             "kind": kind,
             "payload": payload,
-            "dedupe_key": f"{dedupe_prefix}:{identity_id}",
+            "dedupe_key": f"{dedupe_prefix}:{vault.tag(key, dedupe_prefix)}",
             "status": "pending",
             "attempts": 0,
             "available_at": now,
             "created_at": now,
         }
-        for identity_id, payload in recipients.items()
+        for key, payload in recipients.items()
     ]
     statement = insert_or_ignore(session, NotificationRow, ["dedupe_key"])
     for chunk in in_chunks(rows):
@@ -83,7 +89,13 @@ async def fan_out(
 
 
 async def claim(
-    session: AsyncSession, *, now: datetime, lease: timedelta, limit: int, skip_locked: bool
+    session: AsyncSession,
+    vault: Vault,
+    *,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+    skip_locked: bool,
 ) -> list[Notification]:
     """Lease up to ``limit`` due notifications (or ones whose lease expired), oldest first.
 
@@ -116,21 +128,20 @@ async def claim(
         )
     )
     rows = await session.execute(
-        select(NotificationRow, IdentityRow.key)
-        .join(IdentityRow, IdentityRow.id == NotificationRow.recipient_id)
+        select(NotificationRow)
         .where(NotificationRow.id.in_(ids))
         .order_by(NotificationRow.available_at, NotificationRow.id)
     )
     return [
         Notification(
             id=row.id,
-            recipient_key=key,
+            recipient_key=vault.open_key(row.recipient_seal, RECIPIENT),
             kind=row.kind,
             payload=dict(row.payload),
             attempts=row.attempts,
             created_at=row.created_at,
         )
-        for row, key in rows.all()
+        for row in rows.scalars()
     ]
 
 
@@ -140,41 +151,33 @@ async def leases(session: AsyncSession, ids: Collection[int]) -> dict[int, Notif
     for chunk in in_chunks(ids):
         rows = await session.execute(
             select(
-                NotificationRow.id, NotificationRow.recipient_id, NotificationRow.attempts
+                NotificationRow.id, NotificationRow.recipient_seal, NotificationRow.attempts
             ).where(NotificationRow.id.in_(chunk), NotificationRow.status == "sending")
         )
-        for id_, recipient_id, attempts in rows.all():
-            found[id_] = NotificationLease(id=id_, recipient_id=recipient_id, attempts=attempts)
+        for id_, seal, attempts in rows.all():
+            found[id_] = NotificationLease(
+                id=id_, recipient=Sealed(seal, RECIPIENT), attempts=attempts
+            )
     return found
 
 
-async def _settle(session: AsyncSession, ids: Collection[int], **values: Any) -> None:
+async def settle(session: AsyncSession, ids: Collection[int]) -> None:
+    """Forget these notifications: delivered, given up on, or their recipient is unreachable.
+
+    Deleted rather than marked: a settled notification is of no use to anybody, and a kept one
+    would tell a copy of the database who was told what, when.
+    """
     for chunk in in_chunks(ids):
-        await session.execute(
-            update(NotificationRow)
-            .where(NotificationRow.id.in_(chunk))
-            .values(lease_expires_at=None, **values)
-        )
-
-
-async def mark_sent(session: AsyncSession, ids: Collection[int], now: datetime) -> None:
-    """Record that these notifications were delivered."""
-    await _settle(session, ids, status="sent", sent_at=now)
+        await session.execute(delete(NotificationRow).where(NotificationRow.id.in_(chunk)))
 
 
 async def retry_later(session: AsyncSession, notification_id: int, available_at: datetime) -> None:
     """Put a notification back in the queue, to be claimed again from ``available_at``."""
-    await _settle(session, [notification_id], status="pending", available_at=available_at)
-
-
-async def mark_dropped(session: AsyncSession, ids: Collection[int]) -> None:
-    """Give up on these notifications: their recipients cannot be reached any more."""
-    await _settle(session, ids, status="dropped")
-
-
-async def mark_failed(session: AsyncSession, ids: Collection[int]) -> None:
-    """Give up on these notifications after a permanent failure or too many tries."""
-    await _settle(session, ids, status="failed")
+    await session.execute(
+        update(NotificationRow)
+        .where(NotificationRow.id == notification_id)
+        .values(status="pending", available_at=available_at, lease_expires_at=None)
+    )
 
 
 async def counts(session: AsyncSession) -> dict[str, int]:

@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -44,7 +45,8 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
-        return value.astimezone(UTC).replace(tzinfo=None)
+        # Whole seconds: nothing finer is shown or needed, and finer times correlate rows.
+        return value.astimezone(UTC).replace(tzinfo=None, microsecond=0)
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         """Return aware UTC."""
@@ -79,15 +81,24 @@ class BoardRow(Base):
     created_at: Mapped[datetime]
 
 
+#: Tags (``forum_service.vault``) are 32 hex characters; lookups 64.
+TAG = String(32)
+
+
 class IdentityRow(Base):
-    """A pseudonymous participant: the identity key (one-way, made by the bot), a role, a flag."""
+    """A pseudonymous participant: a role, a flag, and what only the service may read.
+
+    ``lookup`` is ``HMAC(secret, identity key)``; the key itself, when the identity was first
+    seen, its own posts and its recent actions (rate limits) are in ``state``, sealed. Nothing
+    else in the database refers to this row.
+    """
 
     __tablename__ = "identities"
     id: Mapped[int] = mapped_column(BIG_INT, primary_key=True)
-    key: Mapped[str] = mapped_column(String(64), unique=True)
+    lookup: Mapped[str] = mapped_column(String(64), unique=True)
     role: Mapped[str] = mapped_column(String(16), default="practitioner")
     suspended: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime]
+    state: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class ThreadRow(Base):
@@ -99,7 +110,6 @@ class ThreadRow(Base):
     )
     id: Mapped[int] = mapped_column(BIG_INT, primary_key=True)
     board_id: Mapped[int] = mapped_column(ForeignKey("boards.id"))
-    author_id: Mapped[int] = mapped_column(ForeignKey("identities.id"), index=True)
     title: Mapped[str] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime]
@@ -107,16 +117,18 @@ class ThreadRow(Base):
 
 
 class PostRow(Base):
-    """A post; the body is the current revision, earlier ones live in ``post_revisions``."""
+    """A post; the body is the current revision, earlier ones live in ``post_revisions``.
+
+    Its author is ``author_tag`` (equal for one person within this thread only) and
+    ``author_seal`` (their identity key, sealed: only the service opens it).
+    """
 
     __tablename__ = "posts"
-    __table_args__ = (
-        Index("ix_posts_thread_visible", "thread_id", "status", "id"),
-        Index("ix_posts_author", "author_id", "id"),
-    )
+    __table_args__ = (Index("ix_posts_thread_visible", "thread_id", "status", "id"),)
     id: Mapped[int] = mapped_column(BIG_INT, primary_key=True)
     thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id"))
-    author_id: Mapped[int] = mapped_column(ForeignKey("identities.id"))
+    author_tag: Mapped[str] = mapped_column(TAG)
+    author_seal: Mapped[bytes] = mapped_column(LargeBinary)
     pseudonym: Mapped[str] = mapped_column(String(40))
     is_opening: Mapped[bool] = mapped_column(Boolean)
     body: Mapped[str] = mapped_column(Text)
@@ -145,15 +157,14 @@ class PostRevisionRow(Base):
 
 
 class IdempotencyKeyRow(Base):
-    """Remembers which post a client's ``Idempotency-Key`` created, per identity."""
+    """Remembers which post a client's ``Idempotency-Key`` created, per identity.
+
+    ``scope`` is the person's tag for that key: neither the key nor the person is stored.
+    """
 
     __tablename__ = "idempotency_keys"
-    __table_args__ = (
-        UniqueConstraint("identity_id", "key", name="uq_idempotency_keys_identity_key"),
-    )
     id: Mapped[int] = mapped_column(BIG_INT, primary_key=True)
-    identity_id: Mapped[int] = mapped_column(ForeignKey("identities.id"))
-    key: Mapped[str] = mapped_column(String(100))
+    scope: Mapped[str] = mapped_column(TAG, unique=True)
     fingerprint: Mapped[str] = mapped_column(String(64))
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"))
     created_at: Mapped[datetime]
@@ -189,7 +200,8 @@ class ModerationItemRow(Base):
     findings: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     reasons: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     open_reports: Mapped[int] = mapped_column(BIG_INT, default=0)
-    claimed_by: Mapped[int | None] = mapped_column(ForeignKey("identities.id"), nullable=True)
+    # The claiming moderator's claim tag (stable per moderator, like their audit handle).
+    claimed_by: Mapped[str | None] = mapped_column(TAG, nullable=True)
     claim_expires_at: Mapped[datetime | None] = mapped_column(nullable=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -197,13 +209,13 @@ class ModerationItemRow(Base):
 
 
 class ReportRow(Base):
-    """A practitioner's report of an approved post (one per person per post)."""
+    """A practitioner's report of an approved post (one per person per post, by their tag)."""
 
     __tablename__ = "reports"
-    __table_args__ = (UniqueConstraint("post_id", "reporter_id", name="uq_reports_post_reporter"),)
+    __table_args__ = (UniqueConstraint("post_id", "reporter_tag", name="uq_reports_post_reporter"),)
     id: Mapped[int] = mapped_column(BIG_INT, primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"))
-    reporter_id: Mapped[int] = mapped_column(ForeignKey("identities.id"))
+    reporter_tag: Mapped[str] = mapped_column(TAG)
     reason: Mapped[str] = mapped_column(Text)
     resolved: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
@@ -226,14 +238,14 @@ class AuditEntryRow(Base):
 class NotificationRow(Base):
     """Durable outbox: one message for one recipient, written with the change that causes it.
 
-    ``status``: ``pending`` → ``sending`` (claimed under a lease) → ``sent`` | ``failed``
-    (gave up) | ``dropped`` (recipient unreachable or unsubscribed).
+    ``status``: ``pending`` → ``sending`` (claimed under a lease); the row is deleted once the
+    bot settles it (sent, gave up, recipient unreachable). The recipient is sealed.
     """
 
     __tablename__ = "notifications"
     __table_args__ = (Index("ix_notifications_due", "status", "available_at", "id"),)
     id: Mapped[int] = mapped_column(BIG_INT, primary_key=True)
-    recipient_id: Mapped[int] = mapped_column(ForeignKey("identities.id"), index=True)
+    recipient_seal: Mapped[bytes] = mapped_column(LargeBinary)
     kind: Mapped[str] = mapped_column(String(30))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     dedupe_key: Mapped[str | None] = mapped_column(String(160), unique=True, nullable=True)
@@ -242,7 +254,6 @@ class NotificationRow(Base):
     available_at: Mapped[datetime]
     lease_expires_at: Mapped[datetime | None] = mapped_column(nullable=True)
     created_at: Mapped[datetime]
-    sent_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class WatchedWordRow(Base):
@@ -305,31 +316,38 @@ class ExpertForumRow(Base):
 
 
 class RsvpRow(Base):
-    """One person's answer for one forum; ``waiting`` holds a place in line by ``updated_at``."""
+    """One person's answer for one forum; ``waiting`` holds a place in line by ``updated_at``.
+
+    The person is ``member_tag`` (theirs for this forum only) and ``member_seal`` (sealed).
+    """
 
     __tablename__ = "rsvps"
     __table_args__ = (
-        UniqueConstraint("forum_id", "identity_id", name="uq_rsvps_forum_identity"),
+        UniqueConstraint("forum_id", "member_tag", name="uq_rsvps_forum_member"),
         Index("ix_rsvps_forum_status", "forum_id", "status", "updated_at"),
     )
     id: Mapped[int] = mapped_column(BIG_INT, primary_key=True)
     forum_id: Mapped[int] = mapped_column(ForeignKey("expert_forums.id"))
-    identity_id: Mapped[int] = mapped_column(ForeignKey("identities.id"))
+    member_tag: Mapped[str] = mapped_column(TAG)
+    member_seal: Mapped[bytes] = mapped_column(LargeBinary)
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
 
 class SubscriptionRow(Base):
-    """What a person follows: ``all`` announcements, the weekly ``digest``, ``outcome:<slug>``."""
+    """What a person follows: ``all`` announcements, the weekly ``digest``, ``outcome:<slug>``.
+
+    The person is ``member_tag`` (theirs for this topic only) and ``member_seal`` (sealed).
+    """
 
     __tablename__ = "subscriptions"
     __table_args__ = (
-        UniqueConstraint("identity_id", "topic", name="uq_subscriptions_identity_topic"),
-        Index("ix_subscriptions_topic", "topic", "identity_id"),
+        UniqueConstraint("topic", "member_tag", name="uq_subscriptions_topic_member"),
     )
     id: Mapped[int] = mapped_column(BIG_INT, primary_key=True)
-    identity_id: Mapped[int] = mapped_column(ForeignKey("identities.id"))
+    member_tag: Mapped[str] = mapped_column(TAG)
+    member_seal: Mapped[bytes] = mapped_column(LargeBinary)
     topic: Mapped[str] = mapped_column(String(60))
     created_at: Mapped[datetime]
 
@@ -352,3 +370,12 @@ class ScheduledJobRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime]
     done_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class VaultCheckRow(Base):
+    """One row: what recognises the secrets this database was written with (``vault.KeyCheck``)."""
+
+    __tablename__ = "vault_check"
+    id: Mapped[int] = mapped_column(BIG_INT, primary_key=True)
+    sealed_canary: Mapped[bytes] = mapped_column(LargeBinary)
+    tag_canary: Mapped[str] = mapped_column(TAG)

@@ -112,7 +112,7 @@ async def test_board_counter_migration_counts_threads_already_approved(
                     ),
                     {"id": thread_id, "status": status},
                 )
-        await migrate.upgrade(empty_database_url)
+        await migrate.upgrade(empty_database_url, "0004")
         async with engine.connect() as conn:
             counts = dict(
                 (await conn.execute(text("SELECT slug, approved_thread_count FROM boards"))).all()

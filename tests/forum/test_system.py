@@ -46,11 +46,13 @@ async def test_openapi_documents_exactly_the_real_routes(api: Api, app: web.Appl
 def test_missing_settings_give_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("FORUM_SERVICE_TOKEN", raising=False)
     monkeypatch.delenv("FORUM_PSEUDONYM_SECRET", raising=False)
+    monkeypatch.delenv("FORUM_AT_REST_KEY", raising=False)
     monkeypatch.chdir("/")  # no .env there
     with pytest.raises(ConfigError) as caught:
         ServiceSettings.from_env()
     message = str(caught.value)
-    assert "FORUM_SERVICE_TOKEN" in message and "FORUM_PSEUDONYM_SECRET" in message
+    for name in ("FORUM_SERVICE_TOKEN", "FORUM_PSEUDONYM_SECRET", "FORUM_AT_REST_KEY"):
+        assert name in message
 
 
 def test_malformed_settings_are_named_without_echoing_secrets(
@@ -73,6 +75,7 @@ def test_a_scorer_timeout_past_the_lease_is_refused(monkeypatch: pytest.MonkeyPa
     monkeypatch.chdir("/")
     monkeypatch.setenv("FORUM_SERVICE_TOKEN", "t" * 20)
     monkeypatch.setenv("FORUM_PSEUDONYM_SECRET", "x" * 20)
+    monkeypatch.setenv("FORUM_AT_REST_KEY", "k" * 40)
     monkeypatch.setenv("FORUM_MODERATION_LEASE_SECONDS", "30")
     monkeypatch.setenv("FORUM_MODERATION_SCORER_TIMEOUT_SECONDS", "30")
     with pytest.raises(ConfigError) as caught:
@@ -148,6 +151,7 @@ def test_run_with_a_token_and_a_bad_bot_setting_exits_2_before_serving(
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("FORUM_SERVICE_TOKEN", "t" * 20)
     monkeypatch.setenv("FORUM_PSEUDONYM_SECRET", "p" * 20)
+    monkeypatch.setenv("FORUM_AT_REST_KEY", "k" * 40)
     monkeypatch.setenv("FORUM_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/forum.db")
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:abc")
     monkeypatch.delenv("BOT_STORE_SECRET", raising=False)

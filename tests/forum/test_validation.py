@@ -114,7 +114,9 @@ async def test_suspended_identity_cannot_post(api: Api, app: web.Application) ->
     await api.call("GET", "/api/v1/me", who, expect=200)
     async with app[DATABASE].write("suspend") as session:
         await session.execute(
-            update(IdentityRow).where(IdentityRow.key == who).values(suspended=True)
+            update(IdentityRow)
+            .where(IdentityRow.lookup == app[DATABASE].vault.identity_lookup(who))
+            .values(suspended=True)
         )
     error = await api.call(
         "POST",

@@ -17,7 +17,14 @@ from aiohttp import web
 from forum_service.api.openapi import doc_of
 from forum_service.app import create_app
 from forum_service.settings import ServiceSettings
-from tests.support.api import PSEUDONYM_SECRET, SERVICE_TOKEN, Api, make_admin, make_moderator
+from tests.support.api import (
+    AT_REST_KEY,
+    PSEUDONYM_SECRET,
+    SERVICE_TOKEN,
+    Api,
+    make_admin,
+    make_moderator,
+)
 
 
 @dataclass(frozen=True)
@@ -46,7 +53,9 @@ class Route:
 
 
 def _routes() -> list[Route]:
-    settings = ServiceSettings(service_token=SERVICE_TOKEN, pseudonym_secret=PSEUDONYM_SECRET)
+    settings = ServiceSettings(
+        service_token=SERVICE_TOKEN, pseudonym_secret=PSEUDONYM_SECRET, at_rest_key=AT_REST_KEY
+    )
     app = create_app(settings)
     found = []
     for route in app.router.routes():

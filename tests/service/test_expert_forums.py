@@ -11,6 +11,7 @@ from sqlalchemy import select
 from forum_service.api.keys import DATABASE
 from forum_service.domain import PostStatus
 from forum_service.services.scheduler import Scheduler, next_digest_time
+from forum_service.storage.outbox_repo import RECIPIENT
 from forum_service.storage.tables import NotificationRow
 from tests.support.api import Api, new_admin
 from tests.support.storage import set_status
@@ -22,7 +23,11 @@ async def _notes(app: web.Application, kind: str | None = None) -> list[dict[str
         if kind:
             stmt = stmt.where(NotificationRow.kind == kind)
         rows = (await session.execute(stmt)).scalars()
-        return [{"recipient_id": r.recipient_id, "kind": r.kind, **r.payload} for r in rows]
+        vault = app[DATABASE].vault
+        return [
+            {"recipient": vault.open_key(r.recipient_seal, RECIPIENT), "kind": r.kind, **r.payload}
+            for r in rows
+        ]
 
 
 async def _subscribe(api: Api, topic: str) -> str:
@@ -301,7 +306,7 @@ async def test_weekly_digest_lists_approved_threads_of_followed_outcomes_and_ski
     await scheduler.ensure_digest()
     clock["now"] = next_digest_time(now) + timedelta(minutes=1)
     assert await scheduler.run_due() == 1
-    digests = {n["recipient_id"]: n for n in await _notes(app, "digest")}
+    digests = {n["recipient"]: n for n in await _notes(app, "digest")}
     assert len(digests) == 2
     titles = sorted(sorted(t["title"] for t in d["threads"]) for d in digests.values())
     assert titles == [["Housing thread"], ["Housing thread", "Safety thread"]]

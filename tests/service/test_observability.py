@@ -19,7 +19,13 @@ from forum_service.settings import ServiceSettings
 from forum_service.storage import migrate
 from moderation.ner import PiiScreen, load_pii_screen
 from moderation.policy import ModerationPolicy
-from tests.support.api import PSEUDONYM_SECRET, SERVICE_TOKEN, Api, make_moderator
+from tests.support.api import (
+    AT_REST_KEY,
+    PSEUDONYM_SECRET,
+    SERVICE_TOKEN,
+    Api,
+    make_moderator,
+)
 from tests.support.scorers import KeywordScorer
 
 
@@ -71,6 +77,7 @@ async def test_readyz_is_not_ready_when_migrations_are_behind(
         database_url=empty_database_url,
         service_token=SERVICE_TOKEN,
         pseudonym_secret=PSEUDONYM_SECRET,
+        at_rest_key=AT_REST_KEY,
         _env_file=None,
     )
     client: TestClient[web.Request, web.Application] = await aiohttp_client(create_app(settings))  # type: ignore[operator]

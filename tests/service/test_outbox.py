@@ -106,12 +106,16 @@ async def test_a_second_ack_of_one_notification_in_the_same_batch_changes_nothin
         "/api/v1/outbox/ack",
         None,
         json={
-            "acks": [{"id": note["id"], "outcome": "sent"}, {"id": note["id"], "outcome": "failed"}]
+            "acks": [
+                {"id": note["id"], "outcome": "retry", "retry_after": 5},
+                {"id": note["id"], "outcome": "sent"},
+            ]
         },
         expect=200,
     )
     assert acked["count"] == 1
-    assert await api.client.app[OUTBOX].counts() == {"sent": 1}
+    # The retry counted; the "sent" after it did not settle (delete) the notification.
+    assert await api.client.app[OUTBOX].counts() == {"pending": 1}
 
 
 async def test_retries_stop_after_the_last_attempt_and_failures_are_final(api: Api) -> None:
@@ -131,7 +135,7 @@ async def test_retries_stop_after_the_last_attempt_and_failures_are_final(api: A
             expect=200,
         )
         clock["now"] += timedelta(seconds=2)
-    assert await outbox.counts() == {"failed": 1}, "the last retry gives up"
+    assert await outbox.counts() == {}, "the last retry gives up: the row is deleted"
     clock["now"] += timedelta(hours=1)
     assert await _claim(api, limit=10) == [], "a failed notification is never claimed again"
 
@@ -149,4 +153,4 @@ async def test_a_full_batch_of_a_thousand_acks_settles_the_known_ones(api: Api) 
         expect=200,
     )
     assert acked["count"] == 1
-    assert await api.client.app[OUTBOX].counts() == {"sent": 1}
+    assert await api.client.app[OUTBOX].counts() == {}, "settled, so deleted"

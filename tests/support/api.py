@@ -9,6 +9,7 @@ from aiohttp.test_utils import TestClient
 
 SERVICE_TOKEN = "test-service-token-0123456789"
 PSEUDONYM_SECRET = "test-pseudonym-secret-0123456789"
+AT_REST_KEY = "test-at-rest-key-0123456789abcdefghijklmnop"
 
 
 class Api:

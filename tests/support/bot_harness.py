@@ -311,13 +311,13 @@ class BotRun:
         return await self._worker.run_once()
 
     async def outbox_settled(self) -> dict[str, int]:
-        """Wait until the dispatcher has acknowledged every notification; returns the counts
-        per status (``sent``, ``dropped`` ...)."""
+        """Wait until the dispatcher has acknowledged every notification; returns how many
+        were settled since the service started, per outcome (``sent``, ``dropped`` ...)."""
+        outbox = self.service[OUTBOX]
         async with asyncio.timeout(WAIT_SECONDS):
             while True:
-                counts = await self.service[OUTBOX].counts()
-                if not counts.get("pending") and not counts.get("sending"):
-                    return counts
+                if not await outbox.counts():  # no pending or sending rows left
+                    return dict(outbox.settled)
                 await asyncio.sleep(OUTBOX_POLL_SECONDS)
 
     async def make_moderator(self, admin: Person, person: Person) -> None:
