@@ -34,6 +34,8 @@ async def test_start_explains_the_rules_and_the_anonymity(author: Person) -> Non
 
     assert "Your anonymity" in start.last_text
     assert "never receives your Telegram name, username or id" in start.last_text
+    assert "copy of the forum's database without its keys" in start.last_text
+    assert "The running forum can link them, because moderation needs it" in start.last_text
     assert "/forgetme" in start.last_text
     assert "read by a moderator" in start.last_text
 
