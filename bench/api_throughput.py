@@ -5,13 +5,18 @@ and each concurrency level (1, 10, 100 closed-loop clients, each with its own id
 
 * read a thread: ``GET /api/v1/threads/{id}`` (20 approved posts) vs the baseline's
   ``GET /threads/{id}``;
-* create a post: ``POST /api/v1/threads/{id}/posts`` vs the baseline's ``POST``.
+* create a post: ``POST /api/v1/threads/{id}/posts`` vs the baseline's ``POST``;
+* list my posts: ``GET /api/v1/me/posts`` (first page of 20; each client wrote ``--own-posts``
+  approved posts across as many threads) vs the baseline's ``GET /me/posts``.
 
 Both applications share one ``Database`` in one server process (``--server process``, the
 default) while the load generator runs in this process, so the client's CPU time is not taken
 from the server; ``GET /noop`` (no database) gives the ceiling of client plus HTTP stack. The
 ratios service/baseline are the figures to compare; they are printed and written to
-bench/results/api_throughput.{json,md}.
+bench/results/api_throughput.{json,md}. Each cell also gives the server process's CPU time per
+request (``/proc``; with ``--server inline`` it includes the load generator's, and on
+PostgreSQL the database server's own CPU is not in it): on a 2-core machine shared with other
+work, it moves far less than throughput does.
 
 Run from the repository root::
 
@@ -41,13 +46,14 @@ from bench.common import (
     scratch_database,
     table,
 )
-from bench.load import LoadResult, Request, fetch_status, run_load
+from bench.load import LoadResult, Request, fetch_status, process_cpu_clock, run_load
 from bench.seed import BODIES, Seeder, identity_key, insert_forum, insert_identities
 from bench.server import Endpoints, serve
 
 NAME = "api_throughput"
 APPS = ("baseline", "service")
-OPERATIONS = ("read", "post")
+OPERATIONS = ("read", "post", "my_posts")
+LABELS = {"read": "read thread", "post": "create post", "my_posts": "my posts"}
 #: Sequential requests used to count statements per request.
 COUNT_SAMPLES = 5
 
@@ -72,6 +78,9 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--levels", default="1,10,100", help="concurrent clients to measure")
     parser.add_argument("--seconds", type=float, help="measured seconds per run (5; quick 1)")
     parser.add_argument("--warmup", type=float, help="unmeasured seconds first (1; quick 0.3)")
+    parser.add_argument(
+        "--own-posts", type=int, default=50, help="posts each my-posts client wrote before"
+    )
     args = parser.parse_args(argv)
     args.levels = [int(level) for level in str(args.levels).split(",")]
     if args.seconds is None:
@@ -88,46 +97,66 @@ async def _run(args: argparse.Namespace, meta: dict[str, Any]) -> dict[str, Any]
         "levels": args.levels,
         "seconds": args.seconds,
         "warmup": args.warmup,
+        "own_posts": args.own_posts,
+        "server_cpu": (
+            "server and load generator (one process)"
+            if args.server == "inline"
+            else "server process only"
+        ),
     }
     backends = pick_backends(args.backends)
     results: dict[str, Any] = {"meta": meta, "backends": {}}
     with tempfile.TemporaryDirectory(prefix="bench-api-") as scratch:
         for backend in backends:
             async with scratch_database(backend, Path(scratch), "api") as url:
-                targets = await _seed(url, backend, args.levels)
+                targets = await _seed(url, backend, args.levels, args.own_posts)
                 async with serve(url, args.server) as endpoints:
                     results["backends"][backend] = await _measure(endpoints, targets, backend, args)
     return results
 
 
-async def _seed(url: str, backend: str, levels: list[int]) -> dict[str, int]:
-    keys = [
-        identity_key(f"{backend}-{app}-{op}-{level}-{i}")
-        for app in APPS
+def _keys(backend: str, app: str, op: str, level: int) -> list[str]:
+    """The identity keys of one measurement's clients: nobody takes part in two."""
+    return [identity_key(f"{backend}-{app}-{op}-{level}-{i}") for i in range(level)]
+
+
+async def _seed(url: str, backend: str, levels: list[int], own_posts: int) -> dict[str, int]:
+    keys = {
+        op: [key for app in APPS for level in levels for key in _keys(backend, app, op, level)]
         for op in OPERATIONS
-        for level in levels
-        for i in range(level)
-    ]
+    }
     async with Seeder(url) as conn:
         authors = await insert_identities(conn, [identity_key(f"author-{n}") for n in range(20)])
-        await insert_identities(conn, keys)
+        await insert_identities(conn, [key for op_keys in keys.values() for key in op_keys])
         # 102 threads of 20 posts: the measured threads are not alone in the database.
         forum = await insert_forum(
             conn, threads=102, posts_per_thread=20, authors=authors, board_slugs=["safety"]
         )
-    return {"read": forum.threads[-1], "post": forum.threads[-2]}
+        if own_posts:
+            # As many threads as my-posts clients, each post by the next client: everyone of
+            # them wrote exactly ``own_posts`` posts, spread over their threads.
+            await insert_forum(
+                conn,
+                threads=len(keys["my_posts"]),
+                posts_per_thread=own_posts,
+                authors=keys["my_posts"],
+                board_slugs=["housing"],
+            )
+    return {"read": forum.threads[-1], "post": forum.threads[-2], "my_posts": 0}
 
 
 def _request(
     endpoints: Endpoints, app: str, op: str, thread_id: int, backend: str, level: int
 ) -> Request:
     """One virtual client's request of ``app`` for ``op``, each client with its own identity."""
-    keys = [identity_key(f"{backend}-{app}-{op}-{level}-{i}") for i in range(level)]
+    keys = _keys(backend, app, op, level)
     if app == "service":
         base = f"{endpoints.service}/api/v1/threads/{thread_id}"
+        mine = f"{endpoints.service}/api/v1/me/posts"
         headers = [auth_headers(key) for key in keys]
     else:
         base = f"{endpoints.baseline}/threads/{thread_id}"
+        mine = f"{endpoints.baseline}/me/posts"
         headers = [{"X-Forum-Identity": key} for key in keys]
 
     async def read(session: aiohttp.ClientSession, index: int) -> int:
@@ -139,7 +168,10 @@ def _request(
             session, "POST", f"{base}/posts", headers=headers[index], json=body
         )
 
-    return read if op == "read" else post
+    async def my_posts(session: aiohttp.ClientSession, index: int) -> int:
+        return await fetch_status(session, "GET", mine, headers=headers[index])
+
+    return {"read": read, "post": post, "my_posts": my_posts}[op]
 
 
 async def _statements_per_request(
@@ -160,6 +192,7 @@ async def _measure(
     endpoints: Endpoints, targets: dict[str, int], backend: str, args: argparse.Namespace
 ) -> dict[str, Any]:
     out: dict[str, Any] = {"statements_per_request": {}, "harness_ceiling": {}}
+    cpu = process_cpu_clock(endpoints.pid)
     async with aiohttp.ClientSession() as session:
         for op in OPERATIONS:
             out["statements_per_request"][op] = {
@@ -179,7 +212,9 @@ async def _measure(
         async def noop(session: aiohttp.ClientSession, index: int) -> int:
             return await fetch_status(session, "GET", f"{endpoints.baseline}/noop")
 
-        ceiling = await run_load(noop, clients=level, seconds=args.seconds, warmup=args.warmup)
+        ceiling = await run_load(
+            noop, clients=level, seconds=args.seconds, warmup=args.warmup, server_cpu=cpu
+        )
         out["harness_ceiling"][str(level)] = ceiling.summary()
     for op in OPERATIONS:
         out[op] = {}
@@ -188,7 +223,11 @@ async def _measure(
             for app in APPS:
                 request = _request(endpoints, app, op, targets[op], backend, level)
                 measured[app] = await run_load(
-                    request, clients=level, seconds=args.seconds, warmup=args.warmup
+                    request,
+                    clients=level,
+                    seconds=args.seconds,
+                    warmup=args.warmup,
+                    server_cpu=cpu,
                 )
             service, baseline = measured["service"], measured["baseline"]
             entry = {app: result.summary() for app, result in measured.items()}
@@ -196,13 +235,27 @@ async def _measure(
                 "throughput": ratio(service.throughput, baseline.throughput),
                 "p50": ratio(entry["service"]["p50_ms"], entry["baseline"]["p50_ms"]),
                 "p99": ratio(entry["service"]["p99_ms"], entry["baseline"]["p99_ms"]),
+                "cpu_per_request": ratio(
+                    entry["service"]["server_cpu_ms_per_request"] or 0.0,
+                    entry["baseline"]["server_cpu_ms_per_request"] or 0.0,
+                ),
             }
             out[op][str(level)] = entry
             print(
                 f"{backend} {op} x{level}: service {service.throughput:.0f} req/s, "
-                f"baseline {baseline.throughput:.0f} req/s, ratio {entry['ratio']['throughput']}"
+                f"baseline {baseline.throughput:.0f} req/s, ratio {entry['ratio']['throughput']}; "
+                f"server CPU ms/req service {entry['service']['server_cpu_ms_per_request']}, "
+                f"baseline {entry['baseline']['server_cpu_ms_per_request']}"
             )
     return out
+
+
+def _cpu(service: dict[str, Any], baseline: dict[str, Any]) -> str:
+    def ms(summary: dict[str, Any]) -> str:
+        value = summary.get("server_cpu_ms_per_request")
+        return "—" if value is None else f"{value:.2f}"
+
+    return f"{ms(service)} / {ms(baseline)}"
 
 
 def render_markdown(results: dict[str, Any]) -> str:
@@ -212,7 +265,9 @@ def render_markdown(results: dict[str, Any]) -> str:
     lines.append(
         f"Server: {meta['server']}; client: {meta['client']}; {meta['seconds']} s measured "
         f"after {meta['warmup']} s warm-up per cell. Ratio = service / baseline "
-        "(throughput: higher is better, ≤ 1 expected; latency: lower is better, ≥ 1 expected)."
+        "(throughput: higher is better, ≤ 1 expected; latency and CPU: lower is better, ≥ 1 "
+        f"expected). CPU ms/req: {meta.get('server_cpu', 'server process only')}, in the "
+        f"measured window; my posts: {meta.get('own_posts', '?')} own posts per client."
     )
     lines.append("")
     for backend, data in results["backends"].items():
@@ -233,7 +288,7 @@ def render_markdown(results: dict[str, Any]) -> str:
                 service, baseline, r = entry["service"], entry["baseline"], entry["ratio"]
                 rows.append(
                     (
-                        "read thread" if op == "read" else "create post",
+                        LABELS[op],
                         level,
                         service["throughput_rps"],
                         baseline["throughput_rps"],
@@ -242,6 +297,8 @@ def render_markdown(results: dict[str, Any]) -> str:
                         f"{baseline['p50_ms']:.1f} / {baseline['p99_ms']:.1f}",
                         r["p50"],
                         r["p99"],
+                        _cpu(service, baseline),
+                        r.get("cpu_per_request"),
                         service["errors"] + baseline["errors"],
                     )
                 )
@@ -256,6 +313,8 @@ def render_markdown(results: dict[str, Any]) -> str:
                 "baseline p50 / p99 ms",
                 "p50 ratio",
                 "p99 ratio",
+                "service / baseline CPU ms/req",
+                "CPU ratio",
                 "errors",
             ),
             rows,

@@ -6,6 +6,11 @@ and SQLite transaction mode) and runs the statements the service runs for that r
 SQLAlchemy core, then answers with ``json.dumps`` of the rows. The benchmark checks that both
 issue the same number of statements per request, so the ratio between them is the cost of the
 service's layers, not of a different query.
+
+Authorship is unlinkable at rest (``forum_service.vault``), so the rows the baseline reads and
+writes need the same tags and seals as the service's: it derives them with the database's vault
+(``db.vault``), the least any handler on this schema must do (an identity's row is found by its
+lookup, a post's author is its tag and seal, "my posts" are listed in the sealed state only).
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from aiohttp import web
-from sqlalchemy import Table, and_, event, func, insert, or_, select
+from sqlalchemy import Table, and_, event, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,6 +35,7 @@ from forum_service.storage.tables import (
     ThreadRow,
     WatchedWordRow,
 )
+from forum_service.vault import Vault, epoch_seconds
 
 DATABASE = web.AppKey("bench_database", Database)
 COUNTER = web.AppKey("bench_statements", dict)
@@ -42,9 +48,14 @@ REVISIONS = cast(Table, PostRevisionRow.__table__)
 ITEMS = cast(Table, ModerationItemRow.__table__)
 WATCHED_WORDS = cast(Table, WatchedWordRow.__table__)
 
+#: The window of the posting rate limit (services.boards.RATE_WINDOW).
+RATE_WINDOW = timedelta(hours=1)
+#: The default page of ``GET /api/v1/me/posts``.
+MY_POSTS_PAGE = 20
+
 # The same joins as boards_repo.thread_with_author and boards_repo._post_select.
 _THREAD = (
-    select(THREADS, BOARDS.c.slug, POSTS.c.pseudonym)
+    select(THREADS, BOARDS.c.slug, POSTS.c.pseudonym, POSTS.c.author_tag)
     .join(BOARDS, BOARDS.c.id == THREADS.c.board_id)
     .join(POSTS, and_(POSTS.c.thread_id == THREADS.c.id, POSTS.c.is_opening.is_(True)))
 )
@@ -73,9 +84,17 @@ def create_baseline_app(db: Database, counter: dict[str, int]) -> web.Applicatio
     app[COUNTER] = counter
     app.router.add_get("/threads/{thread_id}", read_thread)
     app.router.add_post("/threads/{thread_id}/posts", create_post)
+    app.router.add_get("/me/posts", my_posts)
     app.router.add_get("/noop", noop)
     app.router.add_get("/_bench/statements", statements)
     return app
+
+
+def _post_out(row: Any) -> dict[str, Any]:
+    """A post row as an answer: everything but the author's tag and seal (never shown)."""
+    post = dict(row._mapping)
+    del post["author_tag"], post["author_seal"]
+    return post
 
 
 def _json(data: Any, status: int = 200) -> web.Response:
@@ -84,15 +103,37 @@ def _json(data: Any, status: int = 200) -> web.Response:
     )
 
 
-async def _identity_id(session: AsyncSession, key: str, now: datetime) -> int:
+def _state_context(lookup: str) -> str:
+    return f"identities.state|{lookup}"
+
+
+def _seal_state(vault: Vault, key: str, lookup: str, state: dict[str, Any]) -> bytes:
+    return vault.seal_json({"k": key, **state}, _state_context(lookup))
+
+
+async def _identity(
+    session: AsyncSession, vault: Vault, key: str, now: datetime
+) -> tuple[int, str, dict[str, Any]]:
+    """identities_repo.ensure_identity(lock=True): the row's id, lookup and opened state."""
+    lookup = vault.identity_lookup(key)
+    fresh = {"c": epoch_seconds(now), "p": [], "tp": [], "tr": []}
     upsert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     await session.execute(
         upsert(IDENTITY)
-        .values(key=key, role="practitioner", suspended=False, created_at=now)
-        .on_conflict_do_nothing(index_elements=["key"])
+        .values(
+            lookup=lookup,
+            role="practitioner",
+            suspended=False,
+            state=_seal_state(vault, key, lookup, fresh),
+        )
+        .on_conflict_do_nothing(index_elements=["lookup"])
     )
-    row = (await session.execute(select(IDENTITY).where(IDENTITY.c.key == key))).one()
-    return int(row.id)
+    row = (
+        await session.execute(select(IDENTITY).where(IDENTITY.c.lookup == lookup).with_for_update())
+    ).one()
+    state = vault.open_json(row.state, _state_context(lookup))
+    del state["k"]
+    return int(row.id), lookup, state
 
 
 async def _thread(session: AsyncSession, thread_id: int) -> dict[str, Any] | None:
@@ -114,25 +155,29 @@ async def _thread(session: AsyncSession, thread_id: int) -> dict[str, Any] | Non
 
 
 async def read_thread(request: web.Request) -> web.Response:
-    """GET /threads/{id}: the service's read_thread statements, nothing else."""
+    """GET /threads/{id}: the service's read_thread statements, nothing else.
+
+    Like the service, it reads no identity: the viewer is their tag in this thread.
+    """
     db = request.app[DATABASE]
     key = request.headers["X-Forum-Identity"]
     thread_id = int(request.match_info["thread_id"])
-    async with db.write("bench_read_thread") as session:
-        viewer = await _identity_id(session, key, datetime.now(UTC))
+    viewer = db.vault.tag(key, f"thread:{thread_id}")
+    async with db.read("bench_read_thread") as session:
         thread = await _thread(session, thread_id)
-        if thread is None:
+        if thread is None or (thread["status"] != "approved" and thread["author_tag"] != viewer):
             raise web.HTTPNotFound()
         posts = await session.execute(
             _POSTS.where(
                 POSTS.c.thread_id == thread_id,
                 POSTS.c.id > 0,
-                or_(POSTS.c.status == "approved", POSTS.c.author_id == viewer),
+                or_(POSTS.c.status == "approved", POSTS.c.author_tag == viewer),
             )
             .order_by(POSTS.c.id)
             .limit(51)
         )
-        rows = [dict(row._mapping) for row in posts.all()]
+        rows = [_post_out(row) for row in posts.all()]
+    del thread["author_tag"]
     return _json({"thread": thread, "posts": rows[:50]})
 
 
@@ -143,13 +188,12 @@ async def create_post(request: web.Request) -> web.Response:
     thread_id = int(request.match_info["thread_id"])
     body = (await request.json())["body"]
     now = datetime.now(UTC)
+    vault = db.vault
+    tag = vault.tag(key, f"thread:{thread_id}")
     async with db.write("bench_reply") as session:
-        author = await _identity_id(session, key, now)
-        await session.execute(
-            select(func.count())
-            .select_from(POSTS)
-            .where(POSTS.c.author_id == author, POSTS.c.created_at >= now - timedelta(hours=1))
-        )
+        identity_id, lookup, state = await _identity(session, vault, key, now)
+        since = epoch_seconds(now - RATE_WINDOW)
+        recent = [t for t in state["tp"] if t >= since]
         await session.execute(select(WATCHED_WORDS))
         if await _thread(session, thread_id) is None:
             raise web.HTTPNotFound()
@@ -158,7 +202,8 @@ async def create_post(request: web.Request) -> web.Response:
                 insert(POSTS)
                 .values(
                     thread_id=thread_id,
-                    author_id=author,
+                    author_tag=tag,
+                    author_seal=vault.seal_key(key, f"posts.author|{tag}"),
                     pseudonym="Practitioner BENCH",
                     is_opening=False,
                     body=body,
@@ -188,8 +233,39 @@ async def create_post(request: web.Request) -> web.Response:
                 updated_at=now,
             )
         )
+        state |= {"p": [*state["p"], post_id], "tp": [*recent, epoch_seconds(now)]}
+        await session.execute(
+            update(IDENTITY)
+            .where(IDENTITY.c.id == identity_id)
+            .values(state=_seal_state(vault, key, lookup, state))
+        )
         row = (await session.execute(_POSTS.where(POSTS.c.id == post_id))).one()
-    return _json({"post": dict(row._mapping)}, status=201)
+    return _json({"post": _post_out(row)}, status=201)
+
+
+async def my_posts(request: web.Request) -> web.Response:
+    """GET /me/posts: the service's my_posts statements, nothing else.
+
+    The ids of one's posts are in one's sealed state only, so it is opened to list them.
+    """
+    db = request.app[DATABASE]
+    key = request.headers["X-Forum-Identity"]
+    lookup = db.vault.identity_lookup(key)
+    async with db.read("bench_my_posts") as session:
+        row = (
+            await session.execute(select(IDENTITY).where(IDENTITY.c.lookup == lookup))
+        ).one_or_none()
+        own: list[int] = []
+        if row is not None:
+            own = sorted(db.vault.open_json(row.state, _state_context(lookup))["p"], reverse=True)
+        rows = []
+        if own:
+            posts = await session.execute(
+                _POSTS.where(POSTS.c.id.in_(own[:MY_POSTS_PAGE])).order_by(POSTS.c.id.desc())
+            )
+            rows = [_post_out(row) for row in posts.all()]
+    more = len(own) > MY_POSTS_PAGE
+    return _json({"posts": rows, "next_cursor": rows[-1]["id"] if more and rows else None})
 
 
 async def noop(request: web.Request) -> web.Response:

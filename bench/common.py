@@ -33,6 +33,7 @@ POSTGRESQL = "postgresql"
 
 SERVICE_TOKEN = "bench-service-token-0123456789"
 PSEUDONYM_SECRET = "bench-pseudonym-secret-0123456789"
+AT_REST_KEY = "bench-at-rest-key-0123456789abcdefghijklmnop"
 
 
 # -- statistics ------------------------------------------------------------------------------
@@ -268,6 +269,7 @@ def service_settings(database_url: str, **overrides: Any) -> ServiceSettings:
         "database_url": database_url,
         "service_token": SERVICE_TOKEN,
         "pseudonym_secret": PSEUDONYM_SECRET,
+        "at_rest_key": AT_REST_KEY,
         "posts_per_hour": 10_000,
         **overrides,
     }

@@ -1,9 +1,14 @@
 """A closed-loop HTTP load generator: N virtual clients, each sending its next request as soon
-as the previous one is answered, over one aiohttp client session with keep-alive."""
+as the previous one is answered, over one aiohttp client session with keep-alive.
+
+Given the server's CPU clock, it also measures the server's CPU time per request over the
+measured window: on a small machine shared with other work, wall-clock throughput moves with
+whatever else runs, CPU time per request far less."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -15,6 +20,26 @@ from bench.common import latency_summary
 
 #: ``request(session, client_index) -> HTTP status``.
 Request = Callable[[aiohttp.ClientSession, int], Awaitable[int]]
+#: CPU seconds a process has used so far (user + system, all its threads).
+CpuClock = Callable[[], float]
+
+
+def process_cpu_clock(pid: int) -> CpuClock | None:
+    """The CPU clock of process ``pid`` (``/proc``, so Linux only), or None where unreadable."""
+    stat = f"/proc/{pid}/stat"
+    ticks = os.sysconf("SC_CLK_TCK")
+
+    def seconds() -> float:
+        with open(stat, encoding="ascii") as handle:
+            # Fields after the parenthesised command name; utime and stime are the 14th/15th.
+            fields = handle.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / ticks
+
+    try:
+        seconds()
+    except (OSError, IndexError, ValueError):
+        return None
+    return seconds
 
 
 @dataclass(slots=True)
@@ -32,6 +57,8 @@ class LoadResult:
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
     statuses: dict[int, int] = field(default_factory=dict)
+    #: The server's CPU seconds inside the measured window, when its clock was given.
+    server_cpu: float | None = None
 
     @property
     def throughput(self) -> float:
@@ -48,6 +75,11 @@ class LoadResult:
             "seconds": round(self.seconds, 3),
             "throughput_rps": round(self.throughput, 1),
             **latency_summary(self.latencies),
+            "server_cpu_ms_per_request": (
+                round(self.server_cpu / self.completed_in_window * 1000, 3)
+                if self.server_cpu is not None and self.completed_in_window
+                else None
+            ),
         }
 
 
@@ -58,6 +90,7 @@ async def run_load(
     seconds: float,
     warmup: float,
     ok: frozenset[int] = frozenset({200, 201}),
+    server_cpu: CpuClock | None = None,
 ) -> LoadResult:
     """Run ``clients`` virtual clients for ``warmup + seconds``; measure the last ``seconds``.
 
@@ -67,6 +100,7 @@ async def run_load(
         seconds: length of the measured window.
         warmup: unmeasured run-in (connections opened, caches and pools warm).
         ok: statuses that count as success; others count as errors.
+        server_cpu: the server's CPU clock, read at the window's start and end.
     """
     result = LoadResult(clients=clients, seconds=seconds)
     connector = aiohttp.TCPConnector(limit=clients, limit_per_host=clients)
@@ -91,8 +125,15 @@ async def run_load(
             if begun >= window_start:
                 result.latencies.append(done - begun)
 
+    async def cpu_in_window(clock: CpuClock) -> None:
+        await asyncio.sleep(max(0.0, window_start - time.perf_counter()))
+        started = clock()
+        await asyncio.sleep(max(0.0, window_end - time.perf_counter()))
+        result.server_cpu = clock() - started
+
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
-        await asyncio.gather(*(client(i, session) for i in range(clients)))
+        sampler = [] if server_cpu is None else [cpu_in_window(server_cpu)]
+        await asyncio.gather(*(client(i, session) for i in range(clients)), *sampler)
     return result
 
 

@@ -37,6 +37,7 @@ from bench.common import (
     ratio,
     run_benchmark,
     scratch_database,
+    service_settings,
     table,
 )
 from bench.moderation_eval import DEFAULT_EVAL_SET, _load_rows
@@ -165,7 +166,7 @@ def _best_seconds(rounds: int, run: Callable[[], float]) -> float:
 async def _measure(
     url: str, texts: list[str], scorers: dict[str, DetoxifyScorer], args: argparse.Namespace
 ) -> dict[str, Any]:
-    db = Database(url)
+    db = Database(url, vault=service_settings(url).vault())
     try:
         await _pending_posts(db, url, texts)
         batches = [texts[i : i + args.batch_size] for i in range(0, len(texts), args.batch_size)]

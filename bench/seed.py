@@ -1,21 +1,29 @@
 """Bulk-loading a migrated database with SQLAlchemy core, far faster than going through the API.
 
-Rows look like what the service writes (same tables, statuses and columns); ids come back from
-``INSERT ... RETURNING`` so sequences stay right on PostgreSQL.
+Rows look like what the service writes (same tables, statuses and columns), tagged and sealed
+with the bench's secrets (:func:`vault`, the ones ``bench.common.service_settings`` gives the
+service), so the service reads them as its own: a post's ``author_tag``/``author_seal``, an
+identity's ``lookup`` and sealed state listing its own posts, a subscription's member tag and
+seal. Ids come back from ``INSERT ... RETURNING`` so sequences stay right on PostgreSQL.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from bench.common import PSEUDONYM_SECRET, service_settings
+from forum_service.pseudonyms import Pseudonymizer
+from forum_service.storage.boards_repo import author_context
+from forum_service.storage.subscriptions_repo import member_tag
 from forum_service.storage.tables import (
     BoardRow,
     IdentityRow,
@@ -25,11 +33,14 @@ from forum_service.storage.tables import (
     SubscriptionRow,
     ThreadRow,
 )
+from forum_service.vault import Vault, epoch_seconds
 
 #: Rows per INSERT batch: keeps statements well under SQLite's and asyncpg's parameter limits.
 CHUNK = 2_000
 #: Identities this old get the full posting limit (new ones get a quarter of it).
 SEASONED = timedelta(days=2)
+#: The window of the posting rate limit: a seeded post this recent is in its author's state.
+RATE_WINDOW = timedelta(hours=1)
 
 BODIES = (
     "We supported a survivor into secure housing after six months in emergency placements; "
@@ -48,12 +59,24 @@ def identity_key(label: str) -> str:
     return hashlib.sha256(f"bench-identity:{label}".encode()).hexdigest()
 
 
+@functools.cache
+def vault() -> Vault:
+    """The vault of the bench's secrets: the service under test tags and seals with the same."""
+    return service_settings("sqlite+aiosqlite://").vault()
+
+
+@functools.cache
+def _pseudonyms() -> Pseudonymizer:
+    return Pseudonymizer(PSEUDONYM_SECRET.encode())
+
+
 @dataclass(frozen=True, slots=True)
 class Forum:
-    """What a seeded database holds: board slugs by id and the ids of what was inserted."""
+    """What a seeded database holds: board slugs by id, the authors' identity keys and the ids
+    of what was inserted."""
 
     boards: dict[int, str]
-    identities: list[int]
+    identities: list[str]
     threads: list[int]
     posts: int
 
@@ -81,13 +104,76 @@ async def _insert(conn: AsyncConnection, table: Any, rows: Sequence[dict[str, An
         await conn.execute(insert(table), list(rows[start : start + CHUNK]))
 
 
+def _state_context(lookup: str) -> str:
+    # identities_repo's context for the sealed state (whose format is migration 0006's).
+    return f"identities.state|{lookup}"
+
+
+def _sealed_state(key: str, lookup: str, state: dict[str, Any]) -> bytes:
+    return vault().seal_json({"k": key, **state}, _state_context(lookup))
+
+
 async def insert_identities(
     conn: AsyncConnection, keys: Sequence[str], *, role: str = "practitioner"
-) -> list[int]:
-    """Insert seasoned identities (older than the new-identity window); returns their ids."""
-    now = datetime.now(UTC) - SEASONED
-    rows = [{"key": k, "role": role, "suspended": False, "created_at": now} for k in keys]
-    return await _insert_returning_ids(conn, IdentityRow.__table__, rows)
+) -> list[str]:
+    """Insert seasoned identities (older than the new-identity window) with no posts yet.
+
+    Returns:
+        ``keys``: what :func:`insert_forum` and :func:`insert_subscriptions` take, since nothing
+        in the database refers to an identity's row.
+    """
+    created = epoch_seconds(datetime.now(UTC) - SEASONED)
+    rows = []
+    for key in keys:
+        lookup = vault().identity_lookup(key)
+        state = {"c": created, "p": [], "tp": [], "tr": []}
+        rows.append(
+            {
+                "lookup": lookup,
+                "role": role,
+                "suspended": False,
+                "state": _sealed_state(key, lookup, state),
+            }
+        )
+    await _insert(conn, IdentityRow.__table__, rows)
+    return list(keys)
+
+
+async def _add_own_posts(
+    conn: AsyncConnection, own: dict[str, list[tuple[int, datetime]]], now: datetime
+) -> None:
+    """Add posts to their authors' sealed states, as the service does when it stores a post:
+    every id to the own-posts list, the last hour's to the rate-limit times."""
+    lookups = {vault().identity_lookup(key): key for key in own}
+    states: dict[str, dict[str, Any]] = {}
+    wanted = list(lookups)
+    for start in range(0, len(wanted), CHUNK):
+        rows = await conn.execute(
+            select(IdentityRow.lookup, IdentityRow.state).where(
+                IdentityRow.lookup.in_(wanted[start : start + CHUNK])
+            )
+        )
+        for lookup, sealed in rows.all():
+            states[lookup] = vault().open_json(sealed, _state_context(lookup))
+    missing = sorted(lookups[lookup] for lookup in lookups.keys() - states.keys())
+    if missing:
+        raise ValueError(f"insert_identities first: {len(missing)} author(s) have no identity")
+    since = epoch_seconds(now - RATE_WINDOW)
+    updates = []
+    for lookup, state in states.items():
+        posts = own[lookups[lookup]]
+        state["p"] = [*state["p"], *(post_id for post_id, _ in posts)]
+        recent = (epoch_seconds(at) for _, at in posts)
+        state["tp"] = [*state["tp"], *(t for t in recent if t >= since)]
+        key = state.pop("k")
+        updates.append({"row_lookup": lookup, "new_state": _sealed_state(key, lookup, state)})
+    statement = (
+        update(IdentityRow)
+        .where(IdentityRow.lookup == bindparam("row_lookup"))
+        .values(state=bindparam("new_state"))
+    )
+    for start in range(0, len(updates), CHUNK):
+        await conn.execute(statement, updates[start : start + CHUNK])
 
 
 async def insert_forum(
@@ -95,12 +181,14 @@ async def insert_forum(
     *,
     threads: int,
     posts_per_thread: int,
-    authors: Sequence[int],
+    authors: Sequence[str],
     board_slugs: Sequence[str] | None = None,
 ) -> Forum:
     """Insert approved threads, each with an opening post and approved replies.
 
-    Every post gets its first revision and a decided moderation item, as an approved post has.
+    Every post gets its first revision and a decided moderation item, as an approved post has,
+    and its author's tag, sealed key and per-thread pseudonym; each author's sealed state
+    (``authors`` are identity keys :func:`insert_identities` inserted) lists their new posts.
     Threads are spread round-robin over the boards (or over ``board_slugs``); activity times
     are spread over the past days so board listings have a real order to sort.
 
@@ -116,7 +204,6 @@ async def insert_forum(
         thread_rows.append(
             {
                 "board_id": chosen[n % len(chosen)],
-                "author_id": authors[n % len(authors)],
                 "title": f"Practice question {n}",
                 "status": "approved",
                 "created_at": at,
@@ -125,15 +212,20 @@ async def insert_forum(
         )
     thread_ids = await _insert_returning_ids(conn, ThreadRow.__table__, thread_rows)
     post_rows: list[dict[str, Any]] = []
+    post_authors: list[str] = []
     for t_index, thread_id in enumerate(thread_ids):
         at = thread_rows[t_index]["created_at"]
         for p in range(posts_per_thread):
+            # The opening post's author (p == 0) is the thread's.
             author = authors[(t_index + p) % len(authors)]
+            tag = vault().tag(author, f"thread:{thread_id}")
+            post_authors.append(author)
             post_rows.append(
                 {
                     "thread_id": thread_id,
-                    "author_id": author,
-                    "pseudonym": f"Practitioner {author:04X}",
+                    "author_tag": tag,
+                    "author_seal": vault().seal_key(author, author_context(tag)),
+                    "pseudonym": _pseudonyms().for_thread(author, thread_id),
                     "is_opening": p == 0,
                     "body": BODIES[(t_index + p) % len(BODIES)],
                     "status": "approved",
@@ -144,6 +236,10 @@ async def insert_forum(
                 }
             )
     post_ids = await _insert_returning_ids(conn, PostRow.__table__, post_rows)
+    own: dict[str, list[tuple[int, datetime]]] = {}
+    for post_id, author, post in zip(post_ids, post_authors, post_rows, strict=True):
+        own.setdefault(author, []).append((post_id, post["created_at"]))
+    await _add_own_posts(conn, own, now)
     revisions: list[dict[str, Any]] = []
     items: list[dict[str, Any]] = []
     for post_id, post in zip(post_ids, post_rows, strict=True):
@@ -186,10 +282,17 @@ async def insert_forum(
     return Forum(boards=boards, identities=list(authors), threads=thread_ids, posts=len(post_ids))
 
 
-async def insert_subscriptions(conn: AsyncConnection, identity_ids: Sequence[int]) -> None:
-    """Subscribe identities to all announcements."""
+async def insert_subscriptions(
+    conn: AsyncConnection, keys: Sequence[str], topic: str = "all"
+) -> None:
+    """Subscribe people (identity keys) to ``topic``: all announcements unless told."""
     now = datetime.now(UTC)
-    rows = [{"identity_id": i, "topic": "all", "created_at": now} for i in identity_ids]
+    rows = []
+    for key in keys:
+        tag = member_tag(vault(), key, topic)
+        # subscriptions_repo's context for the sealed member.
+        seal = vault().seal_key(key, f"subscriptions.member|{tag}")
+        rows.append({"member_tag": tag, "member_seal": seal, "topic": topic, "created_at": now})
     await _insert(conn, SubscriptionRow.__table__, rows)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import multiprocessing
+import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -28,15 +29,16 @@ START_TIMEOUT = 60.0
 
 @dataclass(frozen=True, slots=True)
 class Endpoints:
-    """Where the two applications listen."""
+    """Where the two applications listen, and the process serving them."""
 
     service: str
     baseline: str
+    pid: int
 
 
 @contextlib.asynccontextmanager
 async def _serving(database_url: str) -> AsyncIterator[Endpoints]:
-    db = Database(database_url)
+    db = Database(database_url, vault=service_settings(database_url).vault())
     counter = count_statements(db)
     runners = [
         web.AppRunner(create_app(service_settings(database_url), database=db), access_log=None),
@@ -49,7 +51,7 @@ async def _serving(database_url: str) -> AsyncIterator[Endpoints]:
             site = web.TCPSite(runner, "127.0.0.1", 0, backlog=1024)
             await site.start()
             ports.append(runner.addresses[0][1])
-        yield Endpoints(f"http://127.0.0.1:{ports[0]}", f"http://127.0.0.1:{ports[1]}")
+        yield Endpoints(f"http://127.0.0.1:{ports[0]}", f"http://127.0.0.1:{ports[1]}", os.getpid())
     finally:
         for runner in runners:
             await runner.cleanup()

@@ -23,13 +23,17 @@ BENCHMARKS = (
 
 Row = tuple[str, str, str, str]
 
+#: The operations bench.api_throughput measures, as the summary names them.
+API_OPERATIONS = {"read": "read thread", "post": "create post", "my_posts": "my posts"}
+
 
 def _api(data: dict[str, Any]) -> Iterator[Row]:
     for backend, per_backend in data["backends"].items():
-        for op in ("read", "post"):
+        # Results from before "my posts" was measured have no such key.
+        for op in (op for op in API_OPERATIONS if op in per_backend):
             for level, entry in per_backend[op].items():
                 yield (
-                    f"API {'read thread' if op == 'read' else 'create post'}, {backend}, "
+                    f"API {API_OPERATIONS[op]}, {backend}, "
                     f"{level} client{'' if level == '1' else 's'}",
                     f"{entry['service']['throughput_rps']:,.0f} req/s, p50 "
                     f"{entry['service']['p50_ms']:.1f} ms, p99 {entry['service']['p99_ms']:.1f} ms",

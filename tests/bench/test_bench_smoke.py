@@ -68,13 +68,16 @@ def _load(results: Path, name: str) -> dict[str, Any]:
 def test_api_throughput_reports_service_and_baseline_with_ratios(results: Path) -> None:
     data = _load(results, "api_throughput")
     sqlite = data["backends"]["sqlite"]
-    assert set(sqlite["statements_per_request"]) == {"read", "post"}
+    assert set(sqlite["statements_per_request"]) == {"read", "post", "my_posts"}
     assert set(sqlite["harness_ceiling"]) == {"1", "2"}
-    for op in ("read", "post"):
+    for op in ("read", "post", "my_posts"):
         for level in ("1", "2"):
             entry = sqlite[op][level]
             assert entry["service"].keys() >= LOAD and entry["baseline"].keys() >= LOAD
-            assert set(entry["ratio"]) == {"throughput", "p50", "p99"}
+            assert set(entry["ratio"]) == {"throughput", "p50", "p99", "cpu_per_request"}
+            assert entry["service"]["server_cpu_ms_per_request"] is not None
+            # Seeded rows the service could not read would answer errors, not be slow.
+            assert entry["service"]["errors"] == entry["baseline"]["errors"] == 0
 
 
 def test_moderation_worker_reports_worker_raw_and_int8(results: Path) -> None:
