@@ -269,6 +269,8 @@ def service_settings(database_url: str, **overrides: Any) -> ServiceSettings:
         "service_token": SERVICE_TOKEN,
         "pseudonym_secret": PSEUDONYM_SECRET,
         "posts_per_hour": 10_000,
+        # Virtual clients read and post without joining first (membership has its own tests).
+        "membership": "open",
         **overrides,
     }
     return ServiceSettings(**values, _env_file=None)

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from forum_service.api import (
     admin_expert_forum_routes,
+    admin_membership_routes,
     admin_routes,
     board_routes,
     bot_routes,
@@ -24,19 +25,23 @@ from forum_service.api.keys import (
     BOARDS,
     DATABASE,
     EXPERT_FORUMS,
+    MEMBERSHIP,
     METRICS,
     MODERATION,
     OUTBOX,
     SETTINGS,
     SUBSCRIPTIONS,
 )
+from forum_service.api.membership_gate import membership_gate
 from forum_service.api.params import refuse_nul_in_path
 from forum_service.clock import Clock, utc_now
+from forum_service.domain import MembershipMode
 from forum_service.observability import Metrics, metrics_middleware
 from forum_service.pseudonyms import Pseudonymizer
 from forum_service.services.admin import AdminService
 from forum_service.services.boards import BoardService
 from forum_service.services.expert_forums import ExpertForumService
+from forum_service.services.membership import MembershipService
 from forum_service.services.moderation import ModerationService
 from forum_service.services.outbox import OutboxService
 from forum_service.services.subscriptions import SubscriptionService
@@ -74,6 +79,7 @@ def create_app(
             error_middleware,
             refuse_nul_in_path,
             service_token_middleware,
+            membership_gate,
         ],
         client_max_size=MAX_REQUEST_BYTES,
     )
@@ -102,6 +108,9 @@ def create_app(
         app[OUTBOX] = OutboxService(db, clock=clock, on_settled=metrics.record_settled)
         app[EXPERT_FORUMS] = ExpertForumService(db, pseudonyms, clock=clock)
         app[SUBSCRIPTIONS] = SubscriptionService(db, clock=clock)
+        app[MEMBERSHIP] = MembershipService(
+            db, pseudonyms, mode=MembershipMode(settings.membership), clock=clock
+        )
         yield
         if own:
             await db.dispose()
@@ -112,6 +121,7 @@ def create_app(
     app.add_routes(moderation_routes.routes)
     app.add_routes(admin_routes.routes)
     app.add_routes(membership_routes.routes)
+    app.add_routes(admin_membership_routes.routes)
     app.add_routes(bot_routes.routes)
     app.add_routes(admin_expert_forum_routes.routes)
     app.add_routes(expert_forum_routes.routes)

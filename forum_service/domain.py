@@ -99,6 +99,12 @@ class Conflict(DomainError):
     status = 409
 
 
+class Gone(DomainError):
+    """The target existed but can no longer be used (an expired, used-up or revoked code)."""
+
+    status = 410
+
+
 class RateLimited(DomainError):
     """Too many actions of one kind in the current window."""
 
@@ -159,6 +165,8 @@ class Identity:
     suspended: bool
     created_at: datetime
     state: PersonState
+    member: bool = False
+    membership_requested: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -412,12 +420,38 @@ class StaffMember:
     role: Role
 
 
+class MembershipMode(StrEnum):
+    """Who may read and post (``FORUM_MEMBERSHIP``)."""
+
+    OPEN = "open"  # everybody counts as a member
+    INVITE = "invite"  # members join with an invite code
+    APPROVAL = "approval"  # invite codes, or one request an admin approves
+
+
 @dataclass(frozen=True, slots=True)
 class Invite:
-    """A redeemed invite: which role it grants."""
+    """An invite code: membership (role practitioner) or a staff role, for ``uses_left`` more
+    people. ``code`` is the code itself when it was kept sealed (not for codes made before
+    membership existed)."""
 
     id: int
     role: Role
+    uses_left: int = 1
+    expires_at: datetime | None = None
+    revoked: bool = False
+    label: str | None = None
+    code: str | None = None
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MembershipRequest:
+    """A pending request to join: its id, the text, when; the requester stays sealed."""
+
+    id: int
+    message: str
+    created_at: datetime
+    requester: Sealed
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from forum_service.api.board_schemas import (
     ThreadList,
     ThreadOut,
 )
-from forum_service.api.keys import BOARDS, METRICS
+from forum_service.api.keys import BOARDS, MEMBERSHIP, METRICS
 from forum_service.api.openapi import Doc, Param, documented
 from forum_service.api.params import (
     QueryInt,
@@ -30,6 +30,7 @@ from forum_service.api.params import (
 )
 from forum_service.api.responses import json_response
 from forum_service.domain import MAX_ID
+from forum_service.services.membership import counts_as_member
 
 routes = web.RouteTableDef()
 
@@ -51,7 +52,6 @@ LIMIT = PAGE.param()
     Doc(
         "List the boards with their counts of approved threads",
         BoardList,
-        identity=False,
         tags=("forum",),
     )
 )
@@ -68,7 +68,6 @@ async def list_boards(request: web.Request) -> web.Response:
         ThreadList,
         params=(CURSOR, LIMIT),
         errors=(400, 404),
-        identity=False,
         tags=("forum",),
     )
 )
@@ -201,8 +200,24 @@ async def my_posts(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/me")
-@documented(Doc("My role and standing", Me, errors=(400,), tags=("forum",)))
+@documented(
+    Doc(
+        "My role and standing: whether I am a member, and how people join",
+        Me,
+        errors=(400,),
+        tags=("forum",),
+        members_only=False,
+    )
+)
 async def me(request: web.Request) -> web.Response:
-    """Return the caller's role (the bot shows moderator commands accordingly)."""
+    """Return the caller's role and membership (the bot shows commands accordingly)."""
     identity = await request.app[BOARDS].whoami(acting_identity(request))
-    return json_response(Me(role=identity.role.value, suspended=identity.suspended))
+    mode = request.app[MEMBERSHIP].mode
+    return json_response(
+        Me(
+            role=identity.role.value,
+            suspended=identity.suspended,
+            member=counts_as_member(identity, mode),
+            membership=mode.value,
+        )
+    )

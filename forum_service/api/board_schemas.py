@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -215,6 +215,10 @@ class Me(BaseModel):
 
     role: str
     suspended: bool
+    member: bool = Field(description="may read and post (FORUM_MEMBERSHIP)")
+    membership: Literal["open", "invite", "approval"] = Field(
+        description="how people join: everybody is a member, by invite code, or also by request"
+    )
 
 
 class ErrorDetail(BaseModel):

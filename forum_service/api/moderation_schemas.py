@@ -251,12 +251,6 @@ class RedeemRequest(Request):
     code: Annotated[StrictStr, Field(min_length=1, max_length=100)]
 
 
-class RoleOut(BaseModel):
-    """A role granted or held."""
-
-    role: str
-
-
 class RemoveModeratorRequest(Request):
     """Remove a moderator by handle."""
 

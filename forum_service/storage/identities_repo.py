@@ -54,6 +54,8 @@ def _identity(vault: Vault, row: IdentityRow) -> Identity:
         suspended=row.suspended,
         created_at=from_epoch(state.created_at),
         state=state,
+        member=row.member,
+        membership_requested=row.membership_requested,
     )
 
 
@@ -72,6 +74,8 @@ async def ensure_identity(
         lookup=lookup,
         role=Role.PRACTITIONER.value,
         suspended=False,
+        member=False,
+        membership_requested=False,
         state=_sealed_state(vault, key, lookup, fresh),
     )
     await session.execute(stmt)
@@ -108,6 +112,20 @@ async def set_suspended(session: AsyncSession, identity_id: int, suspended: bool
     """Suspend an identity, or lift its suspension."""
     await session.execute(
         update(IdentityRow).where(IdentityRow.id == identity_id).values(suspended=suspended)
+    )
+
+
+async def set_member(session: AsyncSession, identity_id: int, member: bool) -> None:
+    """Make an identity a member, or end its membership."""
+    await session.execute(
+        update(IdentityRow).where(IdentityRow.id == identity_id).values(member=member)
+    )
+
+
+async def set_membership_requested(session: AsyncSession, identity_id: int) -> None:
+    """Record that an identity has sent its one membership request."""
+    await session.execute(
+        update(IdentityRow).where(IdentityRow.id == identity_id).values(membership_requested=True)
     )
 
 

@@ -98,6 +98,10 @@ SAMPLE_BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/admin/announcements"): {"text": "Hello"},
     ("PUT", "/api/v1/forums/{forum_id}/rsvp"): {"status": "going"},
     ("POST", "/api/v1/me/subscriptions"): {"topic": "all"},
+    ("POST", "/api/v1/admin/member-invites"): {"uses": 5, "days": 10, "label": "Partner"},
+    ("POST", "/api/v1/admin/invites/revoke"): {"code": "no-such-code"},
+    ("POST", "/api/v1/admin/membership-requests/{request_id}/decision"): {"approve": True},
+    ("POST", "/api/v1/membership-requests"): {"text": "A caseworker at a partner charity"},
 }
 
 #: Who each kind of caller may reach; everyone else gets 401 (no or wrong token) or 403.
