@@ -31,6 +31,7 @@ from bot.handlers import (
     boards,
     common,
     expert_forums,
+    membership,
     moderation,
     posting,
     subscriptions,
@@ -44,6 +45,7 @@ log = logging.getLogger(__name__)
 
 COMMANDS = [
     BotCommand("start", "What this is, the rules, your anonymity"),
+    BotCommand("join", "Join with an invite code"),
     BotCommand("outcomes", "The eight outcome boards"),
     BotCommand("read", "Browse threads"),
     BotCommand("new", "Start a thread"),
@@ -159,6 +161,7 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
             *boards.buttons(),
             *moderation.commands(),
             *admin.commands(),
+            *membership.handlers(),
             *expert_forums.handlers(),
             *announcements.handlers(),
             *subscriptions.handlers(),

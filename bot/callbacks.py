@@ -39,6 +39,8 @@ class Button(StrEnum):
     RSVP = "fr"
     SUBSCRIBE = "su"
     UNSUBSCRIBE = "un"
+    # Membership requests: the request id and the admin's answer.
+    MEMBERSHIP_DECISION = "md"
 
 
 # What one field may hold.
@@ -66,6 +68,7 @@ LAYOUTS: dict[Button, tuple[str, ...]] = {
     Button.RSVP: (_ID, "going|interested|not_going"),
     Button.SUBSCRIBE: (_NAME,),
     Button.UNSUBSCRIBE: (_NAME,),
+    Button.MEMBERSHIP_DECISION: (_ID, "approve|decline"),
 }
 
 

@@ -22,6 +22,7 @@ from bot.forum_models import (
     Board,
     BoardList,
     Count,
+    Created,
     CreatedThread,
     Decision,
     ExpertForum,
@@ -31,6 +32,8 @@ from bot.forum_models import (
     Granted,
     Invite,
     Me,
+    MemberInvite,
+    MemberInviteList,
     Moderator,
     ModeratorList,
     Notification,
@@ -165,17 +168,19 @@ class ForumClient:
 
     # Boards and threads.
 
-    async def boards(self) -> tuple[Board, ...]:
-        """Every outcome board."""
-        return (await self._answer(BoardList, "GET", "/api/v1/boards")).boards
+    async def boards(self, identity: str) -> tuple[Board, ...]:
+        """Every outcome board (members only)."""
+        return (await self._answer(BoardList, "GET", "/api/v1/boards", identity)).boards
 
-    async def threads(self, board: str, cursor: str | None = None, limit: int = 5) -> ThreadPage:
-        """One page of a board's approved threads."""
+    async def threads(
+        self, identity: str, board: str, cursor: str | None = None, limit: int = 5
+    ) -> ThreadPage:
+        """One page of a board's approved threads (members only)."""
         params = {"limit": str(limit)}
         if cursor:
             params["cursor"] = cursor
         path = f"/api/v1/boards/{_segment(board)}/threads"
-        return await self._answer(ThreadPage, "GET", path, params=params)
+        return await self._answer(ThreadPage, "GET", path, identity, params=params)
 
     async def thread(self, identity: str, thread_id: int, after: int = 0) -> ThreadDetail:
         """A thread with the posts ``identity`` may see, from post ``after`` on."""
@@ -184,7 +189,7 @@ class ForumClient:
         return await self._answer(ThreadDetail, "GET", path, identity, params=params)
 
     async def me(self, identity: str) -> Me:
-        """The caller's role."""
+        """The caller's role, whether they are a member and how people join."""
         return await self._answer(Me, "GET", "/api/v1/me", identity)
 
     # Posting.
@@ -269,9 +274,48 @@ class ForumClient:
         return await self._answer(Invite, "POST", path, identity, json={"role": role})
 
     async def redeem_invite(self, identity: str, code: str) -> Role:
-        """Redeem an invite code; returns the caller's role now."""
+        """Redeem any invite code (membership or staff); returns the caller's role now."""
         path = "/api/v1/invites/redeem"
         return (await self._answer(Granted, "POST", path, identity, json={"code": code})).role
+
+    # Membership.
+
+    async def create_member_invite(
+        self, identity: str, uses: int, days: int, label: str | None
+    ) -> MemberInvite:
+        """A membership code for a partner organisation (admins)."""
+        payload: dict[str, Any] = {"uses": uses, "days": days}
+        if label:
+            payload["label"] = label
+        path = "/api/v1/admin/member-invites"
+        return await self._answer(MemberInvite, "POST", path, identity, json=payload)
+
+    async def member_invites(self, identity: str) -> tuple[MemberInvite, ...]:
+        """Membership codes, newest first (admins)."""
+        path = "/api/v1/admin/member-invites"
+        return (await self._answer(MemberInviteList, "GET", path, identity)).invites
+
+    async def revoke_invite(self, identity: str, code: str) -> MemberInvite:
+        """Withdraw an invite code (admins)."""
+        path = "/api/v1/admin/invites/revoke"
+        return await self._answer(MemberInvite, "POST", path, identity, json={"code": code})
+
+    async def request_membership(self, identity: str, text: str) -> int:
+        """Send the caller's one membership request; returns its id."""
+        path = "/api/v1/membership-requests"
+        return (await self._answer(Created, "POST", path, identity, json={"text": text})).id
+
+    async def decide_membership_request(
+        self, identity: str, request_id: int, *, approve: bool
+    ) -> None:
+        """Approve or decline a membership request (admins)."""
+        path = f"/api/v1/admin/membership-requests/{request_id}/decision"
+        await self._answer(Count, "POST", path, identity, json={"approve": approve})
+
+    async def remove_member(self, identity: str, post_id: int) -> None:
+        """End the membership of a post's author (admins)."""
+        path = f"/api/v1/admin/posts/{post_id}/author-membership"
+        await self._answer(Count, "DELETE", path, identity)
 
     async def moderators(self, identity: str) -> tuple[Moderator, ...]:
         """The moderators and admins, by handle."""

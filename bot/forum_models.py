@@ -84,9 +84,34 @@ class CreatedThread(Answer):
 
 
 class Me(Answer):
-    """The caller's standing."""
+    """The caller's standing: role, membership, and how people join (``FORUM_MEMBERSHIP``)."""
 
     role: Role
+    member: bool
+    membership: Literal["open", "invite", "approval"]
+
+
+class MemberInvite(Answer):
+    """A membership code as admins see it (``code`` is None for codes made before 0007)."""
+
+    id: int
+    code: str | None
+    uses_left: int
+    expires_at: AwareDatetime | None
+    label: str | None
+    status: Literal["active", "used_up", "expired", "revoked"]
+
+
+class MemberInviteList(Answer):
+    """Membership codes, newest first."""
+
+    invites: tuple[MemberInvite, ...]
+
+
+class Created(Answer):
+    """Something stored, by id."""
+
+    id: int
 
 
 class Finding(Answer):

@@ -35,7 +35,9 @@ HELP = (
     "<b>Moderators</b>: /queue, /approve &lt;item&gt;, "
     "/reject &lt;item&gt; &lt;reason&gt;, /reports, "
     "/join &lt;code&gt;\n"
-    "<b>Admins</b>: /addmoderator, /removemoderator &lt;handle&gt;, /watchword"
+    "<b>Admins</b>: /addmoderator, /removemoderator &lt;handle&gt;, /watchword, "
+    "/invite [uses] [days] [label], /invites, /revokeinvite &lt;code&gt;, "
+    "/removemember &lt;post id&gt;"
 )
 
 PRIVATE_ONLY = "For your anonymity, please use me in a private chat."
@@ -51,3 +53,61 @@ TOO_FAST = (
     "You are sending messages faster than I can take them, so I am ignoring some. "
     "Please wait a minute and try again."
 )
+
+# --- membership (FORUM_MEMBERSHIP) ---------------------------------------------------------
+
+NOT_A_MEMBER_WELCOME = (
+    "<b>Welcome to the MSCOS Community Forum.</b>\n\n"
+    "A moderated, anonymous space for practitioners who support survivors of modern slavery. "
+    "It is for members only, so that the people survivors are protected from cannot read it."
+)
+_JOIN_BY_CODE = (
+    "<b>How to join</b>: ask your organisation (a partner of the forum) or a forum admin for "
+    "an invite code, then send <code>/join CODE</code>, or simply open the invite link you "
+    "were given. Nobody, not even the admins, learns who used which code."
+)
+_JOIN_BY_REQUEST = (
+    "No code? Send one short request for an admin to approve, saying who you are in general "
+    "terms, with no names, phone numbers or e-mail addresses:\n"
+    "<code>/request caseworker at a UK anti-trafficking charity</code>\n"
+    "I will tell you the answer."
+)
+REQUEST_USAGE = (
+    "Use /request followed by one short line saying who you are in general terms, e.g. "
+    "<code>/request caseworker at a UK anti-trafficking charity</code>. No names, phone "
+    "numbers or e-mail addresses."
+)
+REQUEST_SENT = (
+    "Thank you — your request is with the admins. I will tell you when one of them has decided."
+)
+JOINED_AS_MEMBER = (
+    "Welcome — you are now a member. Start with /outcomes to read the boards, or /help for "
+    "every command."
+)
+MEMBERSHIP_APPROVED = (
+    "✅ An admin approved your membership request: you are a member now. Start with "
+    "/outcomes, or /help for every command."
+)
+MEMBERSHIP_DECLINED = (
+    "Your membership request was declined. If you work with a partner organisation, ask "
+    "them for an invite code and send <code>/join CODE</code>."
+)
+INVITE_USAGE = (
+    "Use /invite [uses] [days] [label], e.g. "
+    "<code>/invite 25 30 Helen Bamber Foundation caseworkers</code> "
+    "(defaults: 25 uses, 30 days; the label is seen by admins only)."
+)
+
+
+def how_to_join(membership: str) -> str:
+    """What a non-member is told instead of a board, a thread or a forum."""
+    if membership == "approval":
+        return f"{_JOIN_BY_CODE}\n\n{_JOIN_BY_REQUEST}"
+    return _JOIN_BY_CODE
+
+
+def joined(role: str) -> str:
+    """The answer to a redeemed code."""
+    if role == "practitioner":
+        return JOINED_AS_MEMBER
+    return f"Welcome — you are now a {role}. Try /queue."

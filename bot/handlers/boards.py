@@ -30,7 +30,7 @@ def board_keyboard(boards: Sequence[Board], button: Button) -> InlineKeyboardMar
 
 async def ask_outcome(update: Update, context: Context, prompt: str, button: Button) -> None:
     """Ask which outcome a flow is about, with one ``button`` per board."""
-    boards = await services(context).forum.boards()
+    boards = await services(context).forum.boards(await identity(update, context))
     await reply(update, prompt, reply_markup=board_keyboard(boards, button))
 
 
@@ -48,7 +48,7 @@ async def take_outcome(update: Update, context: Context, button: Button) -> bool
 
 async def outcomes(update: Update, context: Context) -> None:
     """List the eight boards with their thread counts."""
-    boards = await services(context).forum.boards()
+    boards = await services(context).forum.boards(await identity(update, context))
     await reply(update, render.boards(boards), reply_markup=board_keyboard(boards, Button.BOARD))
 
 
@@ -56,7 +56,7 @@ async def read(update: Update, context: Context) -> None:
     """/read (pick a board), /read <outcome> (its threads) or /read <thread id> (open it)."""
     args = context.args or []
     if not args:
-        boards = await services(context).forum.boards()
+        boards = await services(context).forum.boards(await identity(update, context))
         await reply(update, "Which outcome?", reply_markup=board_keyboard(boards, Button.BOARD))
     elif (thread_id := parse_id(args[0])) is not None:
         await show_thread(update, context, thread_id)
@@ -78,12 +78,13 @@ def _remember_cursor(context: Context, cursor: str) -> str:
 async def show_board(update: Update, context: Context, slug: str, cursor: str | None) -> None:
     """Show one page of a board's threads with buttons to open them and page on."""
     forum = services(context).forum
-    boards = {b.slug: b for b in await forum.boards()}
+    key = await identity(update, context)
+    boards = {b.slug: b for b in await forum.boards(key)}
     board = boards.get(slug)
     if board is None:
         await reply(update, f"There is no outcome called “{escape(slug[:40])}”. Try /outcomes.")
         return
-    page = await forum.threads(slug, cursor, limit=PAGE)
+    page = await forum.threads(key, slug, cursor, limit=PAGE)
     rows = [
         [
             InlineKeyboardButton(
