@@ -138,9 +138,7 @@ async def test_bad_cursor_and_limit_are_refused(api: Api) -> None:
     assert error["error"]["code"] == "cursor_invalid"
     error = await api.call("GET", "/api/v1/boards/education/threads?limit=0", reader, expect=400)
     assert error["error"]["code"] == "invalid_query"
-    error = await api.call(
-        "GET", "/api/v1/boards/education/threads?limit=1000", reader, expect=400
-    )
+    error = await api.call("GET", "/api/v1/boards/education/threads?limit=1000", reader, expect=400)
     assert error["error"]["code"] == "invalid_query"
 
 
