@@ -3,6 +3,8 @@ codes keep their state; new identities start as non-members."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
@@ -33,14 +35,16 @@ async def test_existing_identities_become_members_and_used_codes_have_no_use_lef
         no=False,
         s=b"sealed",
     )
-    for code_hash, used in (("b" * 64, None), ("c" * 64, "2026-11-30 10:00:00")):
+    made = datetime(2026, 11, 29, 10)
+    for code_hash, used in (("b" * 64, None), ("c" * 64, datetime(2026, 11, 30, 10))):
         await _run(
             url,
             "INSERT INTO invites (code_hash, role, created_by, expires_at, used_at, created_at) "
-            "VALUES (:h, 'moderator', 'Admin 1', '2030-01-01 00:00:00', :u, "
-            "'2026-11-29 10:00:00')",
+            "VALUES (:h, 'moderator', 'Admin 1', :e, :u, :c)",
             h=code_hash,
+            e=datetime(2030, 1, 1),
             u=used,
+            c=made,
         )
     await migrate.upgrade(url)
     rows = await _run(url, "SELECT member, membership_requested FROM identities")
