@@ -12,6 +12,7 @@ from forum_service.api import (
     board_routes,
     bot_routes,
     expert_forum_routes,
+    helpline_routes,
     membership_routes,
     moderation_routes,
     subscription_routes,
@@ -24,6 +25,7 @@ from forum_service.api.keys import (
     BOARDS,
     DATABASE,
     EXPERT_FORUMS,
+    HELPLINES,
     METRICS,
     MODERATION,
     OUTBOX,
@@ -39,6 +41,7 @@ from forum_service.services.boards import BoardService
 from forum_service.services.expert_forums import ExpertForumService
 from forum_service.services.moderation import ModerationService
 from forum_service.services.outbox import OutboxService
+from forum_service.services.safeguarding import HelplineService
 from forum_service.services.subscriptions import SubscriptionService
 from forum_service.settings import ServiceSettings
 from forum_service.storage import vault_repo
@@ -102,6 +105,7 @@ def create_app(
         app[OUTBOX] = OutboxService(db, clock=clock, on_settled=metrics.record_settled)
         app[EXPERT_FORUMS] = ExpertForumService(db, pseudonyms, clock=clock)
         app[SUBSCRIPTIONS] = SubscriptionService(db, clock=clock)
+        app[HELPLINES] = HelplineService(db, pseudonyms, clock=clock)
         yield
         if own:
             await db.dispose()
@@ -116,4 +120,5 @@ def create_app(
     app.add_routes(admin_expert_forum_routes.routes)
     app.add_routes(expert_forum_routes.routes)
     app.add_routes(subscription_routes.routes)
+    app.add_routes(helpline_routes.routes)
     return app

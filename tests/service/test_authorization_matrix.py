@@ -98,6 +98,7 @@ SAMPLE_BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/admin/announcements"): {"text": "Hello"},
     ("PUT", "/api/v1/forums/{forum_id}/rsvp"): {"status": "going"},
     ("POST", "/api/v1/me/subscriptions"): {"topic": "all"},
+    ("POST", "/api/v1/admin/helplines"): {"name": "Helpline", "contact": "0800 000 000"},
 }
 
 #: Who each kind of caller may reach; everyone else gets 401 (no or wrong token) or 403.
