@@ -113,7 +113,7 @@ PATTERNS: tuple[RiskPattern, ...] = (
     ),
     _p(
         "asks where a person is",
-        rf"(?:^|[.?!]\s+)(?:where|which\s+{_PLACE})\b[^.?!]{{0,60}}?\b{_PERSON}\b[^.?!]*\?",
+        rf"(?:^|[.?!]\s+|\n)(?:where|which\s+{_PLACE})\b[^.?!]{{0,60}}?\b{_PERSON}\b[^.?!]*\?",
         RiskKind.LOCATING,
     ),
     _p(

@@ -294,3 +294,10 @@ def test_an_urgent_post_is_urgent_even_when_the_model_failed() -> None:
 def test_no_dev_or_hold_out_post_is_read_as_a_crisis(eval_rows: list[dict[str, Any]]) -> None:
     rows = [json.loads(line) for line in HOLDOUT.read_text("utf-8").splitlines() if line]
     assert [r["text"] for r in [*eval_rows, *rows] if discloses_crisis(r["text"])] == []
+
+
+def test_a_question_opening_a_thread_body_fires_after_the_title() -> None:
+    """Found while testing the urgent lane: the title comes first (\"<title>\\n\\n<body>\")."""
+    assert [
+        m.word for m in match_risk_patterns("Question\n\nWhich hostel did they put the lad in?")
+    ] == ["pattern: asks where a person is"]
