@@ -47,6 +47,10 @@ def render_notification(kind: str, payload: Mapping[str, Any], tz: str) -> str |
         return render.digest(payload)
     if kind == "announcement":
         return f"📣 <b>Announcement</b>\n{escape(str(payload.get('text', '')))}"
+    if kind == "moderator_alert":
+        return render.moderator_alert(payload)
+    if kind == "report_outcome":
+        return render.report_outcome(payload)
     return None
 
 
