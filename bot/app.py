@@ -34,6 +34,7 @@ from bot.handlers import (
     membership,
     moderation,
     posting,
+    safeguarding,
     subscriptions,
     timezone,
 )
@@ -52,6 +53,7 @@ COMMANDS = [
     BotCommand("reply", "Reply to a thread"),
     BotCommand("myposts", "Status of my posts"),
     BotCommand("report", "Report a post"),
+    BotCommand("helplines", "Helplines, if you or someone else needs help now"),
     BotCommand("forums", "Upcoming expert forums"),
     BotCommand("subscribe", "Follow announcements, outcomes or the digest"),
     BotCommand("unsubscribe", "Stop following"),
@@ -166,6 +168,7 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
             *announcements.handlers(),
             *subscriptions.handlers(),
             *timezone.handlers(),
+            *safeguarding.handlers(),
         ]
     )
     application.add_error_handler(common.on_error)

@@ -29,6 +29,7 @@ class Button(StrEnum):
     NEW_THREAD_CONFIRM = "nc"
     REPLY = "rr"
     REVISE = "rv"
+    REPORT_CATEGORY = "rc"  # the post id and why it is reported
     # Reading boards.
     BOARD = "rb"
     BOARD_PAGE = "rp"
@@ -60,6 +61,7 @@ LAYOUTS: dict[Button, tuple[str, ...]] = {
     Button.NEW_THREAD_CONFIRM: ("send|cancel",),
     Button.REPLY: (_ID,),
     Button.REVISE: (_ID,),
+    Button.REPORT_CATEGORY: (_ID, "identifies_someone|safety_risk|other"),
     Button.BOARD: (_NAME,),
     Button.BOARD_PAGE: (_NAME, _NAME),
     Button.THREAD: (_ID,),

@@ -57,6 +57,10 @@ def render_notification(kind: str, payload: Mapping[str, Any], tz: str) -> str |
         )
     if kind == "membership_decision":
         return texts.MEMBERSHIP_APPROVED if payload.get("approved") else texts.MEMBERSHIP_DECLINED
+    if kind == "moderator_alert":
+        return render.moderator_alert(payload)
+    if kind == "report_outcome":
+        return render.report_outcome(payload)
     return None
 
 

@@ -23,6 +23,7 @@ from bot.forum_models import (
     BoardList,
     Count,
     Created,
+    CreatedReply,
     CreatedThread,
     Decision,
     ExpertForum,
@@ -30,6 +31,8 @@ from bot.forum_models import (
     ForumEnvelope,
     ForumList,
     Granted,
+    Helpline,
+    HelplineList,
     Invite,
     Me,
     MemberInvite,
@@ -45,6 +48,7 @@ from bot.forum_models import (
     QueueItemEnvelope,
     QueueList,
     Report,
+    ReportCategory,
     ReportList,
     Role,
     RsvpChoice,
@@ -210,28 +214,32 @@ class ForumClient:
 
     async def reply(
         self, identity: str, thread_id: int, body: str, *, idempotency_key: str
-    ) -> Post:
+    ) -> CreatedReply:
         """Reply to a thread (pending); a replay with the same key returns the stored post."""
         path = f"/api/v1/threads/{thread_id}/posts"
-        answer = await self._answer(
-            PostEnvelope,
+        return await self._answer(
+            CreatedReply,
             "POST",
             path,
             identity,
             json={"body": body},
             idempotency_key=idempotency_key,
         )
-        return answer.post
 
     async def revise(self, identity: str, post_id: int, body: str) -> Post:
         """Resubmit a rejected post with new text."""
         path = f"/api/v1/posts/{post_id}/revise"
         return (await self._answer(PostEnvelope, "POST", path, identity, json={"body": body})).post
 
-    async def report(self, identity: str, post_id: int, reason: str) -> None:
-        """Report a post to the moderators."""
+    async def report(
+        self, identity: str, post_id: int, reason: str | None, category: ReportCategory = "other"
+    ) -> None:
+        """Report a post to the moderators (a fast category hides it at once)."""
         path = f"/api/v1/posts/{post_id}/reports"
-        await self._answer(Count, "POST", path, identity, json={"reason": reason})
+        payload: dict[str, str] = {"category": category}
+        if reason is not None:
+            payload["reason"] = reason
+        await self._answer(Count, "POST", path, identity, json=payload)
 
     async def my_posts(self, identity: str, limit: int = 10) -> tuple[Post, ...]:
         """The caller's newest posts with their status."""
@@ -341,6 +349,26 @@ class ForumClient:
     async def remove_watched_word(self, identity: str, word_id: int) -> None:
         """Stop watching a word."""
         path = f"/api/v1/admin/watched-words/{word_id}"
+        await self._answer(Count, "DELETE", path, identity)
+
+    # The signposting card.
+
+    async def helplines(self) -> tuple[Helpline, ...]:
+        """The helplines and services, in display order."""
+        return (await self._answer(HelplineList, "GET", "/api/v1/helplines")).helplines
+
+    async def add_helpline(
+        self, identity: str, name: str, contact: str, description: str
+    ) -> Helpline:
+        """Add a helpline to the end of the card (admins)."""
+        payload = {"name": name, "contact": contact, "description": description}
+        return await self._answer(
+            Helpline, "POST", "/api/v1/admin/helplines", identity, json=payload
+        )
+
+    async def remove_helpline(self, identity: str, helpline_id: int) -> None:
+        """Remove a helpline from the card (admins)."""
+        path = f"/api/v1/admin/helplines/{helpline_id}"
         await self._answer(Count, "DELETE", path, identity)
 
     # The bot's own system calls.

@@ -14,8 +14,10 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-PostStatus = Literal["pending", "approved", "rejected", "hidden"]
+PostStatus = Literal["pending", "approved", "rejected", "hidden", "held"]
 Role = Literal["practitioner", "moderator", "admin"]
+#: Why a person reports a post; the first two hide it at once (a fast report).
+ReportCategory = Literal["identifies_someone", "safety_risk", "other"]
 #: What a person may answer for an expert forum.
 RsvpChoice = Literal["going", "interested", "not_going"]
 #: What the service records: a choice, or the waiting list when a full forum said "going".
@@ -77,10 +79,33 @@ class ThreadDetail(Answer):
 
 
 class CreatedThread(Answer):
-    """A new (or replayed) thread with its opening post."""
+    """A new (or replayed) thread with its opening post; ``signposting``: show the helplines."""
 
     thread_id: int
     post: Post
+    signposting: bool = False
+
+
+class CreatedReply(Answer):
+    """A new (or replayed) reply; ``signposting``: its author may be in crisis."""
+
+    post: Post
+    signposting: bool = False
+
+
+class Helpline(Answer):
+    """A helpline or service of the signposting card."""
+
+    id: int
+    name: str
+    contact: str
+    description: str
+
+
+class HelplineList(Answer):
+    """The signposting card."""
+
+    helplines: tuple[Helpline, ...]
 
 
 class Me(Answer):
@@ -144,6 +169,7 @@ class Report(Answer):
     post_id: int
     item_id: int | None
     reason: str
+    category: str = "other"
 
 
 class Invite(Answer):

@@ -7,7 +7,15 @@ from datetime import datetime
 from typing import Any
 
 from bot.formatting import escape, paginate_blocks
-from bot.forum_models import Board, ExpertForum, Post, QueueItem, ThreadDetail, ThreadSummary
+from bot.forum_models import (
+    Board,
+    ExpertForum,
+    Helpline,
+    Post,
+    QueueItem,
+    ThreadDetail,
+    ThreadSummary,
+)
 from bot.timefmt import parse_moment, show_start
 
 STATUS_LABEL = {
@@ -15,7 +23,10 @@ STATUS_LABEL = {
     "approved": "✅ published",
     "rejected": "↩️ not published",
     "hidden": "🚫 hidden",
+    "held": "⏸ hidden while a moderator reviews it",
 }
+#: What others see in place of a held post's text.
+HELD_PLACEHOLDER = "<i>Hidden while a moderator reviews it.</i>"
 
 
 def when(moment: datetime) -> str:
@@ -51,9 +62,10 @@ def thread_list(board: Board, threads: Sequence[ThreadSummary]) -> str:
 def post_block(post: Post) -> str:
     """One post as a balanced HTML fragment."""
     status = "" if post.status == "approved" else f" <i>({STATUS_LABEL[post.status]})</i>"
+    # A held post reaches others without its text (the service sends it to its author only).
+    text = HELD_PLACEHOLDER if post.status == "held" and not post.body else escape(post.body)
     return (
-        f"<b>{escape(post.author)}</b> · {when(post.created_at)} · post {post.id}"
-        f"{status}\n{escape(post.body)}"
+        f"<b>{escape(post.author)}</b> · {when(post.created_at)} · post {post.id}{status}\n{text}"
     )
 
 
@@ -145,6 +157,8 @@ def decision(payload: Mapping[str, Any]) -> str:
         if note:
             text += f"\nModerator's note: {escape(str(note))}"
         return text
+    if outcome == "restored":
+        return f"✅ Your post in <b>{title}</b> was reviewed after a report and is visible again."
     reason = escape(str(payload.get("reason") or ""))
     if outcome == "hidden":
         return f"🚫 Your post in <b>{title}</b> was hidden: {reason}"
@@ -195,3 +209,36 @@ def digest(payload: Mapping[str, Any]) -> str:
             f"/read {int(thread['id'])}"
         )
     return "\n".join(lines)
+
+
+# Safeguarding: the signposting card, urgent alerts, the outcome of a report.
+
+
+def helplines(items: Sequence[Helpline], *, heading: str) -> str:
+    """The signposting card: ``heading``, then each helpline with how to reach it."""
+    lines = [heading, ""]
+    for helpline in items:
+        line = f"• <b>{escape(helpline.name)}</b>: {escape(helpline.contact)}"
+        if helpline.description:
+            line += f"\n  {escape(helpline.description)}"
+        lines.append(line)
+    if not items:
+        lines.append("• <b>Police</b>: 999 if someone is in immediate danger")
+    return "\n".join(lines)
+
+
+def moderator_alert(payload: Mapping[str, Any]) -> str:
+    """An urgent item waits: why (never the post's text), and where to act."""
+    reason = escape(str(payload.get("reason") or "urgent"))
+    return f"🚨 Urgent post waiting in the queue: {reason}, /queue"
+
+
+def report_outcome(payload: Mapping[str, Any]) -> str:
+    """The reporter learns what became of the post they reported."""
+    post = int(payload.get("post_id", 0))
+    if payload.get("outcome") == "removed":
+        return f"Thank you for your report: a moderator reviewed post {post} and removed it."
+    return (
+        f"Thank you for your report: a moderator reviewed post {post} and kept it; "
+        "they found it within the forum's rules."
+    )

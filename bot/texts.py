@@ -29,7 +29,9 @@ HELP = (
     "   /new &lt;outcome&gt; &lt;title&gt; | &lt;text&gt;\n"
     "/reply &lt;thread id&gt; — reply; or /reply &lt;thread id&gt; &lt;text&gt;\n"
     "/myposts — the status of your posts, reasons, resubmit\n"
-    "/report &lt;post id&gt; [reason] — report a post to the moderators\n"
+    "/report &lt;post id&gt; [reason] — report a post to the moderators (a post that "
+    "identifies someone or is a safety risk is hidden at once)\n"
+    "/helplines — helplines and services, if you or someone else needs help now\n"
     "/forgetme — delete the delivery data this bot keeps about you\n"
     "/cancel — leave whatever you are doing\n\n"
     "<b>Moderators</b>: /queue, /approve &lt;item&gt;, "
@@ -37,7 +39,9 @@ HELP = (
     "/join &lt;code&gt;\n"
     "<b>Admins</b>: /addmoderator, /removemoderator &lt;handle&gt;, /watchword, "
     "/invite [uses] [days] [label], /invites, /revokeinvite &lt;code&gt;, "
-    "/removemember &lt;post id&gt;"
+    "/removemember &lt;post id&gt;, "
+    "/helplines add &lt;name&gt; | &lt;contact&gt; | &lt;description&gt;, "
+    "/helplines remove &lt;id&gt;"
 )
 
 PRIVATE_ONLY = "For your anonymity, please use me in a private chat."
@@ -111,3 +115,12 @@ def joined(role: str) -> str:
     if role == "practitioner":
         return JOINED_AS_MEMBER
     return f"Welcome — you are now a {role}. Try /queue."
+#: Heads the card shown at once to the author of a post that discloses their own crisis.
+SIGNPOSTING = (
+    "<b>Thank you for telling us.</b> What you wrote sounds really hard, and you do not have "
+    "to face it alone. A moderator will read your post soon. If you are thinking about "
+    "ending your life or hurting yourself, please talk to someone now; these services are "
+    "free and confidential. If you are in immediate danger, call 999."
+)
+#: Heads /helplines.
+HELPLINES = "<b>Helplines and services</b> (UK). If someone is in immediate danger, call 999."

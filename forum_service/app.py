@@ -13,6 +13,7 @@ from forum_service.api import (
     board_routes,
     bot_routes,
     expert_forum_routes,
+    helpline_routes,
     membership_routes,
     moderation_routes,
     subscription_routes,
@@ -26,6 +27,7 @@ from forum_service.api.keys import (
     DATABASE,
     EXPERT_FORUMS,
     MEMBERSHIP,
+    HELPLINES,
     METRICS,
     MODERATION,
     OUTBOX,
@@ -44,6 +46,7 @@ from forum_service.services.expert_forums import ExpertForumService
 from forum_service.services.membership import MembershipService
 from forum_service.services.moderation import ModerationService
 from forum_service.services.outbox import OutboxService
+from forum_service.services.safeguarding import HelplineService
 from forum_service.services.subscriptions import SubscriptionService
 from forum_service.settings import ServiceSettings
 from forum_service.storage import vault_repo
@@ -111,6 +114,7 @@ def create_app(
         app[MEMBERSHIP] = MembershipService(
             db, pseudonyms, mode=MembershipMode(settings.membership), clock=clock
         )
+        app[HELPLINES] = HelplineService(db, pseudonyms, clock=clock)
         yield
         if own:
             await db.dispose()
@@ -126,4 +130,5 @@ def create_app(
     app.add_routes(admin_expert_forum_routes.routes)
     app.add_routes(expert_forum_routes.routes)
     app.add_routes(subscription_routes.routes)
+    app.add_routes(helpline_routes.routes)
     return app

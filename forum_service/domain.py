@@ -34,6 +34,9 @@ class PostStatus(StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     HIDDEN = "hidden"
+    #: Reported as identifying someone or as a safety risk: hidden from everyone but its
+    #: author until a moderator decides (then approved again, or hidden).
+    HELD = "held"
 
 
 class Role(StrEnum):
@@ -333,6 +336,7 @@ class Report:
     item_id: int | None
     reason: str
     created_at: datetime
+    category: str = "other"
 
 
 @dataclass(frozen=True, slots=True)
@@ -413,11 +417,12 @@ class WatchedWordEntry:
 
 @dataclass(frozen=True, slots=True)
 class StaffMember:
-    """A moderator or admin: the identity key is only for deriving their handle."""
+    """A moderator or admin: the identity key is for deriving their handle and alerting them."""
 
     id: int
     key: str
     role: Role
+    suspended: bool = False
 
 
 class MembershipMode(StrEnum):
@@ -546,3 +551,54 @@ class DigestThread:
     title: str
     board_slug: str
     board_title: str
+
+
+# --- safeguarding: the urgent lane, fast reports, helplines -----------------------------------
+
+#: The queue lane of locating, threats, the author's own crisis and fast reports.
+URGENT_LANE = "urgent"
+
+
+def queue_order(route: str | None, rank: float, item_id: int) -> tuple[bool, float, int]:
+    """Sort key of the queue: the urgent lane first, then by `queue_rank`, then oldest.
+
+    Urgent items come first however long anything else has waited: waiting raises a rank
+    without bound, so no priority number could keep them on top.
+    """
+    return (route != URGENT_LANE, -rank, item_id)
+
+
+class ReportCategory(StrEnum):
+    """Why a post is reported; the first two hide it at once (a "fast report")."""
+
+    IDENTIFIES_SOMEONE = "identifies_someone"
+    SAFETY_RISK = "safety_risk"
+    OTHER = "other"
+
+    @property
+    def holds_post(self) -> bool:
+        """Whether the post is hidden at once and goes to the urgent lane."""
+        return self is not ReportCategory.OTHER
+
+    @property
+    def label(self) -> str:
+        """How moderators and the alert name it."""
+        return REPORT_CATEGORY_LABELS[self]
+
+
+REPORT_CATEGORY_LABELS: dict[ReportCategory, str] = {
+    ReportCategory.IDENTIFIES_SOMEONE: "identifies someone",
+    ReportCategory.SAFETY_RISK: "safety risk",
+    ReportCategory.OTHER: "other",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Helpline:
+    """A helpline or service of the signposting card (admins keep the list current)."""
+
+    id: int
+    name: str
+    contact: str
+    description: str
+    position: int

@@ -1,4 +1,5 @@
-"""/new, /reply, /myposts (revise and resubmit) and /report — guided and one-line forms.
+"""/new, /reply, /myposts (revise and resubmit) — guided and one-line forms (/report lives in
+``handlers.safeguarding``).
 
 Every create carries ``Idempotency-Key: tg-<update id>``: Telegram re-delivers an update
 whose answer was lost, and the replay then returns the stored post instead of a second one.
@@ -34,6 +35,7 @@ from bot.context import (
 from bot.formatting import escape
 from bot.handlers.boards import ask_outcome, take_outcome
 from bot.handlers.common import cancel
+from bot.handlers.safeguarding import signpost
 
 # Conversation states (named, one small step each).
 NEW_BOARD, NEW_TITLE, NEW_BODY, NEW_CONFIRM = range(4)
@@ -58,6 +60,8 @@ async def _create_thread(
         f"Received — thread {created.thread_id} “{escape(created.post.thread_title)}” "
         "is waiting for a moderator. You will hear from me when it is decided. /myposts shows it.",
     )
+    if created.signposting:
+        await signpost(update, context)
 
 
 async def new_entry(update: Update, context: Context) -> int:
@@ -198,23 +202,8 @@ async def on_revise_button(update: Update, context: Context) -> int:
     )
 
 
-async def report_entry(update: Update, context: Context) -> int:
-    """/report <post> [reason]."""
-    args = context.args or []
-    post_id = parse_id(args[0]) if args else None
-    if post_id is None:
-        await reply(update, "Use /report &lt;post id&gt; [reason]. Post ids are shown in /read.")
-        return ConversationHandler.END
-    if len(args) > 1:
-        await _send_text(update, context, "report", post_id, " ".join(args[1:]))
-        return ConversationHandler.END
-    return await _ask_for_text(
-        update, context, "report", post_id, "Why are you reporting this post?"
-    )
-
-
 async def text_for_target(update: Update, context: Context) -> int:
-    """The text a reply, revision or report was waiting for."""
+    """The text a reply or a revision was waiting for."""
     assert update.effective_message is not None and update.effective_message.text is not None
     entered = draft(context)
     await _send_text(
@@ -230,14 +219,13 @@ async def _send_text(update: Update, context: Context, action: str, target: int,
     if action == "reply":
         created = await forum.reply(key, target, text, idempotency_key=_key(update))
         await reply(
-            update, f"Received — your reply (post {created.id}) is waiting for a moderator."
+            update, f"Received — your reply (post {created.post.id}) is waiting for a moderator."
         )
-    elif action == "revise":
+        if created.signposting:
+            await signpost(update, context)
+    else:
         await forum.revise(key, target, text)
         await reply(update, f"Thank you — post {target} is back with the moderators.")
-    else:
-        await forum.report(key, target, text.strip()[:500])
-        await reply(update, "Thank you — the moderators will look at it. Your report is anonymous.")
 
 
 async def my_posts(update: Update, context: Context) -> None:
@@ -287,7 +275,6 @@ def conversations() -> list[ConversationHandler[Any]]:
         text_flows = ConversationHandler(
             entry_points=[
                 CommandHandler("reply", reply_entry),
-                CommandHandler("report", report_entry),
                 CallbackQueryHandler(on_reply_button, pattern=pattern(Button.REPLY, whole=True)),
                 CallbackQueryHandler(on_revise_button, pattern=pattern(Button.REVISE, whole=True)),
             ],

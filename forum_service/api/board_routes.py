@@ -8,6 +8,7 @@ from forum_service.api.auth import acting_identity
 from forum_service.api.board_schemas import (
     BoardList,
     BoardOut,
+    CreatedReply,
     CreatedThread,
     CreateReplyRequest,
     CreateThreadRequest,
@@ -104,7 +105,11 @@ async def create_thread(request: web.Request) -> web.Response:
     if not created.replayed:
         request.app[METRICS].posts_created.inc()
     return json_response(
-        CreatedThread(thread_id=created.post.thread_id, post=PostOut.of(created.post, mine=True)),
+        CreatedThread(
+            thread_id=created.post.thread_id,
+            post=PostOut.of(created.post, mine=True),
+            signposting=created.signposting,
+        ),
         status=200 if created.replayed else 201,
     )
 
@@ -145,7 +150,7 @@ async def read_thread(request: web.Request) -> web.Response:
 @documented(
     Doc(
         "Reply to an approved thread (stored as pending)",
-        PostEnvelope,
+        CreatedReply,
         status=201,
         request=CreateReplyRequest,
         params=(IDEMPOTENCY,),
@@ -162,7 +167,7 @@ async def reply(request: web.Request) -> web.Response:
     if not created.replayed:
         request.app[METRICS].posts_created.inc()
     return json_response(
-        PostEnvelope(post=PostOut.of(created.post, mine=True)),
+        CreatedReply(post=PostOut.of(created.post, mine=True), signposting=created.signposting),
         status=200 if created.replayed else 201,
     )
 

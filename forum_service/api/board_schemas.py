@@ -152,7 +152,7 @@ class PostOut(BaseModel):
     thread_title: str
     is_opening: bool
     author: str = Field(description="per-thread pseudonym")
-    body: str
+    body: str = Field(description="empty for a held post that is not the caller's")
     status: str
     revision: int
     rejection_reason: str | None
@@ -188,11 +188,25 @@ class PostEnvelope(BaseModel):
     post: PostOut
 
 
+SIGNPOSTING = Field(
+    default=False,
+    description="the text discloses its author's own crisis: show them the helplines now",
+)
+
+
 class CreatedThread(BaseModel):
     """A created (or replayed) thread with its opening post."""
 
     thread_id: int
     post: PostOut
+    signposting: bool = SIGNPOSTING
+
+
+class CreatedReply(BaseModel):
+    """A created (or replayed) reply."""
+
+    post: PostOut
+    signposting: bool = SIGNPOSTING
 
 
 class PostList(BaseModel):

@@ -11,6 +11,7 @@ from forum_service.services.expert_forums import ExpertForumService
 from forum_service.services.membership import MembershipService
 from forum_service.services.moderation import ModerationService
 from forum_service.services.outbox import OutboxService
+from forum_service.services.safeguarding import HelplineService
 from forum_service.services.subscriptions import SubscriptionService
 from forum_service.settings import ServiceSettings
 from forum_service.storage.database import Database
@@ -25,3 +26,4 @@ EXPERT_FORUMS = web.AppKey("expert_forums", ExpertForumService)
 SUBSCRIPTIONS = web.AppKey("subscriptions", SubscriptionService)
 METRICS = web.AppKey("metrics", Metrics)
 MEMBERSHIP = web.AppKey("membership", MembershipService)
+HELPLINES = web.AppKey("helplines", HelplineService)

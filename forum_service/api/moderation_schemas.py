@@ -33,9 +33,13 @@ class ReviseRequest(Request):
 
 
 class ReportRequest(Request):
-    """Report an approved post."""
+    """Report an approved post; ``identifies_someone`` and ``safety_risk`` hide it at once."""
 
-    reason: Reason
+    category: Literal["identifies_someone", "safety_risk", "other"] = Field(
+        default="other",
+        description="identifies_someone and safety_risk hide the post until a moderator decides",
+    )
+    reason: Reason | None = Field(default=None, description="required for category other")
 
 
 #: An id in a request body: the same range as in a path (`api.params.path_id`).
@@ -154,6 +158,7 @@ class ReportOut(BaseModel):
     post_id: int
     item_id: int | None
     reason: str
+    category: str
     created_at: datetime
 
     @classmethod
@@ -164,6 +169,7 @@ class ReportOut(BaseModel):
             post_id=report.post_id,
             item_id=report.item_id,
             reason=report.reason,
+            category=report.category,
             created_at=report.created_at,
         )
 

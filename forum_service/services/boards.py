@@ -24,22 +24,35 @@ from forum_service.domain import (
     Post,
     PostStatus,
     RateLimited,
+    ReportCategory,
     RevisionKind,
+    Sealed,
     ThreadSummary,
     ThreadView,
 )
 from forum_service.pseudonyms import Pseudonymizer
-from forum_service.storage import boards_repo, identities_repo, moderation_repo, watched_words_repo
+from forum_service.services.safeguarding import alert_staff
+from forum_service.storage import (
+    audit_repo,
+    boards_repo,
+    identities_repo,
+    moderation_repo,
+    watched_words_repo,
+)
 from forum_service.storage.database import ConstraintViolation, Database
 from forum_service.storage.sessions import Session
 from forum_service.validation import clean_reason
 from forum_service.vault import epoch_seconds
+from moderation.risk_patterns import discloses_crisis
 from moderation.watchwords import WatchAction, match_watched_words
 
 Inserter = Callable[[Session, tuple[Identity, IdentityKey], datetime], Awaitable[int]]
 
 #: Reports one identity may file per hour.
 REPORTS_PER_HOUR = 10
+
+#: Who the audit log says held a fast-reported post (no person: the report's category did).
+FAST_REPORT_ACTOR = "Policy (fast report)"
 
 #: Identities younger than this get a stricter posting limit (escalation for new accounts).
 NEW_IDENTITY_AGE = timedelta(hours=24)
@@ -60,6 +73,8 @@ class CreatedPost:
 
     post: Post
     replayed: bool
+    #: The text discloses its author's own crisis: show them the signposting card now.
+    signposting: bool = False
 
 
 def encode_cursor(at: datetime, item_id: int) -> str:
@@ -164,6 +179,12 @@ class BoardService:
         viewer_tag = self._thread_tag(key, thread_id)
         async with self._db.read("read_thread") as session:
             found = await boards_repo.thread_with_author(session, thread_id)
+            if found is not None and found[0].status is PostStatus.HELD and found[1] != viewer_tag:
+                # Its opening post was reported as identifying someone or as a safety risk:
+                # the title may be what identifies, so the whole thread waits.
+                raise NotFound(
+                    "thread_held", f"thread {thread_id} is hidden while a moderator reviews it"
+                )
             if found is None or (
                 found[0].status is not PostStatus.APPROVED and found[1] != viewer_tag
             ):
@@ -208,7 +229,7 @@ class BoardService:
     ) -> CreatedPost:
         """Store a new thread and its opening post as pending (invisible until approved)."""
         fingerprint = _fingerprint("thread", slug, title, body)
-        return await self._create(
+        created = await self._create(
             "create_thread",
             key,
             idempotency_key,
@@ -216,13 +237,16 @@ class BoardService:
             f"{title}\n{body}",
             lambda session, actor, now: self._insert_thread(session, actor, slug, title, body, now),
         )
+        # Rules only, before answering (a replay answers the same): the author in crisis is
+        # shown where to find help at once, not when the worker gets to the post.
+        return replace(created, signposting=discloses_crisis(f"{title}\n\n{body}"))
 
     async def reply(
         self, key: IdentityKey, thread_id: int, body: str, idempotency_key: str | None
     ) -> CreatedPost:
         """Store a reply to an approved thread as pending."""
         fingerprint = _fingerprint("reply", str(thread_id), body)
-        return await self._create(
+        created = await self._create(
             "reply",
             key,
             idempotency_key,
@@ -230,6 +254,7 @@ class BoardService:
             body,
             lambda session, actor, now: self._insert_reply(session, actor, thread_id, body, now),
         )
+        return replace(created, signposting=discloses_crisis(body))
 
     async def _insert_thread(
         self,
@@ -394,13 +419,28 @@ class BoardService:
             assert refreshed is not None
             return refreshed[0]
 
-    async def report(self, key: IdentityKey, post_id: int, reason: str) -> None:
+    async def report(
+        self,
+        key: IdentityKey,
+        post_id: int,
+        reason: str | None,
+        category: ReportCategory = ReportCategory.OTHER,
+    ) -> None:
         """Report an approved post: it goes back to the moderation queue.
+
+        A fast report (``identifies_someone``, ``safety_risk``) also holds the post at once —
+        hidden from everyone but its author until a moderator decides — puts it in the urgent
+        lane and alerts every moderator. The reporter is told the outcome (kept or removed).
 
         Rate limited per identity; one report per person per post. A post the caller cannot
         see answers ``post_not_found`` like a missing one, so reports cannot probe for posts.
+
+        Raises:
+            DomainError: ``reason_required`` for an "other" report without a reason.
         """
-        reason = clean_reason(reason)
+        if reason is None and not category.holds_post:
+            raise DomainError("reason_required", "say why you are reporting this post")
+        reason = clean_reason(reason) if reason is not None else ""
         now = self._clock()
         reporter_tag = self._vault.tag(key.value, f"report:{post_id}")
         async with self._db.write("report_post") as session:
@@ -411,12 +451,30 @@ class BoardService:
             if len(recent) >= REPORTS_PER_HOUR:
                 raise RateLimited("rate_limited", "too many reports this hour; try again later")
             found = await boards_repo.post_with_author(session, post_id)
+            if found is not None and found[0].status is PostStatus.HELD:
+                raise Conflict(
+                    "already_under_review",
+                    "this post is already hidden while a moderator reviews it",
+                )
             if found is None or found[0].status is not PostStatus.APPROVED:
                 raise NotFound("post_not_found", f"there is no post {post_id}")
             if await moderation_repo.has_reported(session, post_id, reporter_tag):
                 raise Conflict("already_reported", "you have already reported this post")
-            await moderation_repo.add_report(session, post_id, reporter_tag, reason, now)
-            await moderation_repo.reopen_for_report(session, post_id, now)
+            await moderation_repo.add_report(
+                session,
+                post_id,
+                reporter_tag,
+                reason,
+                now,
+                category=category.value,
+                reporter_seal=self._vault.seal_key(
+                    key.value, moderation_repo.reporter_context(reporter_tag)
+                ),
+            )
+            if category.holds_post:
+                await self._hold(session, key, found[0], found[2], category, now)
+            else:
+                await moderation_repo.reopen_for_report(session, post_id, now)
             await identities_repo.save_state(
                 session,
                 self._vault,
@@ -424,6 +482,41 @@ class BoardService:
                 key.value,
                 replace(identity.state, report_times=(*recent, epoch_seconds(now))),
             )
+
+    async def _hold(
+        self,
+        session: Session,
+        reporter: IdentityKey,
+        post: Post,
+        author: Sealed,
+        category: ReportCategory,
+        now: datetime,
+    ) -> None:
+        """Hide a fast-reported post until a moderator decides, and alert every moderator."""
+        why = f"reported as {category.label}"
+        await boards_repo.set_post_status(session, post.id, PostStatus.HELD, now)
+        item = await moderation_repo.reopen_for_report(
+            session, post.id, now, urgent_reason=f"urgent: {why}"
+        )
+        await audit_repo.audit(
+            session,
+            actor=FAST_REPORT_ACTOR,
+            action="hold",
+            target_type="post",
+            target_id=post.id,
+            reason=why,
+            details={"category": category.value},
+            now=now,
+        )
+        await alert_staff(
+            session,
+            self._vault,
+            item_id=item.id,
+            version=item.version,
+            reasons=[why],
+            now=now,
+            exclude={reporter.value, self._vault.open_key(author.blob, author.context)},
+        )
 
     def _check_rate(self, identity: Identity, now: datetime) -> tuple[int, ...]:
         """Refuse a post over the hourly limit; return the window's earlier post times."""

@@ -47,6 +47,14 @@ def rejection_reason(code: str | None, text: str | None) -> str:
     return reason
 
 
+def _after_report(outcome: str, held: bool) -> str | None:
+    """The author's notice when a reported post is kept: none, unless it was held (then
+    "restored", or "edited" with what changed)."""
+    if not held:
+        return None
+    return "restored" if outcome == "approved" else outcome
+
+
 class ModerationService(StaffService):
     """Queue work for moderators and admins; every action lands in the audit log.
 
@@ -140,7 +148,9 @@ class ModerationService(StaffService):
             item, author = await self._open_item(session, item_id, self.claim_tag(key), now)
             self._check_open(item, version)
             post = item.post
-            reopened_report = post.status is PostStatus.APPROVED
+            # Published before, and back because of a report (held: a fast report).
+            reopened_report = post.status in (PostStatus.APPROVED, PostStatus.HELD)
+            held = post.status is PostStatus.HELD
             details: dict[str, Any] = {"version": version}
             notice: dict[str, Any] = {}
             reason: str | None = None
@@ -173,8 +183,9 @@ class ModerationService(StaffService):
                     action=f"decide:{action.value}",
                     reason=reason,
                     details=details,
-                    # A kept post after a report needs no message to its author.
-                    outcome=None
+                    # A kept post after a report needs no message to its author, unless
+                    # it was held: then they saw it hidden and are told it is back.
+                    outcome=_after_report(outcome, held)
                     if reopened_report and new_status is PostStatus.APPROVED
                     else outcome,
                     notice=notice,
@@ -231,7 +242,7 @@ class ModerationService(StaffService):
             if found is None:
                 raise NotFound("post_not_found", f"there is no post {post_id}")
             post, _, author = found
-            if post.status is not PostStatus.APPROVED:
+            if post.status not in (PostStatus.APPROVED, PostStatus.HELD):
                 raise Conflict("not_approved", "only an approved post can be hidden")
             item = await moderation_repo.item_of_post(session, post_id)
             # Every post gets its item when it is created (boards service, one insert path).

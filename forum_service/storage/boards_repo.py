@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import Select, and_, func, or_, select, update
@@ -26,6 +27,7 @@ from forum_service.storage.tables import (
 )
 
 APPROVED = PostStatus.APPROVED.value
+HELD = PostStatus.HELD.value
 
 
 async def list_boards(session: AsyncSession) -> list[Board]:
@@ -175,19 +177,27 @@ async def visible_posts(
 ) -> list[Post]:
     """Return approved posts of a thread plus the viewer's own unapproved ones, oldest first.
 
-    ``viewer_tag`` is the viewer's tag in this thread.
+    A held post (a fast report, waiting for a moderator) keeps its place for everyone, but
+    only its author gets its text: others get it with an empty body. ``viewer_tag`` is the
+    viewer's tag in this thread.
     """
     stmt = (
         _post_select()
         .where(
             PostRow.thread_id == thread_id,
             PostRow.id > after_id,
-            or_(PostRow.status == APPROVED, PostRow.author_tag == viewer_tag),
+            or_(PostRow.status.in_([APPROVED, HELD]), PostRow.author_tag == viewer_tag),
         )
         .order_by(PostRow.id)
         .limit(limit)
     )
-    return [_post(*row) for row in (await session.execute(stmt)).all()]
+    posts = []
+    for row, title, slug in (await session.execute(stmt)).all():
+        post = _post(row, title, slug)
+        if post.status is PostStatus.HELD and row.author_tag != viewer_tag:
+            post = replace(post, body="")
+        posts.append(post)
+    return posts
 
 
 async def post_with_author(session: AsyncSession, post_id: int) -> tuple[Post, str, Sealed] | None:

@@ -142,7 +142,9 @@ async def staff(session: AsyncSession, vault: Vault, roles: list[Role]) -> list[
         select(IdentityRow).where(IdentityRow.role.in_([role.value for role in roles]))
     )
     return [
-        StaffMember(id=row.id, key=_opened(vault, row)[0], role=Role(row.role))
+        StaffMember(
+            id=row.id, key=_opened(vault, row)[0], role=Role(row.role), suspended=row.suspended
+        )
         for row in rows.scalars()
     ]
 

@@ -15,6 +15,7 @@ from forum_service.storage import (
     identities_repo,
     invites_repo,
     membership_repo,
+    moderation_repo,
     outbox_repo,
     subscriptions_repo,
 )
@@ -26,6 +27,7 @@ from forum_service.storage.tables import (
     MembershipRequestRow,
     NotificationRow,
     PostRow,
+    ReportRow,
     RsvpRow,
     SubscriptionRow,
 )
@@ -67,6 +69,8 @@ SEALED_COLUMNS = (
         membership_repo.message_context,
         PAD_BLOCK,
     ),
+    # Cleared (NULL) once the reporter has been told the outcome.
+    SealedColumn(ReportRow, "reporter_seal", "reporter_tag", moderation_repo.reporter_context),
 )
 
 

@@ -213,7 +213,12 @@ class ModerationItemRow(Base):
 
 
 class ReportRow(Base):
-    """A practitioner's report of an approved post (one per person per post, by their tag)."""
+    """A practitioner's report of an approved post (one per person per post, by their tag).
+
+    ``reporter_seal`` is the reporter's identity key, sealed, kept only until they are told
+    the outcome (kept or removed), then cleared. ``category``: ``identifies_someone``,
+    ``safety_risk`` (both hold the post at once) or ``other``.
+    """
 
     __tablename__ = "reports"
     __table_args__ = (UniqueConstraint("post_id", "reporter_tag", name="uq_reports_post_reporter"),)
@@ -223,6 +228,8 @@ class ReportRow(Base):
     reason: Mapped[str] = mapped_column(Text)
     resolved: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
+    category: Mapped[str] = mapped_column(String(24), default="other", server_default="other")
+    reporter_seal: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
 
 class AuditEntryRow(Base):
@@ -407,3 +414,15 @@ class VaultCheckRow(Base):
     id: Mapped[int] = mapped_column(BIG_INT, primary_key=True)
     sealed_canary: Mapped[bytes] = mapped_column(LargeBinary)
     tag_canary: Mapped[str] = mapped_column(TAG)
+
+
+class HelplineRow(Base):
+    """A helpline or service of the signposting card, in display order (admins manage it)."""
+
+    __tablename__ = "helplines"
+    id: Mapped[int] = mapped_column(BIG_INT, primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    contact: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(BIG_INT, default=0)
+    created_at: Mapped[datetime]

@@ -159,7 +159,8 @@ async def full_run(bot: BotRun, author: Person, moderator: Person, reader: Perso
     thread = await reader.send(f"/read {thread_id_of(one_line)}", until=has_buttons("Reply"))
     assert EDITED_BODY in thread.text
     post_ids = re.findall(r"· post (\d+)", thread.text)
-    await reader.send(f"/report {post_ids[-1]} {REPORT_REASON}", until="Thank you")
+    asked = await reader.send(f"/report {post_ids[-1]} {REPORT_REASON}", has_buttons("Other"))
+    await reader.press(asked, "Other", until="Thank you")
     await moderator.send("/reports", until="Glimmerfen")
     await reader.send("/forgetme", until="Done")
     await bot.outbox_settled()

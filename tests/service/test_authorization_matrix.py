@@ -102,6 +102,7 @@ SAMPLE_BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/admin/invites/revoke"): {"code": "no-such-code"},
     ("POST", "/api/v1/admin/membership-requests/{request_id}/decision"): {"approve": True},
     ("POST", "/api/v1/membership-requests"): {"text": "A caseworker at a partner charity"},
+    ("POST", "/api/v1/admin/helplines"): {"name": "Helpline", "contact": "0800 000 000"},
 }
 
 #: Who each kind of caller may reach; everyone else gets 401 (no or wrong token) or 403.

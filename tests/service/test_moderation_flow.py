@@ -203,7 +203,11 @@ async def test_report_puts_an_approved_post_back_in_the_queue_and_reject_hides_i
     await api.call("GET", f"/api/v1/posts/{post_id}", reporter, expect=404)
     reports = await api.call("GET", "/api/v1/moderation/reports", mod, expect=200)
     assert reports["reports"] == []
-    assert (await _notifications(app))[-1]["outcome"] == "hidden"
+    # The author is told the post was hidden; the reporter, that it was removed.
+    assert [(n["kind"], n["outcome"]) for n in (await _notifications(app))[-2:]] == [
+        ("post_decision", "hidden"),
+        ("report_outcome", "removed"),
+    ]
 
 
 async def test_reporting_unknown_or_pending_posts_is_not_found_and_rate_limited(api: Api) -> None:
