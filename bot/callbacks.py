@@ -29,6 +29,8 @@ class Button(StrEnum):
     NEW_THREAD_CONFIRM = "nc"
     REPLY = "rr"
     REVISE = "rv"
+    DRAFT_CHECK = "dk"  # Remove and send / Edit / Send anyway, after the check before sending
+    CONTENT_NOTE = "cn"
     # Reading boards.
     BOARD = "rb"
     BOARD_PAGE = "rp"
@@ -58,6 +60,8 @@ LAYOUTS: dict[Button, tuple[str, ...]] = {
     Button.NEW_THREAD_CONFIRM: ("send|cancel",),
     Button.REPLY: (_ID,),
     Button.REVISE: (_ID,),
+    Button.DRAFT_CHECK: ("redact|edit|send",),
+    Button.CONTENT_NOTE: ("sexual_violence|self_harm|child_abuse|other|none",),
     Button.BOARD: (_NAME,),
     Button.BOARD_PAGE: (_NAME, _NAME),
     Button.THREAD: (_ID,),

@@ -66,6 +66,29 @@ class Post(Answer):
     status: PostStatus
     rejection_reason: str | None = None
     created_at: AwareDatetime
+    content_note: str | None = None
+
+
+class DraftFinding(Answer):
+    """Something the check before sending found; ``start``/``end`` index the checked text."""
+
+    field: Literal["title", "body"]
+    kind: str
+    description: str
+    placeholder: str
+    start: int
+    end: int
+
+
+class DraftCheck(Answer):
+    """A checked draft: the texts as they would be stored, what was found, the texts redacted."""
+
+    clean: bool
+    title: str | None
+    body: str
+    findings: tuple[DraftFinding, ...]
+    redacted_title: str | None
+    redacted_body: str
 
 
 class ThreadDetail(Answer):
