@@ -293,11 +293,12 @@ class Decision:
     reason: str | None = None
     body: str | None = None
     note: str | None = None
+    content_note: str | None = None
 
     @classmethod
-    def approve(cls) -> Decision:
-        """Publish the post as it is."""
-        return cls("approve")
+    def approve(cls, content_note: str | None = None) -> Decision:
+        """Publish the post as it is (with ``content_note`` set or changed, when given)."""
+        return cls("approve", content_note=content_note)
 
     @classmethod
     def reject(cls, reason_code: str, reason: str | None = None) -> Decision:
