@@ -30,6 +30,8 @@ class Button(StrEnum):
     REPLY = "rr"
     REVISE = "rv"
     REPORT_CATEGORY = "rc"  # the post id and why it is reported
+    DRAFT_CHECK = "dk"  # Remove and send / Edit / Send anyway, after the check before sending
+    CONTENT_NOTE = "cn"
     # Reading boards.
     BOARD = "rb"
     BOARD_PAGE = "rp"
@@ -62,6 +64,8 @@ LAYOUTS: dict[Button, tuple[str, ...]] = {
     Button.REPLY: (_ID,),
     Button.REVISE: (_ID,),
     Button.REPORT_CATEGORY: (_ID, "identifies_someone|safety_risk|other"),
+    Button.DRAFT_CHECK: ("redact|edit|send",),
+    Button.CONTENT_NOTE: ("sexual_violence|self_harm|child_abuse|other|none",),
     Button.BOARD: (_NAME,),
     Button.BOARD_PAGE: (_NAME, _NAME),
     Button.THREAD: (_ID,),

@@ -26,6 +26,7 @@ from bot.forum_models import (
     CreatedReply,
     CreatedThread,
     Decision,
+    DraftCheck,
     ExpertForum,
     ForumDraft,
     ForumEnvelope,
@@ -198,11 +199,27 @@ class ForumClient:
 
     # Posting.
 
+    async def check_draft(self, identity: str, body: str, title: str | None = None) -> DraftCheck:
+        """Screen a draft for personal details and risk patterns; the service stores nothing."""
+        payload = {"body": body} if title is None else {"title": title, "body": body}
+        return await self._answer(
+            DraftCheck, "POST", "/api/v1/drafts/check", identity, json=payload
+        )
+
     async def create_thread(
-        self, identity: str, board: str, title: str, body: str, *, idempotency_key: str
+        self,
+        identity: str,
+        board: str,
+        title: str,
+        body: str,
+        *,
+        idempotency_key: str,
+        content_note: str | None = None,
     ) -> CreatedThread:
         """Start a thread (pending); a replay with the same key returns the stored one."""
         payload = {"board": board, "title": title, "body": body}
+        if content_note is not None:
+            payload["content_note"] = content_note
         return await self._answer(
             CreatedThread,
             "POST",

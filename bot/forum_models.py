@@ -68,6 +68,29 @@ class Post(Answer):
     status: PostStatus
     rejection_reason: str | None = None
     created_at: AwareDatetime
+    content_note: str | None = None
+
+
+class DraftFinding(Answer):
+    """Something the check before sending found; ``start``/``end`` index the checked text."""
+
+    field: Literal["title", "body"]
+    kind: str
+    description: str
+    placeholder: str
+    start: int
+    end: int
+
+
+class DraftCheck(Answer):
+    """A checked draft: the texts as they would be stored, what was found, the texts redacted."""
+
+    clean: bool
+    title: str | None
+    body: str
+    findings: tuple[DraftFinding, ...]
+    redacted_title: str | None
+    redacted_body: str
 
 
 class ThreadDetail(Answer):
@@ -321,11 +344,12 @@ class Decision:
     reason: str | None = None
     body: str | None = None
     note: str | None = None
+    content_note: str | None = None
 
     @classmethod
-    def approve(cls) -> Decision:
-        """Publish the post as it is."""
-        return cls("approve")
+    def approve(cls, content_note: str | None = None) -> Decision:
+        """Publish the post as it is (with ``content_note`` set or changed, when given)."""
+        return cls("approve", content_note=content_note)
 
     @classmethod
     def reject(cls, reason_code: str, reason: str | None = None) -> Decision:

@@ -60,13 +60,24 @@ def thread_list(board: Board, threads: Sequence[ThreadSummary]) -> str:
 
 
 def post_block(post: Post) -> str:
-    """One post as a balanced HTML fragment."""
+    """One post as a balanced HTML fragment; a post with a content note shows the note and
+    keeps its text behind a spoiler, which the reader opens with a tap."""
     status = "" if post.status == "approved" else f" <i>({STATUS_LABEL[post.status]})</i>"
+    head = f"<b>{escape(post.author)}</b> · {when(post.created_at)} · post {post.id}{status}"
     # A held post reaches others without its text (the service sends it to its author only).
-    text = HELD_PLACEHOLDER if post.status == "held" and not post.body else escape(post.body)
-    return (
-        f"<b>{escape(post.author)}</b> · {when(post.created_at)} · post {post.id}{status}\n{text}"
-    )
+    if post.status == "held" and not post.body:
+        return f"{head}\n{HELD_PLACEHOLDER}"
+    if post.content_note:
+        return (
+            f"{head}\n{content_note_line(post.content_note)}\n"
+            f"<tg-spoiler>{escape(post.body)}</tg-spoiler>"
+        )
+    return f"{head}\n{escape(post.body)}"
+
+
+def content_note_line(note: str) -> str:
+    """The line that warns a reader before a post's hidden text."""
+    return f"⚠️ Content note: <b>{escape(note)}</b> — tap the text to show it."
 
 
 def thread_messages(detail: ThreadDetail) -> list[str]:
@@ -111,6 +122,8 @@ def queue_item(item: QueueItem) -> list[str]:
         head.append("Scores: " + ", ".join(f"{escape(k)} {v:.2f}" for k, v in top))
     if item.pii:
         head.append("PII: " + ", ".join(escape(f.kind) for f in item.pii))
+    if post.content_note:
+        head.append(f"Content note: {escape(post.content_note)}")
     for reason in item.reasons:
         head.append(f"• {escape(reason)}")
     body = f"<b>{escape(post.author)}</b> wrote:\n{escape(post.body)}"
@@ -146,19 +159,29 @@ def decision(payload: Mapping[str, Any]) -> str:
     """The author's notification about a moderator's decision."""
     title = escape(str(payload.get("thread_title", "")))
     outcome = payload.get("outcome")
+    note = ""
+    if "content_note" in payload:
+        given = payload.get("content_note")
+        note = (
+            f"\nA moderator set its content note: {escape(str(given))}."
+            if given
+            else "\nA moderator removed its content note."
+        )
     if outcome == "approved":
-        return f"✅ Your post in <b>{title}</b> was approved and is now visible."
+        return f"✅ Your post in <b>{title}</b> was approved and is now visible.{note}"
     if outcome == "edited":
         changes = "; ".join(str(c) for c in payload.get("changes") or [])
-        note = payload.get("note")
         text = f"✏️ Your post in <b>{title}</b> was edited by a moderator and approved."
         if changes:
             text += f"\nWhat changed: {escape(changes)}"
-        if note:
-            text += f"\nModerator's note: {escape(str(note))}"
-        return text
+        if payload.get("note"):
+            text += f"\nModerator's note: {escape(str(payload['note']))}"
+        return text + note
     if outcome == "restored":
-        return f"✅ Your post in <b>{title}</b> was reviewed after a report and is visible again."
+        return (
+            f"✅ Your post in <b>{title}</b> was reviewed after a report and is visible again."
+            f"{note}"
+        )
     reason = escape(str(payload.get("reason") or ""))
     if outcome == "hidden":
         return f"🚫 Your post in <b>{title}</b> was hidden: {reason}"

@@ -12,6 +12,7 @@ from forum_service.api import (
     admin_routes,
     board_routes,
     bot_routes,
+    draft_routes,
     expert_forum_routes,
     helpline_routes,
     membership_routes,
@@ -122,6 +123,7 @@ def create_app(
     app.cleanup_ctx.append(database_context)
     app.add_routes(system_routes.routes)
     app.add_routes(board_routes.routes)
+    app.add_routes(draft_routes.routes)
     app.add_routes(moderation_routes.routes)
     app.add_routes(admin_routes.routes)
     app.add_routes(membership_routes.routes)

@@ -25,6 +25,8 @@ MAX_ID = 2**63 - 1
 #: What a board slug looks like (e.g. "long-term-support").
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 BODY_MAX = 4000
+#: A content note ("sexual violence", "self-harm" ...) is short: a warning, not a summary.
+CONTENT_NOTE_MAX = 80
 
 
 class PostStatus(StrEnum):
@@ -224,6 +226,15 @@ class Post:
     created_at: datetime
     updated_at: datetime
     approved_at: datetime | None
+    #: Shown before the text, which readers open with a tap (None: no note).
+    content_note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NoteChange:
+    """A new content note for a post: ``note`` replaces the old one, None removes it."""
+
+    note: str | None
 
 
 @dataclass(frozen=True, slots=True)

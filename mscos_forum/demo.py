@@ -32,6 +32,8 @@ SAFETY_POST_BODY = (
 )
 FORUM_TITLE = "Safety from any trafficker or other abuser — expert forum"
 PARTNER_LABEL = "Helen Bamber Foundation caseworkers"
+#: A draft the check before sending catches (a drama-reserved UK mobile number).
+CAUGHT_DRAFT = "Her new mobile is 07700 900123 if anyone can help with a placement."
 
 
 class DemoFailure(Exception):
@@ -154,6 +156,16 @@ async def play(script: Script, people: dict[str, Persona], service_url: str, tok
         lambda t: "waiting for a moderator" in t,
         "posting",
     )
+
+    script.say("\n== 1b. A draft caught before sending: the author edits, nothing is stored")
+    caught = await script.send(
+        author,
+        f"/new safety Placement needed | {CAUGHT_DRAFT}",
+        lambda t: "this looks like a phone number" in t,
+        "check before sending",
+    )
+    await script.press(author, caught, "Edit", lambda t: "corrected text" in t, "edit the draft")
+    await script.send(author, "/cancel", lambda t: "Cancelled" in t, "leave the draft")
 
     script.say("\n== 2. The moderation worker screens it")
     outcome = await _wait_screened(service_url, token)

@@ -16,6 +16,8 @@ async def test_demo_transcript_contains_the_approval_and_the_announcement() -> N
     assert PARTNER_LABEL in transcript and "?start=" in transcript
     assert "you are now a member" in transcript
     assert "presses [Approve]" in transcript
+    assert "this looks like a phone number: 07700 900123" in transcript
+    assert "presses [Edit]" in transcript
     assert "was approved and is now visible" in transcript
     assert "[bot → Practitioner B]" in transcript and "debt-bondage" in transcript
     assert FORUM_TITLE in transcript and "November, date TBC" in transcript

@@ -100,7 +100,7 @@ async def create_thread(request: web.Request) -> web.Response:
     key = acting_identity(request)
     body = CreateThreadRequest.model_validate(await json_body(request))
     created = await request.app[BOARDS].create_thread(
-        key, body.board, body.title, body.body, idempotency_key(request)
+        key, body.board, body.title, body.body, idempotency_key(request), body.content_note
     )
     if not created.replayed:
         request.app[METRICS].posts_created.inc()
@@ -163,7 +163,9 @@ async def reply(request: web.Request) -> web.Response:
     key = acting_identity(request)
     thread_id = path_id(request, "thread_id")
     body = CreateReplyRequest.model_validate(await json_body(request))
-    created = await request.app[BOARDS].reply(key, thread_id, body.body, idempotency_key(request))
+    created = await request.app[BOARDS].reply(
+        key, thread_id, body.body, idempotency_key(request), body.content_note
+    )
     if not created.replayed:
         request.app[METRICS].posts_created.inc()
     return json_response(

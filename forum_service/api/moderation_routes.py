@@ -20,6 +20,7 @@ from forum_service.api.moderation_schemas import (
     ReportRequest,
     ReviseRequest,
     SuspendRequest,
+    note_change,
 )
 from forum_service.api.openapi import Doc, documented
 from forum_service.api.params import QueryInt, json_body, path_id
@@ -47,7 +48,9 @@ async def revise(request: web.Request) -> web.Response:
     """Resubmit a rejected post with new text."""
     key = acting_identity(request)
     body = ReviseRequest.model_validate(await json_body(request))
-    post = await request.app[BOARDS].revise(key, path_id(request, "post_id"), body.body, body.title)
+    post = await request.app[BOARDS].revise(
+        key, path_id(request, "post_id"), body.body, body.title, note_change(body)
+    )
     return json_response(PostEnvelope(post=PostOut.of(post, mine=True)))
 
 
@@ -147,6 +150,7 @@ async def decide(request: web.Request) -> web.Response:
         body=body.body,
         title=body.title,
         note=body.note,
+        content_note=note_change(body),
     )
     return json_response(QueueItemEnvelope(item=QueueItemOut.of(item)))
 

@@ -10,12 +10,13 @@ from pydantic import AfterValidator, BaseModel, Field, StrictBool, StrictFloat, 
 from forum_service.api.board_schemas import (
     TEXT_PATTERN,
     Body,
+    ContentNote,
     PostOut,
     Request,
     Title,
     custom_rule,
 )
-from forum_service.domain import MAX_ID, AuditEntry, ModerationItem, Report
+from forum_service.domain import MAX_ID, AuditEntry, ModerationItem, NoteChange, Report
 from forum_service.validation import REASON_MAX, clean_reason
 
 Reason = Annotated[
@@ -30,6 +31,9 @@ class ReviseRequest(Request):
 
     body: Body
     title: Title | None = None
+    content_note: ContentNote | None = Field(
+        default=None, description="a new content note; null removes it; absent keeps it"
+    )
 
 
 class ReportRequest(Request):
@@ -67,6 +71,17 @@ class DecisionRequest(Request):
     body: Body | None = Field(default=None, description="edit_approve: the edited text")
     title: Title | None = Field(default=None, description="edit_approve: the edited title")
     note: Reason | None = Field(default=None, description="edit_approve: what changed and why")
+    content_note: ContentNote | None = Field(
+        default=None,
+        description="approve, edit_approve: set or change the content note; null removes it",
+    )
+
+
+def note_change(request: ReviseRequest | DecisionRequest) -> NoteChange | None:
+    """The content note a request sets (or removes, when it says null); None if it says nothing."""
+    if "content_note" not in request.model_fields_set:
+        return None
+    return NoteChange(request.content_note)
 
 
 class HideRequest(Request):

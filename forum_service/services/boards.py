@@ -19,6 +19,7 @@ from forum_service.domain import (
     Forbidden,
     Identity,
     IdentityKey,
+    NoteChange,
     NotFound,
     Page,
     Post,
@@ -225,34 +226,49 @@ class BoardService:
         return posts, (posts[-1].id if more and posts else None)
 
     async def create_thread(
-        self, key: IdentityKey, slug: str, title: str, body: str, idempotency_key: str | None
+        self,
+        key: IdentityKey,
+        slug: str,
+        title: str,
+        body: str,
+        idempotency_key: str | None,
+        content_note: str | None = None,
     ) -> CreatedPost:
         """Store a new thread and its opening post as pending (invisible until approved)."""
-        fingerprint = _fingerprint("thread", slug, title, body)
+        fingerprint = _fingerprint("thread", slug, title, body, *_note_part(content_note))
         created = await self._create(
             "create_thread",
             key,
             idempotency_key,
             fingerprint,
-            f"{title}\n{body}",
-            lambda session, actor, now: self._insert_thread(session, actor, slug, title, body, now),
+            "\n".join([title, body, *_note_part(content_note)]),
+            lambda session, actor, now: self._insert_thread(
+                session, actor, slug, title, body, content_note, now
+            ),
         )
         # Rules only, before answering (a replay answers the same): the author in crisis is
         # shown where to find help at once, not when the worker gets to the post.
         return replace(created, signposting=discloses_crisis(f"{title}\n\n{body}"))
 
     async def reply(
-        self, key: IdentityKey, thread_id: int, body: str, idempotency_key: str | None
+        self,
+        key: IdentityKey,
+        thread_id: int,
+        body: str,
+        idempotency_key: str | None,
+        content_note: str | None = None,
     ) -> CreatedPost:
         """Store a reply to an approved thread as pending."""
-        fingerprint = _fingerprint("reply", str(thread_id), body)
+        fingerprint = _fingerprint("reply", str(thread_id), body, *_note_part(content_note))
         created = await self._create(
             "reply",
             key,
             idempotency_key,
             fingerprint,
-            body,
-            lambda session, actor, now: self._insert_reply(session, actor, thread_id, body, now),
+            "\n".join([body, *_note_part(content_note)]),
+            lambda session, actor, now: self._insert_reply(
+                session, actor, thread_id, body, content_note, now
+            ),
         )
         return replace(created, signposting=discloses_crisis(body))
 
@@ -263,6 +279,7 @@ class BoardService:
         slug: str,
         title: str,
         body: str,
+        content_note: str | None,
         now: datetime,
     ) -> int:
         board = await boards_repo.board_by_slug(session, slug)
@@ -271,7 +288,7 @@ class BoardService:
         thread_id = await boards_repo.insert_thread(
             session, board_id=board.id, title=title, now=now
         )
-        return await self._insert_post(session, actor, thread_id, body, title, now)
+        return await self._insert_post(session, actor, thread_id, body, title, content_note, now)
 
     async def _insert_reply(
         self,
@@ -279,6 +296,7 @@ class BoardService:
         actor: tuple[Identity, IdentityKey],
         thread_id: int,
         body: str,
+        content_note: str | None,
         now: datetime,
     ) -> int:
         found = await boards_repo.thread_with_author(session, thread_id)
@@ -289,7 +307,7 @@ class BoardService:
             raise NotFound("thread_not_found", f"there is no thread {thread_id}")
         if found[0].status is not PostStatus.APPROVED:
             raise DomainError("thread_not_open", "replies open once the thread has been approved")
-        return await self._insert_post(session, actor, thread_id, body, None, now)
+        return await self._insert_post(session, actor, thread_id, body, None, content_note, now)
 
     async def _insert_post(
         self,
@@ -298,6 +316,7 @@ class BoardService:
         thread_id: int,
         body: str,
         title: str | None,
+        content_note: str | None,
         now: datetime,
     ) -> int:
         """Store a pending post under its per-thread pseudonym and queue it for moderation.
@@ -315,6 +334,7 @@ class BoardService:
             body=body,
             is_opening=title is not None,
             title=title,
+            content_note=content_note,
             now=now,
         )
         await moderation_repo.open_item(session, post_id, now)
@@ -393,8 +413,18 @@ class BoardService:
             assert found is not None
             return CreatedPost(post=found[0], replayed=False)
 
-    async def revise(self, key: IdentityKey, post_id: int, body: str, title: str | None) -> Post:
-        """Revise a rejected post and resubmit it: a new revision that re-enters the queue."""
+    async def revise(
+        self,
+        key: IdentityKey,
+        post_id: int,
+        body: str,
+        title: str | None,
+        content_note: NoteChange | None = None,
+    ) -> Post:
+        """Revise a rejected post and resubmit it: a new revision that re-enters the queue.
+
+        ``content_note`` sets or removes the post's content note; None keeps it.
+        """
         now = self._clock()
         async with self._db.write("revise_post") as session:
             identity = await self._actor(session, key)
@@ -410,10 +440,15 @@ class BoardService:
                 )
             if title is not None and not post.is_opening:
                 raise DomainError("title_not_editable", "only an opening post has a title")
-            await _refuse_blocked_words(session, body if title is None else f"{title}\n{body}")
+            note = [] if content_note is None else _note_part(content_note.note)
+            await _refuse_blocked_words(
+                session, "\n".join([*([title] if title else []), body, *note])
+            )
             await boards_repo.add_revision(
                 session, post_id, body=body, title=title, kind=RevisionKind.RESUBMITTED, now=now
             )
+            if content_note is not None:
+                await boards_repo.set_content_note(session, post_id, content_note.note)
             await moderation_repo.reopen_for_revision(session, post_id, now)
             refreshed = await boards_repo.post_with_author(session, post_id)
             assert refreshed is not None
@@ -540,6 +575,12 @@ async def _refuse_blocked_words(session: Session, text: str) -> None:
         raise DomainError(
             "blocked_word", "your post contains a word this forum does not allow; please rephrase"
         )
+
+
+def _note_part(content_note: str | None) -> list[str]:
+    """A content note as one more part of a text or fingerprint (none: nothing, so requests
+    without a note keep the fingerprints they had before notes existed)."""
+    return [] if content_note is None else [content_note]
 
 
 def _fingerprint(*parts: str) -> str:

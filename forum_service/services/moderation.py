@@ -13,6 +13,7 @@ from forum_service.domain import (
     Forbidden,
     IdentityKey,
     ModerationItem,
+    NoteChange,
     NotFound,
     PostStatus,
     Report,
@@ -136,12 +137,19 @@ class ModerationService(StaffService):
         body: str | None = None,
         title: str | None = None,
         note: str | None = None,
+        content_note: NoteChange | None = None,
     ) -> ModerationItem:
         """Approve, edit-then-approve or reject an item; the author is notified.
 
+        Approving may set, change or (``NoteChange(None)``) remove the post's content note.
         Two moderators deciding the same item: the second gets ``already_decided`` (409), because
         the version check and the status change happen in one guarded update.
         """
+        if content_note is not None and action is DecisionAction.REJECT:
+            raise DomainError(
+                "content_note_not_allowed",
+                "a content note is set when approving; a rejected post is not shown",
+            )
         now = self._clock()
         async with self._db.write("moderation_decide") as session:
             await self._staff(session, key, admin=False)
@@ -166,6 +174,17 @@ class ModerationService(StaffService):
                     details.update(await self._apply_edit(session, item, body, title, note, now))
                     outcome = "edited"
                     notice.update(note=details.get("note"), changes=details["changes"])
+                if content_note is not None and content_note.note != post.content_note:
+                    await boards_repo.set_content_note(session, post.id, content_note.note)
+                    # The audit line says what happened to the note, not what it says.
+                    details["content_note"] = (
+                        "removed"
+                        if content_note.note is None
+                        else "changed"
+                        if post.content_note
+                        else "added"
+                    )
+                    notice["content_note"] = content_note.note
             if reopened_report:
                 details["reports_resolved"] = await moderation_repo.resolve_reports(
                     session, post.id

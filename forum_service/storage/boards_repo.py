@@ -169,6 +169,7 @@ def _post(row: PostRow, thread_title: str, slug: str) -> Post:
         created_at=row.created_at,
         updated_at=row.updated_at,
         approved_at=row.approved_at,
+        content_note=row.content_note,
     )
 
 
@@ -243,6 +244,7 @@ async def insert_post(
     is_opening: bool,
     title: str | None,
     now: datetime,
+    content_note: str | None = None,
 ) -> int:
     """Insert a pending post with its first revision and return its id.
 
@@ -259,6 +261,7 @@ async def insert_post(
         revision=1,
         created_at=now,
         updated_at=now,
+        content_note=content_note,
     )
     session.add(row)
     await session.flush()
@@ -344,6 +347,11 @@ async def add_revision(
             .values(status=PostStatus.PENDING.value)
         )
     return await _new_revision(session, post, body=body, title=title, kind=kind, now=now)
+
+
+async def set_content_note(session: AsyncSession, post_id: int, note: str | None) -> None:
+    """Set (or, with None, remove) a post's content note."""
+    await session.execute(update(PostRow).where(PostRow.id == post_id).values(content_note=note))
 
 
 async def post_body(session: AsyncSession, post_id: int) -> str | None:

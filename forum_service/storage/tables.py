@@ -142,6 +142,7 @@ class PostRow(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     approved_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    content_note: Mapped[str | None] = mapped_column(String(80), nullable=True)
 
 
 class PostRevisionRow(Base):

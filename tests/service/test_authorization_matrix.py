@@ -73,6 +73,7 @@ ROUTES = _routes()
 SAMPLE_BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/threads"): {"board": "safety", "title": "A title", "body": "A body"},
     ("POST", "/api/v1/threads/{thread_id}/posts"): {"body": "A reply"},
+    ("POST", "/api/v1/drafts/check"): {"body": "A draft"},
     ("POST", "/api/v1/posts/{post_id}/revise"): {"body": "Revised"},
     ("POST", "/api/v1/posts/{post_id}/reports"): {"reason": "Spam"},
     ("POST", "/api/v1/moderation/items/{item_id}/claim"): {"version": 1},
