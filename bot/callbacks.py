@@ -39,6 +39,8 @@ class Button(StrEnum):
     RSVP = "fr"
     SUBSCRIBE = "su"
     UNSUBSCRIBE = "un"
+    # Quick exit (no fields).
+    EXIT = "ex"
 
 
 # What one field may hold.
@@ -66,6 +68,7 @@ LAYOUTS: dict[Button, tuple[str, ...]] = {
     Button.RSVP: (_ID, "going|interested|not_going"),
     Button.SUBSCRIBE: (_NAME,),
     Button.UNSUBSCRIBE: (_NAME,),
+    Button.EXIT: (),
 }
 
 
@@ -94,5 +97,6 @@ def parse(button: Button, data: str | None) -> tuple[str, ...] | None:
 
 def pattern(button: Button, *, whole: bool = False) -> str:
     """The handler pattern of ``button``: its prefix (the handler then parses and refuses
-    malformed data), or with ``whole`` its entire layout (malformed data is not handled)."""
-    return _layout(button) if whole else f"^{button.value}:"
+    malformed data), or with ``whole`` its entire layout (malformed data is not handled).
+    A button without fields has only its whole layout."""
+    return _layout(button) if whole or not LAYOUTS[button] else f"^{button.value}:"

@@ -8,10 +8,11 @@ import uuid
 from telegram import LinkPreviewOptions, Update
 from telegram.ext import ApplicationHandlerStop, ConversationHandler
 
-from bot import texts
-from bot.context import Context, clear_draft, identity, is_private, reply, services
+from bot import commands, texts
+from bot.context import Context, clear_draft, identity, is_private, reply, reply_many, services
 from bot.formatting import escape
 from bot.forum_client import ForumError
+from bot.forum_models import Role
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +76,19 @@ async def start(update: Update, context: Context) -> None:
 
 
 async def help_command(update: Update, context: Context) -> None:
-    """List the commands."""
-    await reply(update, texts.HELP)
+    """List every command the person may use, by their role (``bot.commands``)."""
+    await reply_many(update, commands.help_messages(await _role(update, context)))
+
+
+async def _role(update: Update, context: Context) -> Role | None:
+    """The person's role; None when the service says they are not a member."""
+    try:
+        return (await services(context).forum.me(await identity(update, context))).role
+    except ForumError as error:
+        if error.code == "membership_required":
+            return None
+        # The service is away or refuses: list a practitioner's commands (it checks each).
+        return "practitioner"
 
 
 async def cancel(update: Update, context: Context) -> int:
