@@ -167,3 +167,22 @@ async def test_exit_with_nothing_recent_says_so_and_still_leaves_no_trace(
 
     assert "deleted 1 message " in (notice.text or "")  # only the /exit itself
     assert in_chat(telegram, reader) == {1, 2}
+
+
+async def test_exit_forgets_a_moderators_skipped_items_and_unfinished_edit(
+    author: Person, moderator: Person
+) -> None:
+    await author.send("/new safety First thread | First text", until="Received")
+    await author.send("/new housing Second thread | Second text", until="Received")
+    first = await moderator.send("/queue", until=has_buttons("Skip"))
+    second = await moderator.press(first, "Skip", until=has_buttons("Edit"))
+    assert queue_item_id(second) != queue_item_id(first)
+    await moderator.press(second, "Edit", until="Send the edited text")
+
+    await exit_now(moderator)
+
+    mark = moderator.mark()
+    await moderator.telegram.send_text(moderator.user, "Not an edit any more")
+    again = await moderator.send("/queue", until=has_buttons("Skip"))
+    assert moderator.received(mark) == again.shown  # the line was not taken as an edit
+    assert queue_item_id(again) == queue_item_id(first)  # the skip is forgotten
