@@ -69,7 +69,7 @@ async def quick_exit(update: Update, context: Context) -> None:
     deleted, failed = await delete_recent(context.bot, found.recent, chat.id)
     seconds = found.exit_notices.delay
     notice = await context.bot.send_message(
-        chat.id, texts.exit_notice(deleted, failed, round(seconds))
+        chat.id, texts.exit_notice(deleted, failed, max(1, round(seconds)))
     )
     found.exit_notices.delete_later(context.bot, found.recent, chat.id, notice.message_id)
 
