@@ -44,6 +44,8 @@ class Button(StrEnum):
     UNSUBSCRIBE = "un"
     # Membership requests: the request id and the admin's answer.
     MEMBERSHIP_DECISION = "md"
+    # Quick exit (no fields).
+    EXIT = "ex"
 
 
 # What one field may hold.
@@ -75,6 +77,7 @@ LAYOUTS: dict[Button, tuple[str, ...]] = {
     Button.SUBSCRIBE: (_NAME,),
     Button.UNSUBSCRIBE: (_NAME,),
     Button.MEMBERSHIP_DECISION: (_ID, "approve|decline"),
+    Button.EXIT: (),
 }
 
 
@@ -103,5 +106,6 @@ def parse(button: Button, data: str | None) -> tuple[str, ...] | None:
 
 def pattern(button: Button, *, whole: bool = False) -> str:
     """The handler pattern of ``button``: its prefix (the handler then parses and refuses
-    malformed data), or with ``whole`` its entire layout (malformed data is not handled)."""
-    return _layout(button) if whole else f"^{button.value}:"
+    malformed data), or with ``whole`` its entire layout (malformed data is not handled).
+    A button without fields has only its whole layout."""
+    return _layout(button) if whole or not LAYOUTS[button] else f"^{button.value}:"

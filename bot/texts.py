@@ -20,31 +20,7 @@ START = (
     "Start with /outcomes, or /help for every command."
 )
 
-HELP = (
-    "<b>Reading</b>\n"
-    "/outcomes — the eight outcome boards\n"
-    "/read — browse a board's threads (or /read &lt;outcome&gt;, /read &lt;thread id&gt;)\n\n"
-    "<b>Posting</b> (always anonymous, always moderated)\n"
-    "/new — start a thread, step by step; or in one line:\n"
-    "   /new &lt;outcome&gt; &lt;title&gt; | &lt;text&gt;\n"
-    "/reply &lt;thread id&gt; — reply; or /reply &lt;thread id&gt; &lt;text&gt;\n"
-    "/myposts — the status of your posts, reasons, resubmit\n"
-    "/report &lt;post id&gt; [reason] — report a post to the moderators (a post that "
-    "identifies someone or is a safety risk is hidden at once)\n"
-    "/helplines — helplines and services, if you or someone else needs help now\n"
-    "Before anything is sent, I check your draft for phone numbers, addresses and the like, "
-    "and you choose: remove them, edit, or send anyway.\n"
-    "/forgetme — delete the delivery data this bot keeps about you\n"
-    "/cancel — leave whatever you are doing\n\n"
-    "<b>Moderators</b>: /queue, /approve &lt;item&gt; [content note], "
-    "/reject &lt;item&gt; &lt;reason&gt;, /reports, "
-    "/join &lt;code&gt;\n"
-    "<b>Admins</b>: /addmoderator, /removemoderator &lt;handle&gt;, /watchword, "
-    "/invite [uses] [days] [label], /invites, /revokeinvite &lt;code&gt;, "
-    "/removemember &lt;post id&gt;, "
-    "/helplines add &lt;name&gt; | &lt;contact&gt; | &lt;description&gt;, "
-    "/helplines remove &lt;id&gt;"
-)
+# /help is built from the command table in bot/commands.py.
 
 PRIVATE_ONLY = "For your anonymity, please use me in a private chat."
 #: The only thing the bot ever says in a group: nothing of a board, the queue or reports.
@@ -117,6 +93,8 @@ def joined(role: str) -> str:
     if role == "practitioner":
         return JOINED_AS_MEMBER
     return f"Welcome — you are now a {role}. Try /queue."
+
+
 #: Heads the card shown at once to the author of a post that discloses their own crisis.
 SIGNPOSTING = (
     "<b>Thank you for telling us.</b> What you wrote sounds really hard, and you do not have "
@@ -126,3 +104,21 @@ SIGNPOSTING = (
 )
 #: Heads /helplines.
 HELPLINES = "<b>Helplines and services</b> (UK). If someone is in immediate danger, call 999."
+
+
+def exit_notice(deleted: int, failed: int, seconds: int) -> str:
+    """/exit's answer: what it deleted, what it could not, and that it deletes itself."""
+    plural = "" if deleted == 1 else "s"
+    text = (
+        f"<b>Cleared.</b> I deleted {deleted} message{plural} of the last 48 hours in this chat "
+        "(yours and mine) and forgot anything you had started."
+    )
+    if failed:
+        text += f" {failed} could not be deleted just now: send /exit again."
+    return text + (
+        "\n\nI cannot delete messages older than 48 hours, messages from before I last "
+        "restarted, or notifications your phone already showed. The chat itself stays in your "
+        "chat list: to remove it, delete the chat in Telegram. Your forum posts stay on the "
+        "forum under their pseudonyms."
+        f"\n\nThis message deletes itself in {seconds} seconds."
+    )

@@ -8,8 +8,8 @@ import uuid
 from telegram import LinkPreviewOptions, Update
 from telegram.ext import ApplicationHandlerStop, ConversationHandler
 
-from bot import texts
-from bot.context import Context, clear_draft, identity, is_private, reply, services
+from bot import commands, texts
+from bot.context import Context, clear_draft, identity, is_private, reply, reply_many, services
 from bot.formatting import escape
 from bot.forum_client import ForumError
 from bot.handlers.membership import join_with
@@ -85,12 +85,15 @@ async def start(update: Update, context: Context) -> None:
 
 
 async def help_command(update: Update, context: Context) -> None:
-    """List the commands (to a non-member: how to join)."""
+    """List every command the person may use, by their role (``bot.commands``); a non-member
+    learns how to join."""
     me = await services(context).forum.me(await identity(update, context))
-    if me.member:
-        await reply(update, texts.HELP)
-    else:
-        await reply(update, f"{texts.how_to_join(me.membership)}\n\n/start — what this is")
+    if not me.member:
+        messages = commands.help_messages(None)
+        messages[-1] += f"\n\n{texts.how_to_join(me.membership)}"
+        await reply_many(update, messages)
+        return
+    await reply_many(update, commands.help_messages(me.role))
 
 
 async def how_to_join(update: Update, context: Context) -> None:

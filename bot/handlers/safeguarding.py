@@ -16,6 +16,7 @@ from bot import render, texts
 from bot.callbacks import Button, build, parse, pattern
 from bot.context import Context, identity, parse_id, reply, services
 from bot.formatting import escape
+from bot.handlers.common import how_to_join
 from bot.forum_models import ReportCategory
 
 #: The report categories as buttons, fast ones first.
@@ -79,6 +80,10 @@ async def report(update: Update, context: Context) -> None:
     post_id = parse_id(args[0]) if args else None
     if post_id is None:
         await reply(update, REPORT_USAGE)
+        return
+    if not (await services(context).forum.me(await identity(update, context))).member:
+        # The categories come before any call that the service would refuse a non-member.
+        await how_to_join(update, context)
         return
     parts = message.text.split(maxsplit=2)
     reason = parts[2].strip()[:REASON_MAX] if len(parts) > 2 else ""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from moderation.pii import PII_KIND_DESCRIPTIONS
 from moderation.policy import ModerationPolicy
-from moderation.risk_patterns import PATTERN_PREFIX
+from moderation.risk_patterns import CRISIS_LABEL, PATTERN_PREFIX
 from moderation.screening import screen_texts
 
 #: The kind of a finding made by a risk pattern (the others are `moderation.PiiKind` values).
@@ -95,7 +95,10 @@ def _check(title: str | None, body: str) -> DraftCheck:
                 RISK_PLACEHOLDER,
             )
             for m in result.watch_matches
+            # Someone disclosing their own crisis is not asked to take it back: the post
+            # goes through and its author is shown the helplines (the signposting card).
             if m.word.startswith(PATTERN_PREFIX)
+            and m.word.removeprefix(PATTERN_PREFIX) != CRISIS_LABEL
         ]
         spans.sort(key=lambda s: (s[0], -s[1]))
         findings.extend(

@@ -1,4 +1,4 @@
-"""/start, /help, /outcomes, /cancel, /report and /forgetme."""
+"""/start, /outcomes, /cancel, /report and /forgetme (/help: test_help.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import re
 
 import pytest
 
-from fake_telegram import FakeTelegram
 from telegram_text import TELEGRAM_MESSAGE_LIMIT
 from tests.support.bot_harness import (
     BotRun,
@@ -38,17 +37,6 @@ async def test_start_explains_the_rules_and_the_anonymity(author: Person) -> Non
     assert "The running forum can link them, because moderation needs it" in start.last_text
     assert "/forgetme" in start.last_text
     assert "read by a moderator" in start.last_text
-
-
-async def test_help_lists_every_command(telegram: FakeTelegram, author: Person) -> None:
-    shown = (await author.send("/help", until="Reading")).last_text
-
-    for command in ("/outcomes", "/read", "/new", "/reply", "/myposts", "/report", "/forgetme"):
-        assert command in shown
-    assert "/new <outcome> <title> | <text>" in shown
-    assert "/queue" in shown and "/addmoderator" in shown
-    menu = {c["command"] for c in telegram.account.commands["all_private_chats:"]}
-    assert {"start", "new", "read", "myposts", "forgetme", "cancel", "help"} <= menu
 
 
 async def test_outcomes_lists_the_eight_boards(author: Person) -> None:

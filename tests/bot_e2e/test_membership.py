@@ -112,7 +112,8 @@ async def test_a_non_member_sees_how_to_join_and_nothing_of_boards_threads_or_fo
     seen = "\n".join(reader.received(since))
     assert SECRET_TITLE not in seen and "Safety expert forum" not in seen
     assert "Safety" not in seen.replace("safety", "")  # no board was listed
-    codes = await bot.errors.wait_refusals(len(commands))
+    # /report is refused by the bot itself (it asks /me before offering the categories).
+    codes = await bot.errors.wait_refusals(len(commands) - 1)
     assert set(codes) == {"membership_required"}
 
 

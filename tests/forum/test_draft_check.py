@@ -115,3 +115,14 @@ async def test_markup_is_text_and_the_check_needs_an_identity(api: Api) -> None:
         "/api/v1/drafts/check", data=b"{", headers=api.headers(api.new_identity())
     )
     assert not_json.status == 400
+
+
+async def test_a_disclosure_of_ones_own_crisis_is_not_flagged_for_removal(api: Api) -> None:
+    checked = await api.call(
+        "POST",
+        "/api/v1/drafts/check",
+        api.new_identity(),
+        json={"body": "I want to end it. I can't go on like this."},
+        expect=200,
+    )
+    assert checked["findings"] == [] and checked["clean"] is True
