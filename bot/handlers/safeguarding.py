@@ -16,8 +16,8 @@ from bot import render, texts
 from bot.callbacks import Button, build, parse, pattern
 from bot.context import Context, identity, parse_id, reply, services
 from bot.formatting import escape
-from bot.handlers.common import how_to_join
 from bot.forum_models import ReportCategory
+from bot.handlers.common import how_to_join
 
 #: The report categories as buttons, fast ones first.
 REPORT_CATEGORIES: list[tuple[ReportCategory, str]] = [
