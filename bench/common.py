@@ -271,6 +271,8 @@ def service_settings(database_url: str, **overrides: Any) -> ServiceSettings:
         "pseudonym_secret": PSEUDONYM_SECRET,
         "at_rest_key": AT_REST_KEY,
         "posts_per_hour": 10_000,
+        # Virtual clients read and post without joining first (membership has its own tests).
+        "membership": "open",
         **overrides,
     }
     return ServiceSettings(**values, _env_file=None)

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
+from telegram import BotCommandScopeAllPrivateChats, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
     Application,
@@ -20,6 +20,7 @@ from telegram.ext import (
     TypeHandler,
 )
 
+from bot import commands
 from bot.context import BotServices
 from bot.delivery import Dispatcher
 from bot.delivery_store import DeliveryStore
@@ -31,33 +32,23 @@ from bot.handlers import (
     boards,
     common,
     expert_forums,
+    membership,
     moderation,
     posting,
+    quick_exit,
+    safeguarding,
     subscriptions,
     timezone,
 )
 from bot.identity import IdentityDeriver
+from bot.quick_exit import NoteSentMessages, RecentMessages, SelfDeletingNotices
 from bot.settings import BotSettings
 from bot.update_processor import PerChatUpdateProcessor
 
 log = logging.getLogger(__name__)
 
-COMMANDS = [
-    BotCommand("start", "What this is, the rules, your anonymity"),
-    BotCommand("outcomes", "The eight outcome boards"),
-    BotCommand("read", "Browse threads"),
-    BotCommand("new", "Start a thread"),
-    BotCommand("reply", "Reply to a thread"),
-    BotCommand("myposts", "Status of my posts"),
-    BotCommand("report", "Report a post"),
-    BotCommand("forums", "Upcoming expert forums"),
-    BotCommand("subscribe", "Follow announcements, outcomes or the digest"),
-    BotCommand("unsubscribe", "Stop following"),
-    BotCommand("timezone", "Show times in my timezone"),
-    BotCommand("forgetme", "Delete my delivery data"),
-    BotCommand("cancel", "Leave the current step"),
-    BotCommand("help", "All commands"),
-]
+#: Telegram's command menu in private chats, from the one command table.
+COMMANDS = commands.menu()
 
 
 def prepare_environment() -> None:
@@ -93,6 +84,8 @@ def build_application(
             settings.bot_store_path, settings.bot_store_secret.get_secret_value().encode()
         ),
         flood=FloodGate(settings.bot_user_per_minute, settings.bot_user_burst),
+        recent=RecentMessages(),
+        exit_notices=SelfDeletingNotices(settings.bot_exit_notice_seconds),
     )
     stop = asyncio.Event()
     tasks: list[asyncio.Task[None]] = []
@@ -119,6 +112,7 @@ def build_application(
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, TimeoutError):
                 await asyncio.wait_for(task, timeout=10)
+        await services.exit_notices.close()  # the bot is still open: delete them now
         await services.forum.close()
         await services.store.close()
 
@@ -129,6 +123,8 @@ def build_application(
         .base_file_url(f"{api}/file/bot")
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         .concurrent_updates(PerChatUpdateProcessor())
+        # Not a limit: the hook that notes each message sent to a private chat, for /exit.
+        .rate_limiter(NoteSentMessages(services.recent))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()
@@ -140,6 +136,7 @@ def build_application(
 
 def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Register every handler. Order matters: bookkeeping first, conversations before commands."""
+    application.add_handler(TypeHandler(Update, quick_exit.note_incoming), group=-4)
     application.add_handler(TypeHandler(Update, common.flood_control), group=-3)
     application.add_handler(TypeHandler(Update, common.groups_get_a_pointer), group=-2)
     application.add_handler(TypeHandler(Update, common.remember_chat), group=-1)
@@ -159,10 +156,13 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
             *boards.buttons(),
             *moderation.commands(),
             *admin.commands(),
+            *membership.handlers(),
             *expert_forums.handlers(),
             *announcements.handlers(),
             *subscriptions.handlers(),
             *timezone.handlers(),
+            *safeguarding.handlers(),
+            *quick_exit.handlers(),
         ]
     )
     application.add_error_handler(common.on_error)

@@ -29,6 +29,9 @@ class Button(StrEnum):
     NEW_THREAD_CONFIRM = "nc"
     REPLY = "rr"
     REVISE = "rv"
+    REPORT_CATEGORY = "rc"  # the post id and why it is reported
+    DRAFT_CHECK = "dk"  # Remove and send / Edit / Send anyway, after the check before sending
+    CONTENT_NOTE = "cn"
     # Reading boards.
     BOARD = "rb"
     BOARD_PAGE = "rp"
@@ -39,6 +42,10 @@ class Button(StrEnum):
     RSVP = "fr"
     SUBSCRIBE = "su"
     UNSUBSCRIBE = "un"
+    # Membership requests: the request id and the admin's answer.
+    MEMBERSHIP_DECISION = "md"
+    # Quick exit (no fields).
+    EXIT = "ex"
 
 
 # What one field may hold.
@@ -58,6 +65,9 @@ LAYOUTS: dict[Button, tuple[str, ...]] = {
     Button.NEW_THREAD_CONFIRM: ("send|cancel",),
     Button.REPLY: (_ID,),
     Button.REVISE: (_ID,),
+    Button.REPORT_CATEGORY: (_ID, "identifies_someone|safety_risk|other"),
+    Button.DRAFT_CHECK: ("redact|edit|send",),
+    Button.CONTENT_NOTE: ("sexual_violence|self_harm|child_abuse|other|none",),
     Button.BOARD: (_NAME,),
     Button.BOARD_PAGE: (_NAME, _NAME),
     Button.THREAD: (_ID,),
@@ -66,6 +76,8 @@ LAYOUTS: dict[Button, tuple[str, ...]] = {
     Button.RSVP: (_ID, "going|interested|not_going"),
     Button.SUBSCRIBE: (_NAME,),
     Button.UNSUBSCRIBE: (_NAME,),
+    Button.MEMBERSHIP_DECISION: (_ID, "approve|decline"),
+    Button.EXIT: (),
 }
 
 
@@ -94,5 +106,6 @@ def parse(button: Button, data: str | None) -> tuple[str, ...] | None:
 
 def pattern(button: Button, *, whole: bool = False) -> str:
     """The handler pattern of ``button``: its prefix (the handler then parses and refuses
-    malformed data), or with ``whole`` its entire layout (malformed data is not handled)."""
-    return _layout(button) if whole else f"^{button.value}:"
+    malformed data), or with ``whole`` its entire layout (malformed data is not handled).
+    A button without fields has only its whole layout."""
+    return _layout(button) if whole or not LAYOUTS[button] else f"^{button.value}:"

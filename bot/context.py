@@ -14,6 +14,7 @@ from bot.delivery_store import DeliveryStore
 from bot.flood import FloodGate
 from bot.forum_client import ForumClient, ForumError
 from bot.identity import IdentityDeriver
+from bot.quick_exit import RecentMessages, SelfDeletingNotices
 from bot.settings import BotSettings
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,10 @@ class BotServices:
     identities: IdentityDeriver
     store: DeliveryStore
     flood: FloodGate
+    #: Ids of the last 48 hours' messages per private chat, in memory only (for /exit).
+    recent: RecentMessages
+    #: /exit's answer, which deletes itself.
+    exit_notices: SelfDeletingNotices
 
 
 Context = ContextTypes.DEFAULT_TYPE

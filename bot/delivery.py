@@ -23,11 +23,12 @@ from datetime import timedelta
 from typing import Any
 
 from aiolimiter import AsyncLimiter
-from telegram import Bot
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot import render
+from bot import render, texts
+from bot.callbacks import Button, build
 from bot.delivery_store import DeliveryStore
 from bot.formatting import escape, split_message
 from bot.forum_client import ForumClient, ForumError
@@ -47,7 +48,38 @@ def render_notification(kind: str, payload: Mapping[str, Any], tz: str) -> str |
         return render.digest(payload)
     if kind == "announcement":
         return f"📣 <b>Announcement</b>\n{escape(str(payload.get('text', '')))}"
+    if kind == "membership_request":
+        return (
+            f"🙋 <b>Membership request {int(payload.get('request_id', 0))}</b>\n"
+            f"“{escape(str(payload.get('text', '')))}”\n"
+            "Approve only someone who sounds like a practitioner; the person stays anonymous "
+            "to you either way."
+        )
+    if kind == "membership_decision":
+        return texts.MEMBERSHIP_APPROVED if payload.get("approved") else texts.MEMBERSHIP_DECLINED
+    if kind == "moderator_alert":
+        return render.moderator_alert(payload)
+    if kind == "report_outcome":
+        return render.report_outcome(payload)
     return None
+
+
+def notification_markup(kind: str, payload: Mapping[str, Any]) -> InlineKeyboardMarkup | None:
+    """The buttons under a notification: Approve / Decline under a membership request."""
+    if kind != "membership_request":
+        return None
+    request_id = int(payload.get("request_id", 0))
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    label,
+                    callback_data=build(Button.MEMBERSHIP_DECISION, request_id, answer),
+                )
+                for label, answer in (("Approve", "approve"), ("Decline", "decline"))
+            ]
+        ]
+    )
 
 
 class Dispatcher:
@@ -111,12 +143,19 @@ class Dispatcher:
             log.error("notification %s has unknown kind %s", note.id, note.kind)
         else:
             document = note.payload.get("document_file_id")
-            ack = await self._send(note.id, chat_id, note.recipient, text, document)
+            markup = notification_markup(note.kind, note.payload)
+            ack = await self._send(note.id, chat_id, note.recipient, text, document, markup)
         self.counters[ack.outcome] += 1
         return ack
 
     async def _send(
-        self, note_id: int, chat_id: int, recipient: str, text: str, document: str | None
+        self,
+        note_id: int,
+        chat_id: int,
+        recipient: str,
+        text: str,
+        document: str | None,
+        markup: InlineKeyboardMarkup | None = None,
     ) -> Ack:
         async with self._slots:
             await self._pace(chat_id)
@@ -128,7 +167,9 @@ class Dispatcher:
                             chat_id, document, caption=caption(text), parse_mode=ParseMode.HTML
                         )
                     else:
-                        await self._bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
+                        await self._bot.send_message(
+                            chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
+                        )
                 except RetryAfter as error:
                     self.counters["rate_limited"] += 1
                     delay = _seconds(error.retry_after)

@@ -22,15 +22,22 @@ from bot.forum_models import (
     Board,
     BoardList,
     Count,
+    Created,
+    CreatedReply,
     CreatedThread,
     Decision,
+    DraftCheck,
     ExpertForum,
     ForumDraft,
     ForumEnvelope,
     ForumList,
     Granted,
+    Helpline,
+    HelplineList,
     Invite,
     Me,
+    MemberInvite,
+    MemberInviteList,
     Moderator,
     ModeratorList,
     Notification,
@@ -42,6 +49,7 @@ from bot.forum_models import (
     QueueItemEnvelope,
     QueueList,
     Report,
+    ReportCategory,
     ReportList,
     Role,
     RsvpChoice,
@@ -165,17 +173,19 @@ class ForumClient:
 
     # Boards and threads.
 
-    async def boards(self) -> tuple[Board, ...]:
-        """Every outcome board."""
-        return (await self._answer(BoardList, "GET", "/api/v1/boards")).boards
+    async def boards(self, identity: str) -> tuple[Board, ...]:
+        """Every outcome board (members only)."""
+        return (await self._answer(BoardList, "GET", "/api/v1/boards", identity)).boards
 
-    async def threads(self, board: str, cursor: str | None = None, limit: int = 5) -> ThreadPage:
-        """One page of a board's approved threads."""
+    async def threads(
+        self, identity: str, board: str, cursor: str | None = None, limit: int = 5
+    ) -> ThreadPage:
+        """One page of a board's approved threads (members only)."""
         params = {"limit": str(limit)}
         if cursor:
             params["cursor"] = cursor
         path = f"/api/v1/boards/{_segment(board)}/threads"
-        return await self._answer(ThreadPage, "GET", path, params=params)
+        return await self._answer(ThreadPage, "GET", path, identity, params=params)
 
     async def thread(self, identity: str, thread_id: int, after: int = 0) -> ThreadDetail:
         """A thread with the posts ``identity`` may see, from post ``after`` on."""
@@ -184,16 +194,32 @@ class ForumClient:
         return await self._answer(ThreadDetail, "GET", path, identity, params=params)
 
     async def me(self, identity: str) -> Me:
-        """The caller's role."""
+        """The caller's role, whether they are a member and how people join."""
         return await self._answer(Me, "GET", "/api/v1/me", identity)
 
     # Posting.
 
+    async def check_draft(self, identity: str, body: str, title: str | None = None) -> DraftCheck:
+        """Screen a draft for personal details and risk patterns; the service stores nothing."""
+        payload = {"body": body} if title is None else {"title": title, "body": body}
+        return await self._answer(
+            DraftCheck, "POST", "/api/v1/drafts/check", identity, json=payload
+        )
+
     async def create_thread(
-        self, identity: str, board: str, title: str, body: str, *, idempotency_key: str
+        self,
+        identity: str,
+        board: str,
+        title: str,
+        body: str,
+        *,
+        idempotency_key: str,
+        content_note: str | None = None,
     ) -> CreatedThread:
         """Start a thread (pending); a replay with the same key returns the stored one."""
         payload = {"board": board, "title": title, "body": body}
+        if content_note is not None:
+            payload["content_note"] = content_note
         return await self._answer(
             CreatedThread,
             "POST",
@@ -205,28 +231,32 @@ class ForumClient:
 
     async def reply(
         self, identity: str, thread_id: int, body: str, *, idempotency_key: str
-    ) -> Post:
+    ) -> CreatedReply:
         """Reply to a thread (pending); a replay with the same key returns the stored post."""
         path = f"/api/v1/threads/{thread_id}/posts"
-        answer = await self._answer(
-            PostEnvelope,
+        return await self._answer(
+            CreatedReply,
             "POST",
             path,
             identity,
             json={"body": body},
             idempotency_key=idempotency_key,
         )
-        return answer.post
 
     async def revise(self, identity: str, post_id: int, body: str) -> Post:
         """Resubmit a rejected post with new text."""
         path = f"/api/v1/posts/{post_id}/revise"
         return (await self._answer(PostEnvelope, "POST", path, identity, json={"body": body})).post
 
-    async def report(self, identity: str, post_id: int, reason: str) -> None:
-        """Report a post to the moderators."""
+    async def report(
+        self, identity: str, post_id: int, reason: str | None, category: ReportCategory = "other"
+    ) -> None:
+        """Report a post to the moderators (a fast category hides it at once)."""
         path = f"/api/v1/posts/{post_id}/reports"
-        await self._answer(Count, "POST", path, identity, json={"reason": reason})
+        payload: dict[str, str] = {"category": category}
+        if reason is not None:
+            payload["reason"] = reason
+        await self._answer(Count, "POST", path, identity, json=payload)
 
     async def my_posts(self, identity: str, limit: int = 10) -> tuple[Post, ...]:
         """The caller's newest posts with their status."""
@@ -269,9 +299,48 @@ class ForumClient:
         return await self._answer(Invite, "POST", path, identity, json={"role": role})
 
     async def redeem_invite(self, identity: str, code: str) -> Role:
-        """Redeem an invite code; returns the caller's role now."""
+        """Redeem any invite code (membership or staff); returns the caller's role now."""
         path = "/api/v1/invites/redeem"
         return (await self._answer(Granted, "POST", path, identity, json={"code": code})).role
+
+    # Membership.
+
+    async def create_member_invite(
+        self, identity: str, uses: int, days: int, label: str | None
+    ) -> MemberInvite:
+        """A membership code for a partner organisation (admins)."""
+        payload: dict[str, Any] = {"uses": uses, "days": days}
+        if label:
+            payload["label"] = label
+        path = "/api/v1/admin/member-invites"
+        return await self._answer(MemberInvite, "POST", path, identity, json=payload)
+
+    async def member_invites(self, identity: str) -> tuple[MemberInvite, ...]:
+        """Membership codes, newest first (admins)."""
+        path = "/api/v1/admin/member-invites"
+        return (await self._answer(MemberInviteList, "GET", path, identity)).invites
+
+    async def revoke_invite(self, identity: str, code: str) -> MemberInvite:
+        """Withdraw an invite code (admins)."""
+        path = "/api/v1/admin/invites/revoke"
+        return await self._answer(MemberInvite, "POST", path, identity, json={"code": code})
+
+    async def request_membership(self, identity: str, text: str) -> int:
+        """Send the caller's one membership request; returns its id."""
+        path = "/api/v1/membership-requests"
+        return (await self._answer(Created, "POST", path, identity, json={"text": text})).id
+
+    async def decide_membership_request(
+        self, identity: str, request_id: int, *, approve: bool
+    ) -> None:
+        """Approve or decline a membership request (admins)."""
+        path = f"/api/v1/admin/membership-requests/{request_id}/decision"
+        await self._answer(Count, "POST", path, identity, json={"approve": approve})
+
+    async def remove_member(self, identity: str, post_id: int) -> None:
+        """End the membership of a post's author (admins)."""
+        path = f"/api/v1/admin/posts/{post_id}/author-membership"
+        await self._answer(Count, "DELETE", path, identity)
 
     async def moderators(self, identity: str) -> tuple[Moderator, ...]:
         """The moderators and admins, by handle."""
@@ -297,6 +366,26 @@ class ForumClient:
     async def remove_watched_word(self, identity: str, word_id: int) -> None:
         """Stop watching a word."""
         path = f"/api/v1/admin/watched-words/{word_id}"
+        await self._answer(Count, "DELETE", path, identity)
+
+    # The signposting card.
+
+    async def helplines(self) -> tuple[Helpline, ...]:
+        """The helplines and services, in display order."""
+        return (await self._answer(HelplineList, "GET", "/api/v1/helplines")).helplines
+
+    async def add_helpline(
+        self, identity: str, name: str, contact: str, description: str
+    ) -> Helpline:
+        """Add a helpline to the end of the card (admins)."""
+        payload = {"name": name, "contact": contact, "description": description}
+        return await self._answer(
+            Helpline, "POST", "/api/v1/admin/helplines", identity, json=payload
+        )
+
+    async def remove_helpline(self, identity: str, helpline_id: int) -> None:
+        """Remove a helpline from the card (admins)."""
+        path = f"/api/v1/admin/helplines/{helpline_id}"
         await self._answer(Count, "DELETE", path, identity)
 
     # The bot's own system calls.

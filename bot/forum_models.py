@@ -14,8 +14,10 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-PostStatus = Literal["pending", "approved", "rejected", "hidden"]
+PostStatus = Literal["pending", "approved", "rejected", "hidden", "held"]
 Role = Literal["practitioner", "moderator", "admin"]
+#: Why a person reports a post; the first two hide it at once (a fast report).
+ReportCategory = Literal["identifies_someone", "safety_risk", "other"]
 #: What a person may answer for an expert forum.
 RsvpChoice = Literal["going", "interested", "not_going"]
 #: What the service records: a choice, or the waiting list when a full forum said "going".
@@ -66,6 +68,29 @@ class Post(Answer):
     status: PostStatus
     rejection_reason: str | None = None
     created_at: AwareDatetime
+    content_note: str | None = None
+
+
+class DraftFinding(Answer):
+    """Something the check before sending found; ``start``/``end`` index the checked text."""
+
+    field: Literal["title", "body"]
+    kind: str
+    description: str
+    placeholder: str
+    start: int
+    end: int
+
+
+class DraftCheck(Answer):
+    """A checked draft: the texts as they would be stored, what was found, the texts redacted."""
+
+    clean: bool
+    title: str | None
+    body: str
+    findings: tuple[DraftFinding, ...]
+    redacted_title: str | None
+    redacted_body: str
 
 
 class ThreadDetail(Answer):
@@ -77,16 +102,64 @@ class ThreadDetail(Answer):
 
 
 class CreatedThread(Answer):
-    """A new (or replayed) thread with its opening post."""
+    """A new (or replayed) thread with its opening post; ``signposting``: show the helplines."""
 
     thread_id: int
     post: Post
+    signposting: bool = False
+
+
+class CreatedReply(Answer):
+    """A new (or replayed) reply; ``signposting``: its author may be in crisis."""
+
+    post: Post
+    signposting: bool = False
+
+
+class Helpline(Answer):
+    """A helpline or service of the signposting card."""
+
+    id: int
+    name: str
+    contact: str
+    description: str
+
+
+class HelplineList(Answer):
+    """The signposting card."""
+
+    helplines: tuple[Helpline, ...]
 
 
 class Me(Answer):
-    """The caller's standing."""
+    """The caller's standing: role, membership, and how people join (``FORUM_MEMBERSHIP``)."""
 
     role: Role
+    member: bool
+    membership: Literal["open", "invite", "approval"]
+
+
+class MemberInvite(Answer):
+    """A membership code as admins see it (``code`` is None for codes made before 0007)."""
+
+    id: int
+    code: str | None
+    uses_left: int
+    expires_at: AwareDatetime | None
+    label: str | None
+    status: Literal["active", "used_up", "expired", "revoked"]
+
+
+class MemberInviteList(Answer):
+    """Membership codes, newest first."""
+
+    invites: tuple[MemberInvite, ...]
+
+
+class Created(Answer):
+    """Something stored, by id."""
+
+    id: int
 
 
 class Finding(Answer):
@@ -119,6 +192,7 @@ class Report(Answer):
     post_id: int
     item_id: int | None
     reason: str
+    category: str = "other"
 
 
 class Invite(Answer):
@@ -270,11 +344,12 @@ class Decision:
     reason: str | None = None
     body: str | None = None
     note: str | None = None
+    content_note: str | None = None
 
     @classmethod
-    def approve(cls) -> Decision:
-        """Publish the post as it is."""
-        return cls("approve")
+    def approve(cls, content_note: str | None = None) -> Decision:
+        """Publish the post as it is (with ``content_note`` set or changed, when given)."""
+        return cls("approve", content_note=content_note)
 
     @classmethod
     def reject(cls, reason_code: str, reason: str | None = None) -> Decision:

@@ -7,7 +7,15 @@ from datetime import datetime
 from typing import Any
 
 from bot.formatting import escape, paginate_blocks
-from bot.forum_models import Board, ExpertForum, Post, QueueItem, ThreadDetail, ThreadSummary
+from bot.forum_models import (
+    Board,
+    ExpertForum,
+    Helpline,
+    Post,
+    QueueItem,
+    ThreadDetail,
+    ThreadSummary,
+)
 from bot.timefmt import parse_moment, show_start
 
 STATUS_LABEL = {
@@ -15,7 +23,10 @@ STATUS_LABEL = {
     "approved": "✅ published",
     "rejected": "↩️ not published",
     "hidden": "🚫 hidden",
+    "held": "⏸ hidden while a moderator reviews it",
 }
+#: What others see in place of a held post's text.
+HELD_PLACEHOLDER = "<i>Hidden while a moderator reviews it.</i>"
 
 
 def when(moment: datetime) -> str:
@@ -49,12 +60,24 @@ def thread_list(board: Board, threads: Sequence[ThreadSummary]) -> str:
 
 
 def post_block(post: Post) -> str:
-    """One post as a balanced HTML fragment."""
+    """One post as a balanced HTML fragment; a post with a content note shows the note and
+    keeps its text behind a spoiler, which the reader opens with a tap."""
     status = "" if post.status == "approved" else f" <i>({STATUS_LABEL[post.status]})</i>"
-    return (
-        f"<b>{escape(post.author)}</b> · {when(post.created_at)} · post {post.id}"
-        f"{status}\n{escape(post.body)}"
-    )
+    head = f"<b>{escape(post.author)}</b> · {when(post.created_at)} · post {post.id}{status}"
+    # A held post reaches others without its text (the service sends it to its author only).
+    if post.status == "held" and not post.body:
+        return f"{head}\n{HELD_PLACEHOLDER}"
+    if post.content_note:
+        return (
+            f"{head}\n{content_note_line(post.content_note)}\n"
+            f"<tg-spoiler>{escape(post.body)}</tg-spoiler>"
+        )
+    return f"{head}\n{escape(post.body)}"
+
+
+def content_note_line(note: str) -> str:
+    """The line that warns a reader before a post's hidden text."""
+    return f"⚠️ Content note: <b>{escape(note)}</b> — tap the text to show it."
 
 
 def thread_messages(detail: ThreadDetail) -> list[str]:
@@ -99,6 +122,8 @@ def queue_item(item: QueueItem) -> list[str]:
         head.append("Scores: " + ", ".join(f"{escape(k)} {v:.2f}" for k, v in top))
     if item.pii:
         head.append("PII: " + ", ".join(escape(f.kind) for f in item.pii))
+    if post.content_note:
+        head.append(f"Content note: {escape(post.content_note)}")
     for reason in item.reasons:
         head.append(f"• {escape(reason)}")
     body = f"<b>{escape(post.author)}</b> wrote:\n{escape(post.body)}"
@@ -134,17 +159,29 @@ def decision(payload: Mapping[str, Any]) -> str:
     """The author's notification about a moderator's decision."""
     title = escape(str(payload.get("thread_title", "")))
     outcome = payload.get("outcome")
+    note = ""
+    if "content_note" in payload:
+        given = payload.get("content_note")
+        note = (
+            f"\nA moderator set its content note: {escape(str(given))}."
+            if given
+            else "\nA moderator removed its content note."
+        )
     if outcome == "approved":
-        return f"✅ Your post in <b>{title}</b> was approved and is now visible."
+        return f"✅ Your post in <b>{title}</b> was approved and is now visible.{note}"
     if outcome == "edited":
         changes = "; ".join(str(c) for c in payload.get("changes") or [])
-        note = payload.get("note")
         text = f"✏️ Your post in <b>{title}</b> was edited by a moderator and approved."
         if changes:
             text += f"\nWhat changed: {escape(changes)}"
-        if note:
-            text += f"\nModerator's note: {escape(str(note))}"
-        return text
+        if payload.get("note"):
+            text += f"\nModerator's note: {escape(str(payload['note']))}"
+        return text + note
+    if outcome == "restored":
+        return (
+            f"✅ Your post in <b>{title}</b> was reviewed after a report and is visible again."
+            f"{note}"
+        )
     reason = escape(str(payload.get("reason") or ""))
     if outcome == "hidden":
         return f"🚫 Your post in <b>{title}</b> was hidden: {reason}"
@@ -195,3 +232,36 @@ def digest(payload: Mapping[str, Any]) -> str:
             f"/read {int(thread['id'])}"
         )
     return "\n".join(lines)
+
+
+# Safeguarding: the signposting card, urgent alerts, the outcome of a report.
+
+
+def helplines(items: Sequence[Helpline], *, heading: str) -> str:
+    """The signposting card: ``heading``, then each helpline with how to reach it."""
+    lines = [heading, ""]
+    for helpline in items:
+        line = f"• <b>{escape(helpline.name)}</b>: {escape(helpline.contact)}"
+        if helpline.description:
+            line += f"\n  {escape(helpline.description)}"
+        lines.append(line)
+    if not items:
+        lines.append("• <b>Police</b>: 999 if someone is in immediate danger")
+    return "\n".join(lines)
+
+
+def moderator_alert(payload: Mapping[str, Any]) -> str:
+    """An urgent item waits: why (never the post's text), and where to act."""
+    reason = escape(str(payload.get("reason") or "urgent"))
+    return f"🚨 Urgent post waiting in the queue: {reason}, /queue"
+
+
+def report_outcome(payload: Mapping[str, Any]) -> str:
+    """The reporter learns what became of the post they reported."""
+    post = int(payload.get("post_id", 0))
+    if payload.get("outcome") == "removed":
+        return f"Thank you for your report: a moderator reviewed post {post} and removed it."
+    return (
+        f"Thank you for your report: a moderator reviewed post {post} and kept it; "
+        "they found it within the forum's rules."
+    )

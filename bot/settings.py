@@ -72,6 +72,10 @@ class BotSettings(BaseSettings):
     bot_user_per_minute: float = Field(
         default=60.0, gt=0, le=6000, validation_alias=AliasChoices("BOT_USER_PER_MINUTE")
     )
+    # How long /exit's answer stays before it deletes itself (bot/handlers/quick_exit.py).
+    bot_exit_notice_seconds: float = Field(
+        default=20.0, gt=0, le=3600, validation_alias=AliasChoices("BOT_EXIT_NOTICE_SECONDS")
+    )
 
     @field_validator("telegram_bot_token", "bot_webhook_url", "bot_webhook_secret", mode="before")
     @classmethod

@@ -31,6 +31,10 @@ _STRING_PARAMS: Final = frozenset({
     "parse_mode", "secret_token", "short_description", "text", "title", "url",
 })
 # fmt: on
+#: Telegram lets a bot delete a message only if it was sent less than 48 hours ago.
+DELETABLE_FOR_SECONDS: Final = 48 * 3600
+#: ``deleteMessages`` takes 1 to 100 message ids.
+DELETE_BATCH_LIMIT: Final = 100
 _NOT_MODIFIED: Final = (
     "Bad Request: message is not modified: specified new message content and reply markup "
     "are exactly the same as a current content and reply markup of the message"
@@ -246,8 +250,16 @@ class ChatMessages:
         """
         self.bot_user = bot_user
         self.users: dict[int, FakeUser] = {}
+        #: Seconds Telegram's clock is ahead of this machine's (time passing in tests).
+        self.clock_offset = 0.0
+        #: Every message the bot deleted, as (chat id, message id), in order.
+        self.deleted: list[tuple[int, int]] = []
         self._messages: dict[tuple[int, int], JSONDict] = {}
         self._last_ids: dict[int, int] = {}
+
+    def now(self) -> int:
+        """Telegram's clock: the ``date`` of a message sent now."""
+        return int(time.time() + self.clock_offset)
 
     def get(self, chat_id: int | None, message_id: int | None) -> JSONDict | None:
         """Returns the stored message (not a copy), or ``None`` if unknown or deleted."""
@@ -301,7 +313,7 @@ class ChatMessages:
         if (text, entities, markup) == before:
             raise ApiError(400, _NOT_MODIFIED)
         message.pop("entities", None)
-        message.update({"text": text, "edit_date": int(time.time())})
+        message.update({"text": text, "edit_date": self.now()})
         if entities:
             message["entities"] = entities
         _set_markup(message, markup)
@@ -316,14 +328,46 @@ class ChatMessages:
         if markup == message.get("reply_markup"):
             raise ApiError(400, _NOT_MODIFIED)
         _set_markup(message, markup)
-        message["edit_date"] = int(time.time())
+        message["edit_date"] = self.now()
         return copy.deepcopy(message)
 
     def delete(self, params: JSONDict) -> bool:
-        """``deleteMessage``."""
+        """``deleteMessage``: within 48 hours of sending; in a group only the bot's own."""
         message = self._existing(params, "Bad Request: message to delete not found")
-        del self._messages[(message["chat"]["id"], message["message_id"])]
+        if not self._deletable(message):
+            raise ApiError(400, "Bad Request: message can't be deleted")
+        self._remove(message)
         return True
+
+    def delete_many(self, params: JSONDict) -> bool:
+        """``deleteMessages``: 1 to 100 ids of one chat; like Telegram, the ones that cannot be
+        found or deleted (older than 48 hours, someone else's in a group) are skipped."""
+        chat_id = require_chat(params)
+        ids = params.get("message_ids")
+        if not isinstance(ids, list) or not ids:
+            raise ApiError(400, "Bad Request: message identifiers are not specified")
+        if len(ids) > DELETE_BATCH_LIMIT:
+            raise ApiError(400, "Bad Request: too many message identifiers specified")
+        if not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+            raise ApiError(400, "Bad Request: message identifiers are invalid")
+        for message_id in ids:
+            message = self.get(chat_id, message_id)
+            if message is not None and self._deletable(message):
+                self._remove(message)
+        return True
+
+    def _deletable(self, message: JSONDict) -> bool:
+        # Bots delete their own messages anywhere and incoming ones in private chats only
+        # (the fake's bot is never a group administrator), sent less than 48 hours ago.
+        own = message["from"].get("id") == self.bot_user["id"]
+        if not own and message["chat"]["type"] != "private":
+            return False
+        return self.now() - int(message["date"]) < DELETABLE_FOR_SECONDS
+
+    def _remove(self, message: JSONDict) -> None:
+        key = (message["chat"]["id"], message["message_id"])
+        del self._messages[key]
+        self.deleted.append(key)
 
     def _from_bot(self, params: JSONDict) -> JSONDict:
         message = self._new(self._chat(require_chat(params)), dict(self.bot_user))
@@ -335,7 +379,7 @@ class ChatMessages:
         self._last_ids[chat_id] = self._last_ids.get(chat_id, 0) + 1
         return {
             "message_id": self._last_ids[chat_id],
-            "date": int(time.time()),
+            "date": self.now(),
             "chat": chat,
             "from": sender,
         }

@@ -98,6 +98,7 @@ class FakeTelegram:
             "editmessagetext": self._chats.edit_text,
             "editmessagereplymarkup": self._chats.edit_reply_markup,
             "deletemessage": self._chats.delete,
+            "deletemessages": self._chats.delete_many,
             "senddocument": self._chats.send_document,
             "answercallbackquery": self.account.answer_callback_query,
             "setmycommands": self.account.set_my_commands,
@@ -197,6 +198,18 @@ class FakeTelegram:
     def messages_to(self, chat_id: int) -> list[SentMessage]:
         """Returns the new messages (``sendMessage``, ``sendDocument``) delivered to a chat."""
         return [m for m in self._new_messages() if m.chat_id == chat_id]
+
+    @property
+    def deleted(self) -> list[tuple[int, int]]:
+        """Every message deleted (``deleteMessage``, ``deleteMessages``) as (chat id, message
+        id), in order; ids the fake skipped (unknown, too old) are not in it."""
+        return list(self._chats.deleted)
+
+    def advance_clock(self, seconds: float) -> None:
+        """Lets time pass on Telegram's side: later messages are dated ``seconds`` later, and
+        earlier ones are that much older (e.g. past the 48 hours within which a bot may
+        delete a message)."""
+        self._chats.clock_offset += seconds
 
     def current_message(self, chat_id: int, message_id: int) -> JSONDict | None:
         """Returns a message as it is now (after edits), or ``None`` if deleted or unknown."""

@@ -8,10 +8,13 @@ from aiohttp import web
 
 from forum_service.api import (
     admin_expert_forum_routes,
+    admin_membership_routes,
     admin_routes,
     board_routes,
     bot_routes,
+    draft_routes,
     expert_forum_routes,
+    helpline_routes,
     membership_routes,
     moderation_routes,
     subscription_routes,
@@ -24,21 +27,27 @@ from forum_service.api.keys import (
     BOARDS,
     DATABASE,
     EXPERT_FORUMS,
+    HELPLINES,
+    MEMBERSHIP,
     METRICS,
     MODERATION,
     OUTBOX,
     SETTINGS,
     SUBSCRIPTIONS,
 )
+from forum_service.api.membership_gate import membership_gate
 from forum_service.api.params import refuse_nul_in_path
 from forum_service.clock import Clock, utc_now
+from forum_service.domain import MembershipMode
 from forum_service.observability import Metrics, metrics_middleware
 from forum_service.pseudonyms import Pseudonymizer
 from forum_service.services.admin import AdminService
 from forum_service.services.boards import BoardService
 from forum_service.services.expert_forums import ExpertForumService
+from forum_service.services.membership import MembershipService
 from forum_service.services.moderation import ModerationService
 from forum_service.services.outbox import OutboxService
+from forum_service.services.safeguarding import HelplineService
 from forum_service.services.subscriptions import SubscriptionService
 from forum_service.settings import ServiceSettings
 from forum_service.storage import vault_repo
@@ -74,6 +83,7 @@ def create_app(
             error_middleware,
             refuse_nul_in_path,
             service_token_middleware,
+            membership_gate,
         ],
         client_max_size=MAX_REQUEST_BYTES,
     )
@@ -102,6 +112,10 @@ def create_app(
         app[OUTBOX] = OutboxService(db, clock=clock, on_settled=metrics.record_settled)
         app[EXPERT_FORUMS] = ExpertForumService(db, pseudonyms, clock=clock)
         app[SUBSCRIPTIONS] = SubscriptionService(db, clock=clock)
+        app[MEMBERSHIP] = MembershipService(
+            db, pseudonyms, mode=MembershipMode(settings.membership), clock=clock
+        )
+        app[HELPLINES] = HelplineService(db, pseudonyms, clock=clock)
         yield
         if own:
             await db.dispose()
@@ -109,11 +123,14 @@ def create_app(
     app.cleanup_ctx.append(database_context)
     app.add_routes(system_routes.routes)
     app.add_routes(board_routes.routes)
+    app.add_routes(draft_routes.routes)
     app.add_routes(moderation_routes.routes)
     app.add_routes(admin_routes.routes)
     app.add_routes(membership_routes.routes)
+    app.add_routes(admin_membership_routes.routes)
     app.add_routes(bot_routes.routes)
     app.add_routes(admin_expert_forum_routes.routes)
     app.add_routes(expert_forum_routes.routes)
     app.add_routes(subscription_routes.routes)
+    app.add_routes(helpline_routes.routes)
     return app

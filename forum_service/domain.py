@@ -25,6 +25,8 @@ MAX_ID = 2**63 - 1
 #: What a board slug looks like (e.g. "long-term-support").
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 BODY_MAX = 4000
+#: A content note ("sexual violence", "self-harm" ...) is short: a warning, not a summary.
+CONTENT_NOTE_MAX = 80
 
 
 class PostStatus(StrEnum):
@@ -34,6 +36,9 @@ class PostStatus(StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     HIDDEN = "hidden"
+    #: Reported as identifying someone or as a safety risk: hidden from everyone but its
+    #: author until a moderator decides (then approved again, or hidden).
+    HELD = "held"
 
 
 class Role(StrEnum):
@@ -99,6 +104,12 @@ class Conflict(DomainError):
     status = 409
 
 
+class Gone(DomainError):
+    """The target existed but can no longer be used (an expired, used-up or revoked code)."""
+
+    status = 410
+
+
 class RateLimited(DomainError):
     """Too many actions of one kind in the current window."""
 
@@ -159,6 +170,8 @@ class Identity:
     suspended: bool
     created_at: datetime
     state: PersonState
+    member: bool = False
+    membership_requested: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,6 +226,15 @@ class Post:
     created_at: datetime
     updated_at: datetime
     approved_at: datetime | None
+    #: Shown before the text, which readers open with a tap (None: no note).
+    content_note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NoteChange:
+    """A new content note for a post: ``note`` replaces the old one, None removes it."""
+
+    note: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,6 +347,7 @@ class Report:
     item_id: int | None
     reason: str
     created_at: datetime
+    category: str = "other"
 
 
 @dataclass(frozen=True, slots=True)
@@ -405,19 +428,46 @@ class WatchedWordEntry:
 
 @dataclass(frozen=True, slots=True)
 class StaffMember:
-    """A moderator or admin: the identity key is only for deriving their handle."""
+    """A moderator or admin: the identity key is for deriving their handle and alerting them."""
 
     id: int
     key: str
     role: Role
+    suspended: bool = False
+
+
+class MembershipMode(StrEnum):
+    """Who may read and post (``FORUM_MEMBERSHIP``)."""
+
+    OPEN = "open"  # everybody counts as a member
+    INVITE = "invite"  # members join with an invite code
+    APPROVAL = "approval"  # invite codes, or one request an admin approves
 
 
 @dataclass(frozen=True, slots=True)
 class Invite:
-    """A redeemed invite: which role it grants."""
+    """An invite code: membership (role practitioner) or a staff role, for ``uses_left`` more
+    people. ``code`` is the code itself when it was kept sealed (not for codes made before
+    membership existed)."""
 
     id: int
     role: Role
+    uses_left: int = 1
+    expires_at: datetime | None = None
+    revoked: bool = False
+    label: str | None = None
+    code: str | None = None
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MembershipRequest:
+    """A pending request to join: its id, the text, when; the requester stays sealed."""
+
+    id: int
+    message: str
+    created_at: datetime
+    requester: Sealed
 
 
 @dataclass(frozen=True, slots=True)
@@ -512,3 +562,54 @@ class DigestThread:
     title: str
     board_slug: str
     board_title: str
+
+
+# --- safeguarding: the urgent lane, fast reports, helplines -----------------------------------
+
+#: The queue lane of locating, threats, the author's own crisis and fast reports.
+URGENT_LANE = "urgent"
+
+
+def queue_order(route: str | None, rank: float, item_id: int) -> tuple[bool, float, int]:
+    """Sort key of the queue: the urgent lane first, then by `queue_rank`, then oldest.
+
+    Urgent items come first however long anything else has waited: waiting raises a rank
+    without bound, so no priority number could keep them on top.
+    """
+    return (route != URGENT_LANE, -rank, item_id)
+
+
+class ReportCategory(StrEnum):
+    """Why a post is reported; the first two hide it at once (a "fast report")."""
+
+    IDENTIFIES_SOMEONE = "identifies_someone"
+    SAFETY_RISK = "safety_risk"
+    OTHER = "other"
+
+    @property
+    def holds_post(self) -> bool:
+        """Whether the post is hidden at once and goes to the urgent lane."""
+        return self is not ReportCategory.OTHER
+
+    @property
+    def label(self) -> str:
+        """How moderators and the alert name it."""
+        return REPORT_CATEGORY_LABELS[self]
+
+
+REPORT_CATEGORY_LABELS: dict[ReportCategory, str] = {
+    ReportCategory.IDENTIFIES_SOMEONE: "identifies someone",
+    ReportCategory.SAFETY_RISK: "safety risk",
+    ReportCategory.OTHER: "other",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Helpline:
+    """A helpline or service of the signposting card (admins keep the list current)."""
+
+    id: int
+    name: str
+    contact: str
+    description: str
+    position: int

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import (
     AliasChoices,
@@ -60,6 +60,9 @@ class ServiceSettings(BaseSettings):
     port: Annotated[int, Field(ge=0, le=65535)] = 8080
     # How many write actions of one kind an identity may take per hour (posts, replies, reports).
     posts_per_hour: Annotated[int, Field(ge=1, le=10_000)] = 20
+    # Who may read and post: everybody (open), members who joined with an invite code
+    # (invite), or also those whose one request an admin approved (approval).
+    membership: Literal["open", "invite", "approval"] = "invite"
     db_echo: bool = False
 
     @field_validator("database_url")

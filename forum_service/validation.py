@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from forum_service.domain import BODY_MAX, TITLE_MAX, DomainError
+from forum_service.domain import BODY_MAX, CONTENT_NOTE_MAX, TITLE_MAX, DomainError
 from moderation.textfold import is_invisible
 
 #: Reasons, notes and other one-paragraph texts of moderation.
@@ -78,3 +78,11 @@ def clean_body(raw: str) -> str:
 def clean_reason(raw: str) -> str:
     """Check a reason or note (at most 500 characters)."""
     return clean_text(raw, field="reason", max_length=REASON_MAX)
+
+
+def clean_content_note(raw: str) -> str:
+    """Check a content note ("sexual violence", "self-harm" ...: one line, 80 characters)."""
+    note = clean_text(raw, field="content_note", max_length=CONTENT_NOTE_MAX)
+    if "\n" in note:
+        raise DomainError("content_note_multiline", "content_note must be a single line")
+    return note

@@ -10,7 +10,7 @@ from moderation.labels import LABELS
 from moderation.ner import PiiScreen, PiiScreenStatus, load_pii_screen
 from moderation.pii import PII_KIND_DESCRIPTIONS, PiiFinding, PiiKind, find_pii, redact
 from moderation.policy import ModerationPolicy, Route, ScreeningResult, Thresholds
-from moderation.risk_patterns import match_risk_patterns
+from moderation.risk_patterns import discloses_crisis, match_risk_patterns
 from moderation.scoring import DetoxifyScorer, Scorer, ScorerError
 from moderation.screening import ScreeningBatch, screen_texts
 from moderation.toxic_models import OfflineToxicityScorer, load_default_scorer
@@ -41,6 +41,7 @@ __all__ = [
     "WatchAction",
     "WatchMatch",
     "WatchedWord",
+    "discloses_crisis",
     "find_pii",
     "load_default_scorer",
     "load_pii_screen",

@@ -16,10 +16,13 @@ from types import MappingProxyType
 
 from moderation.labels import LABELS
 from moderation.pii import PII_KIND_DESCRIPTIONS, PiiFinding
+from moderation.risk_patterns import URGENT_REASONS
 from moderation.watchwords import WatchAction, WatchMatch
 
 NOT_SCREENED_PRIORITY = 2.0
 PII_PRIORITY = 2.0
+#: Added for an urgent post; the queue puts the urgent lane first whatever the ranks are.
+URGENT_PRIORITY = 3.0
 WATCH_PRIORITY: Mapping[WatchAction, float] = MappingProxyType(
     {WatchAction.BLOCK: 1.5, WatchAction.FLAG: 1.0, WatchAction.REQUIRE_REVIEW: 0.5}
 )
@@ -99,6 +102,9 @@ def _check_threshold(label: str, value: object) -> None:
 class Route(StrEnum):
     """The lane of the moderation queue a post goes to."""
 
+    #: Locating or identifying someone, a threat, or the author's own crisis: first in the
+    #: queue, every moderator alerted at once.
+    URGENT = "urgent"
     FLAGGED = "flagged"
     REVIEW = "review"
     LOW_RISK = "low_risk"
@@ -117,6 +123,8 @@ class ScreeningResult:
         pii: Personal-data findings (spans only).
         watch_matches: Watched-word matches (spans only).
         scorer: Name of the scorer that produced the scores, or None.
+        urgent_reasons: Why the post is urgent, in words fit for an alert (never the post's
+            own words); empty unless ``route`` is URGENT.
     """
 
     route: Route
@@ -126,6 +134,7 @@ class ScreeningResult:
     pii: tuple[PiiFinding, ...]
     watch_matches: tuple[WatchMatch, ...]
     scorer: str | None
+    urgent_reasons: tuple[str, ...] = ()
 
     @property
     def auto_approvable(self) -> bool:
@@ -158,6 +167,9 @@ class ModerationPolicy:
 
         Routing, first rule that applies:
 
+        0. An urgent risk pattern (`moderation.risk_patterns.URGENT_REASONS`: locating or
+           identifying someone, a threat, the author's own crisis) → URGENT, screened by a
+           model or not (the "not screened" reason is kept).
         1. ``scores is None`` (model unavailable or failed) → NOT_SCREENED.
         2. A label at or above its threshold, any PII finding, or a FLAG/BLOCK watched
            word → FLAGGED.
@@ -166,7 +178,8 @@ class ModerationPolicy:
 
         Priority is a sum, higher first::
 
-            priority = model + pii + watch
+            priority = model + pii + watch + urgent
+            urgent = 3.0 for an urgent post, else 0
             model = 2.0 if not screened, else max over labels of score / threshold
                     (>= 1.0 exactly when some label is over its threshold; 0 if no labels)
             pii   = 2.0 if any PII finding, else 0
@@ -215,7 +228,13 @@ class ModerationPolicy:
             for word, action in seen_words.items()
         )
 
-        if scores is None:
+        urgent = tuple(
+            dict.fromkeys(URGENT_REASONS[m.word] for m in watch_matches if m.word in URGENT_REASONS)
+        )
+        if urgent:
+            route = Route.URGENT
+            reasons[:0] = [f"urgent: {reason}" for reason in urgent]
+        elif scores is None:
             route = Route.NOT_SCREENED
         elif label_reasons or pii or actions & {WatchAction.FLAG, WatchAction.BLOCK}:
             route = Route.FLAGGED
@@ -229,6 +248,7 @@ class ModerationPolicy:
             model_priority
             + (PII_PRIORITY if pii else 0.0)
             + max((WATCH_PRIORITY[action] for action in actions), default=0.0)
+            + (URGENT_PRIORITY if urgent else 0.0)
         )
         return ScreeningResult(
             route=route,
@@ -238,6 +258,7 @@ class ModerationPolicy:
             pii=tuple(pii),
             watch_matches=tuple(watch_matches),
             scorer=scorer,
+            urgent_reasons=urgent,
         )
 
     def _judge_scores(self, scores: Mapping[str, float]) -> tuple[float, list[str]]:

@@ -1,9 +1,9 @@
 """``mscos-forum demo``: the whole product in one command, without a Telegram account.
 
 Starts the service on a temporary SQLite database (API, moderation worker, scheduler), a
-local fake Telegram Bot API and the real bot, then plays a scripted session and prints the
-conversation as each person would see it in Telegram. Exits 0 when every step happened;
-otherwise names the step that did not and exits 1.
+local fake Telegram Bot API and the real bot (membership by invite, the default), then plays a
+scripted session and prints the conversation as each person would see it in Telegram. Exits 0
+when every step happened; otherwise names the step that did not and exits 1.
 """
 
 from __future__ import annotations
@@ -31,6 +31,9 @@ SAFETY_POST_BODY = (
     "involving the police liaison, or a managed move? We follow the MSCOS safety outcome."
 )
 FORUM_TITLE = "Safety from any trafficker or other abuser — expert forum"
+PARTNER_LABEL = "Helen Bamber Foundation caseworkers"
+#: A draft the check before sending catches (a drama-reserved UK mobile number).
+CAUGHT_DRAFT = "Her new mobile is 07700 900123 if anyone can help with a placement."
 
 
 class DemoFailure(Exception):
@@ -127,6 +130,24 @@ async def play(script: Script, people: dict[str, Persona], service_url: str, tok
         people["reader"],
         people["admin"],
     )
+    script.say("\n== 0. A newcomer is refused; the admin invites a partner organisation")
+    await script.send(author, "/start", lambda t: "members only" in t, "non-member welcome")
+    await script.send(author, "/read safety", lambda t: "How to join" in t, "non-member refused")
+    invite = await script.send(
+        admin,
+        f"/invite 25 30 {PARTNER_LABEL}",
+        lambda t: "?start=" in t,
+        "member invite",
+    )
+    link = (invite.text or "").split("Link: ")[1].split("\n")[0]
+    member_code = link.split("?start=")[1]
+    await script.send(
+        author, f"/start {member_code}", lambda t: "you are now a member" in t, "deep link"
+    )
+    await script.send(
+        reader, f"/join {member_code}", lambda t: "you are now a member" in t, "join by code"
+    )
+
     script.say("\n== 1. A practitioner posts on the Safety board")
     await script.send(author, "/start", lambda t: "anonymity" in t.lower(), "welcome")
     await script.send(
@@ -135,6 +156,16 @@ async def play(script: Script, people: dict[str, Persona], service_url: str, tok
         lambda t: "waiting for a moderator" in t,
         "posting",
     )
+
+    script.say("\n== 1b. A draft caught before sending: the author edits, nothing is stored")
+    caught = await script.send(
+        author,
+        f"/new safety Placement needed | {CAUGHT_DRAFT}",
+        lambda t: "this looks like a phone number" in t,
+        "check before sending",
+    )
+    await script.press(author, caught, "Edit", lambda t: "corrected text" in t, "edit the draft")
+    await script.send(author, "/cancel", lambda t: "Cancelled" in t, "leave the draft")
 
     script.say("\n== 2. The moderation worker screens it")
     outcome = await _wait_screened(service_url, token)
@@ -268,7 +299,8 @@ async def run_demo(out: TextIO = sys.stdout) -> int:
                 stop.set()
                 await served
         script.say(
-            "\nDemo complete: posted → screened → approved via /queue → read → forum announced."
+            "\nDemo complete: refused → invited by link → posted → screened → approved via "
+            "/queue → read → forum announced."
         )
         return 0
 

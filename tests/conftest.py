@@ -72,6 +72,10 @@ def settings(database_url: str) -> ServiceSettings:
         service_token=SERVICE_TOKEN,
         pseudonym_secret=PSEUDONYM_SECRET,
         at_rest_key=AT_REST_KEY,
+        # Most tests are about reading and posting, not joining: everybody is a member.
+        # tests/service/test_membership.py and tests/bot_e2e/test_membership.py override
+        # this fixture for the invite and approval modes.
+        membership="open",
         _env_file=None,
     )
 

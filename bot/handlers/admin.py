@@ -9,6 +9,7 @@ from telegram.ext import CommandHandler
 
 from bot.context import Context, identity, parse_id, reply, reply_many, services
 from bot.formatting import escape, paginate_blocks
+from bot.handlers.membership import join_with
 
 
 async def add_moderator(update: Update, context: Context) -> None:
@@ -24,14 +25,12 @@ async def add_moderator(update: Update, context: Context) -> None:
 
 
 async def join(update: Update, context: Context) -> None:
-    """/join <code>."""
+    """/join <code>: any invite code (membership, moderator, admin)."""
     args = context.args or []
     if len(args) != 1:
         await reply(update, "Use /join &lt;code&gt; with the code an admin gave you.")
         return
-    key = await identity(update, context)
-    role = await services(context).forum.redeem_invite(key, args[0])
-    await reply(update, f"Welcome — you are now a {escape(role)}. Try /queue.")
+    await join_with(update, context, args[0])
 
 
 async def remove_moderator(update: Update, context: Context) -> None:

@@ -17,6 +17,7 @@ from bot.callbacks import Button, build, parse, pattern
 from bot.context import Context, draft, identity, parse_id, reply, reply_many, services
 from bot.formatting import escape
 from bot.forum_models import Board
+from bot.handlers.quick_exit import exit_button
 
 PAGE = 5
 
@@ -30,7 +31,7 @@ def board_keyboard(boards: Sequence[Board], button: Button) -> InlineKeyboardMar
 
 async def ask_outcome(update: Update, context: Context, prompt: str, button: Button) -> None:
     """Ask which outcome a flow is about, with one ``button`` per board."""
-    boards = await services(context).forum.boards()
+    boards = await services(context).forum.boards(await identity(update, context))
     await reply(update, prompt, reply_markup=board_keyboard(boards, button))
 
 
@@ -48,7 +49,7 @@ async def take_outcome(update: Update, context: Context, button: Button) -> bool
 
 async def outcomes(update: Update, context: Context) -> None:
     """List the eight boards with their thread counts."""
-    boards = await services(context).forum.boards()
+    boards = await services(context).forum.boards(await identity(update, context))
     await reply(update, render.boards(boards), reply_markup=board_keyboard(boards, Button.BOARD))
 
 
@@ -56,7 +57,7 @@ async def read(update: Update, context: Context) -> None:
     """/read (pick a board), /read <outcome> (its threads) or /read <thread id> (open it)."""
     args = context.args or []
     if not args:
-        boards = await services(context).forum.boards()
+        boards = await services(context).forum.boards(await identity(update, context))
         await reply(update, "Which outcome?", reply_markup=board_keyboard(boards, Button.BOARD))
     elif (thread_id := parse_id(args[0])) is not None:
         await show_thread(update, context, thread_id)
@@ -78,12 +79,13 @@ def _remember_cursor(context: Context, cursor: str) -> str:
 async def show_board(update: Update, context: Context, slug: str, cursor: str | None) -> None:
     """Show one page of a board's threads with buttons to open them and page on."""
     forum = services(context).forum
-    boards = {b.slug: b for b in await forum.boards()}
+    key = await identity(update, context)
+    boards = {b.slug: b for b in await forum.boards(key)}
     board = boards.get(slug)
     if board is None:
         await reply(update, f"There is no outcome called “{escape(slug[:40])}”. Try /outcomes.")
         return
-    page = await forum.threads(slug, cursor, limit=PAGE)
+    page = await forum.threads(key, slug, cursor, limit=PAGE)
     rows = [
         [
             InlineKeyboardButton(
@@ -107,7 +109,12 @@ async def show_thread(update: Update, context: Context, thread_id: int, after: i
     """Send a thread (split over several messages when long) with Reply / More buttons."""
     key = await identity(update, context)
     detail = await services(context).forum.thread(key, thread_id, after)
-    rows = [[InlineKeyboardButton("Reply", callback_data=build(Button.REPLY, thread_id))]]
+    rows = [
+        [
+            InlineKeyboardButton("Reply", callback_data=build(Button.REPLY, thread_id)),
+            exit_button(),
+        ]
+    ]
     if detail.next_after:
         more = build(Button.THREAD_MORE, thread_id, detail.next_after)
         rows.insert(0, [InlineKeyboardButton("More posts ›", callback_data=more)])

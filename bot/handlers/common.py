@@ -8,10 +8,11 @@ import uuid
 from telegram import LinkPreviewOptions, Update
 from telegram.ext import ApplicationHandlerStop, ConversationHandler
 
-from bot import texts
-from bot.context import Context, clear_draft, identity, is_private, reply, services
+from bot import commands, texts
+from bot.context import Context, clear_draft, identity, is_private, reply, reply_many, services
 from bot.formatting import escape
 from bot.forum_client import ForumError
+from bot.handlers.membership import join_with
 
 log = logging.getLogger(__name__)
 
@@ -70,13 +71,38 @@ async def remember_chat(update: Update, context: Context) -> None:
 
 
 async def start(update: Update, context: Context) -> None:
-    """Explain what this is, the rules and the anonymity promise."""
-    await reply(update, texts.START)
+    """Explain what this is, the rules and the anonymity promise; a non-member is told how to
+    join. ``/start CODE`` (an invite's deep link ``t.me/<bot>?start=CODE``) joins."""
+    args = context.args or []
+    if len(args) == 1:
+        await join_with(update, context, args[0])
+        return
+    me = await services(context).forum.me(await identity(update, context))
+    if me.member:
+        await reply(update, texts.START)
+    else:
+        await reply(update, f"{texts.NOT_A_MEMBER_WELCOME}\n\n{texts.how_to_join(me.membership)}")
 
 
 async def help_command(update: Update, context: Context) -> None:
-    """List the commands."""
-    await reply(update, texts.HELP)
+    """List every command the person may use, by their role (``bot.commands``); a non-member
+    learns how to join."""
+    me = await services(context).forum.me(await identity(update, context))
+    if not me.member:
+        messages = commands.help_messages(None)
+        messages[-1] += f"\n\n{texts.how_to_join(me.membership)}"
+        await reply_many(update, messages)
+        return
+    await reply_many(update, commands.help_messages(me.role))
+
+
+async def how_to_join(update: Update, context: Context) -> None:
+    """A non-member tried to read or post: say how to join instead (the service refused)."""
+    try:
+        membership = (await services(context).forum.me(await identity(update, context))).membership
+    except ForumError:
+        membership = "invite"
+    await reply(update, f"This forum is for members only.\n\n{texts.how_to_join(membership)}")
 
 
 async def cancel(update: Update, context: Context) -> int:
@@ -111,6 +137,13 @@ async def on_error(update: object, context: Context) -> None:
     text) nor the message of the exception (it may quote the request).
     """
     error = context.error
+    if (
+        isinstance(error, ForumError)
+        and error.code == "membership_required"
+        and isinstance(update, Update)
+    ):
+        await how_to_join(update, context)
+        return
     if isinstance(error, ForumError) and isinstance(update, Update):
         # A plain sentence, but it may quote what the user typed: escape it for HTML.
         await reply(update, escape(error.message))

@@ -222,14 +222,21 @@ async def _current_version(update: Update, context: Context, item_id: int) -> in
 
 
 async def approve_command(update: Update, context: Context) -> None:
-    """/approve <item>."""
+    """/approve <item> [content note]."""
     args = context.args or []
-    item_id = parse_id(args[0]) if len(args) == 1 else None
+    item_id = parse_id(args[0]) if args else None
     if item_id is None:
-        await reply(update, "Use /approve &lt;item id&gt; (ids are shown in /queue).")
+        await reply(
+            update,
+            "Use /approve &lt;item id&gt; [content note] (ids are shown in /queue), e.g. "
+            "/approve 7 self-harm.",
+        )
         return
+    assert update.effective_message is not None and update.effective_message.text is not None
+    words = update.effective_message.text.split(maxsplit=2)
+    note = words[2].strip() if len(words) > 2 else None
     version = await _current_version(update, context, item_id)
-    await _decide(update, context, item_id, version, Decision.approve())
+    await _decide(update, context, item_id, version, Decision.approve(note))
 
 
 async def reject_command(update: Update, context: Context) -> None:

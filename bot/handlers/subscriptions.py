@@ -37,7 +37,7 @@ async def subscribe(update: Update, context: Context) -> None:
     """/subscribe [all|digest|<outcome>]; without an argument, buttons."""
     args = context.args or []
     if not args:
-        boards = await services(context).forum.boards()
+        boards = await services(context).forum.boards(await identity(update, context))
         choices = [("All announcements", "all"), ("Weekly digest of new threads", "digest")]
         choices += [(b.title, b.slug) for b in boards]
         await reply(

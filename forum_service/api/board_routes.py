@@ -8,6 +8,7 @@ from forum_service.api.auth import acting_identity
 from forum_service.api.board_schemas import (
     BoardList,
     BoardOut,
+    CreatedReply,
     CreatedThread,
     CreateReplyRequest,
     CreateThreadRequest,
@@ -19,7 +20,7 @@ from forum_service.api.board_schemas import (
     ThreadList,
     ThreadOut,
 )
-from forum_service.api.keys import BOARDS, METRICS
+from forum_service.api.keys import BOARDS, MEMBERSHIP, METRICS
 from forum_service.api.openapi import Doc, Param, documented
 from forum_service.api.params import (
     QueryInt,
@@ -30,6 +31,7 @@ from forum_service.api.params import (
 )
 from forum_service.api.responses import json_response
 from forum_service.domain import MAX_ID
+from forum_service.services.membership import counts_as_member
 
 routes = web.RouteTableDef()
 
@@ -51,7 +53,6 @@ LIMIT = PAGE.param()
     Doc(
         "List the boards with their counts of approved threads",
         BoardList,
-        identity=False,
         tags=("forum",),
     )
 )
@@ -68,7 +69,6 @@ async def list_boards(request: web.Request) -> web.Response:
         ThreadList,
         params=(CURSOR, LIMIT),
         errors=(400, 404),
-        identity=False,
         tags=("forum",),
     )
 )
@@ -100,12 +100,16 @@ async def create_thread(request: web.Request) -> web.Response:
     key = acting_identity(request)
     body = CreateThreadRequest.model_validate(await json_body(request))
     created = await request.app[BOARDS].create_thread(
-        key, body.board, body.title, body.body, idempotency_key(request)
+        key, body.board, body.title, body.body, idempotency_key(request), body.content_note
     )
     if not created.replayed:
         request.app[METRICS].posts_created.inc()
     return json_response(
-        CreatedThread(thread_id=created.post.thread_id, post=PostOut.of(created.post, mine=True)),
+        CreatedThread(
+            thread_id=created.post.thread_id,
+            post=PostOut.of(created.post, mine=True),
+            signposting=created.signposting,
+        ),
         status=200 if created.replayed else 201,
     )
 
@@ -146,7 +150,7 @@ async def read_thread(request: web.Request) -> web.Response:
 @documented(
     Doc(
         "Reply to an approved thread (stored as pending)",
-        PostEnvelope,
+        CreatedReply,
         status=201,
         request=CreateReplyRequest,
         params=(IDEMPOTENCY,),
@@ -159,11 +163,13 @@ async def reply(request: web.Request) -> web.Response:
     key = acting_identity(request)
     thread_id = path_id(request, "thread_id")
     body = CreateReplyRequest.model_validate(await json_body(request))
-    created = await request.app[BOARDS].reply(key, thread_id, body.body, idempotency_key(request))
+    created = await request.app[BOARDS].reply(
+        key, thread_id, body.body, idempotency_key(request), body.content_note
+    )
     if not created.replayed:
         request.app[METRICS].posts_created.inc()
     return json_response(
-        PostEnvelope(post=PostOut.of(created.post, mine=True)),
+        CreatedReply(post=PostOut.of(created.post, mine=True), signposting=created.signposting),
         status=200 if created.replayed else 201,
     )
 
@@ -201,8 +207,24 @@ async def my_posts(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/me")
-@documented(Doc("My role and standing", Me, errors=(400,), tags=("forum",)))
+@documented(
+    Doc(
+        "My role and standing: whether I am a member, and how people join",
+        Me,
+        errors=(400,),
+        tags=("forum",),
+        members_only=False,
+    )
+)
 async def me(request: web.Request) -> web.Response:
-    """Return the caller's role (the bot shows moderator commands accordingly)."""
+    """Return the caller's role and membership (the bot shows commands accordingly)."""
     identity = await request.app[BOARDS].whoami(acting_identity(request))
-    return json_response(Me(role=identity.role.value, suspended=identity.suspended))
+    mode = request.app[MEMBERSHIP].mode
+    return json_response(
+        Me(
+            role=identity.role.value,
+            suspended=identity.suspended,
+            member=counts_as_member(identity, mode),
+            membership=mode.value,
+        )
+    )

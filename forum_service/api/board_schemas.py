@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -15,8 +15,16 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from forum_service.domain import BODY_MAX, TITLE_MAX, Board, DomainError, Post, ThreadSummary
-from forum_service.validation import clean_body, clean_title
+from forum_service.domain import (
+    BODY_MAX,
+    CONTENT_NOTE_MAX,
+    TITLE_MAX,
+    Board,
+    DomainError,
+    Post,
+    ThreadSummary,
+)
+from forum_service.validation import clean_body, clean_content_note, clean_title
 
 
 def custom_rule(check: Callable[[str], str]) -> Callable[[str], str]:
@@ -62,6 +70,15 @@ Body = Annotated[
     AfterValidator(custom_rule(clean_body)),
     Field(json_schema_extra=text_schema(BODY_MAX)),
 ]
+ContentNote = Annotated[
+    StrictStr,
+    AfterValidator(custom_rule(clean_content_note)),
+    Field(
+        description='shown before the text, which readers open with a tap: "sexual violence", '
+        '"self-harm", "child abuse" or a short free text',
+        json_schema_extra={**text_schema(CONTENT_NOTE_MAX), "pattern": TITLE_PATTERN},
+    ),
+]
 
 
 class Request(BaseModel):
@@ -76,12 +93,14 @@ class CreateThreadRequest(Request):
     board: Annotated[StrictStr, Field(min_length=1, max_length=40, examples=["safety"])]
     title: Title
     body: Body
+    content_note: ContentNote | None = None
 
 
 class CreateReplyRequest(Request):
     """Reply to an approved thread; stored as pending."""
 
     body: Body
+    content_note: ContentNote | None = None
 
 
 class BoardOut(BaseModel):
@@ -152,7 +171,7 @@ class PostOut(BaseModel):
     thread_title: str
     is_opening: bool
     author: str = Field(description="per-thread pseudonym")
-    body: str
+    body: str = Field(description="empty for a held post that is not the caller's")
     status: str
     revision: int
     rejection_reason: str | None
@@ -160,6 +179,9 @@ class PostOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     approved_at: datetime | None
+    content_note: str | None = Field(
+        default=None, description="show before the text, and the text only on request"
+    )
 
     @classmethod
     def of(cls, post: Post, *, mine: bool) -> PostOut:
@@ -179,6 +201,7 @@ class PostOut(BaseModel):
             created_at=post.created_at,
             updated_at=post.updated_at,
             approved_at=post.approved_at,
+            content_note=post.content_note,
         )
 
 
@@ -188,11 +211,25 @@ class PostEnvelope(BaseModel):
     post: PostOut
 
 
+SIGNPOSTING = Field(
+    default=False,
+    description="the text discloses its author's own crisis: show them the helplines now",
+)
+
+
 class CreatedThread(BaseModel):
     """A created (or replayed) thread with its opening post."""
 
     thread_id: int
     post: PostOut
+    signposting: bool = SIGNPOSTING
+
+
+class CreatedReply(BaseModel):
+    """A created (or replayed) reply."""
+
+    post: PostOut
+    signposting: bool = SIGNPOSTING
 
 
 class PostList(BaseModel):
@@ -215,6 +252,10 @@ class Me(BaseModel):
 
     role: str
     suspended: bool
+    member: bool = Field(description="may read and post (FORUM_MEMBERSHIP)")
+    membership: Literal["open", "invite", "approval"] = Field(
+        description="how people join: everybody is a member, by invite code, or also by request"
+    )
 
 
 class ErrorDetail(BaseModel):

@@ -8,8 +8,10 @@ from forum_service.observability import Metrics
 from forum_service.services.admin import AdminService
 from forum_service.services.boards import BoardService
 from forum_service.services.expert_forums import ExpertForumService
+from forum_service.services.membership import MembershipService
 from forum_service.services.moderation import ModerationService
 from forum_service.services.outbox import OutboxService
+from forum_service.services.safeguarding import HelplineService
 from forum_service.services.subscriptions import SubscriptionService
 from forum_service.settings import ServiceSettings
 from forum_service.storage.database import Database
@@ -23,3 +25,5 @@ OUTBOX = web.AppKey("outbox", OutboxService)
 EXPERT_FORUMS = web.AppKey("expert_forums", ExpertForumService)
 SUBSCRIPTIONS = web.AppKey("subscriptions", SubscriptionService)
 METRICS = web.AppKey("metrics", Metrics)
+MEMBERSHIP = web.AppKey("membership", MembershipService)
+HELPLINES = web.AppKey("helplines", HelplineService)

@@ -20,11 +20,12 @@ from forum_service.api.moderation_schemas import (
     ReportRequest,
     ReviseRequest,
     SuspendRequest,
+    note_change,
 )
 from forum_service.api.openapi import Doc, documented
 from forum_service.api.params import QueryInt, json_body, path_id
 from forum_service.api.responses import json_response
-from forum_service.domain import DecisionAction
+from forum_service.domain import DecisionAction, ReportCategory
 
 routes = web.RouteTableDef()
 
@@ -47,14 +48,17 @@ async def revise(request: web.Request) -> web.Response:
     """Resubmit a rejected post with new text."""
     key = acting_identity(request)
     body = ReviseRequest.model_validate(await json_body(request))
-    post = await request.app[BOARDS].revise(key, path_id(request, "post_id"), body.body, body.title)
+    post = await request.app[BOARDS].revise(
+        key, path_id(request, "post_id"), body.body, body.title, note_change(body)
+    )
     return json_response(PostEnvelope(post=PostOut.of(post, mine=True)))
 
 
 @routes.post("/api/v1/posts/{post_id}/reports")
 @documented(
     Doc(
-        "Report an approved post; it goes back to the moderation queue",
+        "Report an approved post; it goes back to the moderation queue (identifies_someone "
+        "and safety_risk hide it at once, in the urgent lane); the reporter is told the outcome",
         CountOut,
         status=201,
         request=ReportRequest,
@@ -66,7 +70,9 @@ async def report(request: web.Request) -> web.Response:
     """File a report."""
     key = acting_identity(request)
     body = ReportRequest.model_validate(await json_body(request))
-    await request.app[BOARDS].report(key, path_id(request, "post_id"), body.reason)
+    await request.app[BOARDS].report(
+        key, path_id(request, "post_id"), body.reason, ReportCategory(body.category)
+    )
     return json_response(CountOut(count=1), status=201)
 
 
@@ -144,6 +150,7 @@ async def decide(request: web.Request) -> web.Response:
         body=body.body,
         title=body.title,
         note=body.note,
+        content_note=note_change(body),
     )
     return json_response(QueueItemEnvelope(item=QueueItemOut.of(item)))
 

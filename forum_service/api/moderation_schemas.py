@@ -10,12 +10,13 @@ from pydantic import AfterValidator, BaseModel, Field, StrictBool, StrictFloat, 
 from forum_service.api.board_schemas import (
     TEXT_PATTERN,
     Body,
+    ContentNote,
     PostOut,
     Request,
     Title,
     custom_rule,
 )
-from forum_service.domain import MAX_ID, AuditEntry, ModerationItem, Report
+from forum_service.domain import MAX_ID, AuditEntry, ModerationItem, NoteChange, Report
 from forum_service.validation import REASON_MAX, clean_reason
 
 Reason = Annotated[
@@ -30,12 +31,19 @@ class ReviseRequest(Request):
 
     body: Body
     title: Title | None = None
+    content_note: ContentNote | None = Field(
+        default=None, description="a new content note; null removes it; absent keeps it"
+    )
 
 
 class ReportRequest(Request):
-    """Report an approved post."""
+    """Report an approved post; ``identifies_someone`` and ``safety_risk`` hide it at once."""
 
-    reason: Reason
+    category: Literal["identifies_someone", "safety_risk", "other"] = Field(
+        default="other",
+        description="identifies_someone and safety_risk hide the post until a moderator decides",
+    )
+    reason: Reason | None = Field(default=None, description="required for category other")
 
 
 #: An id in a request body: the same range as in a path (`api.params.path_id`).
@@ -63,6 +71,17 @@ class DecisionRequest(Request):
     body: Body | None = Field(default=None, description="edit_approve: the edited text")
     title: Title | None = Field(default=None, description="edit_approve: the edited title")
     note: Reason | None = Field(default=None, description="edit_approve: what changed and why")
+    content_note: ContentNote | None = Field(
+        default=None,
+        description="approve, edit_approve: set or change the content note; null removes it",
+    )
+
+
+def note_change(request: ReviseRequest | DecisionRequest) -> NoteChange | None:
+    """The content note a request sets (or removes, when it says null); None if it says nothing."""
+    if "content_note" not in request.model_fields_set:
+        return None
+    return NoteChange(request.content_note)
 
 
 class HideRequest(Request):
@@ -154,6 +173,7 @@ class ReportOut(BaseModel):
     post_id: int
     item_id: int | None
     reason: str
+    category: str
     created_at: datetime
 
     @classmethod
@@ -164,6 +184,7 @@ class ReportOut(BaseModel):
             post_id=report.post_id,
             item_id=report.item_id,
             reason=report.reason,
+            category=report.category,
             created_at=report.created_at,
         )
 
@@ -249,12 +270,6 @@ class RedeemRequest(Request):
     """Redeem an invite code."""
 
     code: Annotated[StrictStr, Field(min_length=1, max_length=100)]
-
-
-class RoleOut(BaseModel):
-    """A role granted or held."""
-
-    role: str
 
 
 class RemoveModeratorRequest(Request):

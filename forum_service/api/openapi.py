@@ -47,6 +47,14 @@ class Doc:
     public: bool = False
     identity: bool = True
     tags: tuple[str, ...] = ()
+    # Only members may call it (api.membership_gate answers others 403 membership_required);
+    # routes without an identity are never gated.
+    members_only: bool = True
+
+    @property
+    def gated(self) -> bool:
+        """Whether the membership gate stands in front of this route."""
+        return self.members_only and self.identity and not self.public
 
 
 def documented(doc: Doc) -> Callable[[V], V]:
@@ -137,6 +145,8 @@ def build_document(app: web.Application, *, title: str, version: str) -> dict[st
             responses["200"] = {**ok, "description": "replay of an earlier request with this key"}
         error_ref = ref(ErrorBody)
         statuses = set(doc.errors) | ({401} if not doc.public else set())
+        if doc.gated:
+            statuses |= {400, 403}  # the identity header, then membership_required
         if doc.request is not None:
             # Every body is parsed the same way: not JSON (400), too large (413), invalid (422).
             statuses |= {400, 413, 422}

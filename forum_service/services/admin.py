@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import timedelta
 
 from forum_service.domain import (
     AuditEntry,
     DomainError,
-    Forbidden,
     IdentityKey,
     NotFound,
     Role,
@@ -26,10 +24,6 @@ from forum_service.storage import (
 from moderation.watchwords import WatchAction, normalise_watched_word
 
 INVITE_TTL = timedelta(days=7)
-
-
-def _hash_code(code: str) -> str:
-    return hashlib.sha256(code.strip().encode()).hexdigest()
 
 
 class AdminService(StaffService):
@@ -50,13 +44,18 @@ class AdminService(StaffService):
                     session, self._vault, key.value, now
                 )
                 await identities_repo.set_role(session, identity.id, Role.ADMIN)
+                # Whatever FORUM_MEMBERSHIP says, the operator's admins are members.
+                await identities_repo.set_member(session, identity.id, True)
                 # The operator's configured admins are the way back in: a suspension (by a
                 # rogue or mistaken admin) must not outlive a restart of the bot.
                 await identities_repo.set_suspended(session, identity.id, False)
         return len(keys)
 
     async def create_invite(self, key: IdentityKey, role: Role) -> str:
-        """Create a one-time code that makes its redeemer a moderator (or admin)."""
+        """Create a one-time code that makes its redeemer a moderator (or admin) and a member.
+
+        Redeeming is ``MembershipService.redeem``, the one path for every code.
+        """
         if role is Role.PRACTITIONER:
             raise DomainError("invalid_role", "invites are for moderator or admin")
         code = secrets.token_urlsafe(12)
@@ -65,7 +64,8 @@ class AdminService(StaffService):
             await self._staff(session, key, admin=True)
             invite_id = await invites_repo.add_invite(
                 session,
-                code_hash=_hash_code(code),
+                self._vault,
+                code=code,
                 role=role,
                 created_by=self.handle(key),
                 expires_at=now + INVITE_TTL,
@@ -73,37 +73,6 @@ class AdminService(StaffService):
             )
             await self._audit(session, key, f"invite:{role.value}", "invite", invite_id)
         return code
-
-    async def redeem_invite(self, key: IdentityKey, code: str) -> Role:
-        """Redeem an invite code; returns the caller's role afterwards.
-
-        Redeeming never lowers a role: someone who already holds the invite's role or a higher
-        one keeps theirs, and the code stays valid for the person it was meant for. A
-        suspended identity cannot redeem.
-        """
-        now = self._clock()
-        async with self._db.write("redeem_invite") as session:
-            identity = await identities_repo.ensure_identity(session, self._vault, key.value, now)
-            if identity.suspended:
-                raise Forbidden("identity_suspended", "your account is suspended")
-            invite = await invites_repo.valid_invite(session, _hash_code(code), now)
-            if invite is None:
-                raise NotFound("invite_invalid", "this invite code is unknown, used or expired")
-            if identity.role.rank >= invite.role.rank:
-                return identity.role
-            if not await invites_repo.mark_used(session, invite.id, now):
-                raise NotFound("invite_invalid", "this invite code is unknown, used or expired")
-            await identities_repo.set_role(session, identity.id, invite.role)
-            await self._audit(
-                session,
-                key,
-                "join",
-                "invite",
-                invite.id,
-                reason=None,
-                details={"role": invite.role.value},
-            )
-            return invite.role
 
     async def moderators(self, key: IdentityKey) -> list[tuple[str, Role]]:
         """List moderators and admins by handle."""

@@ -19,27 +19,41 @@ from forum_service.domain import (
     Forbidden,
     Identity,
     IdentityKey,
+    NoteChange,
     NotFound,
     Page,
     Post,
     PostStatus,
     RateLimited,
+    ReportCategory,
     RevisionKind,
+    Sealed,
     ThreadSummary,
     ThreadView,
 )
 from forum_service.pseudonyms import Pseudonymizer
-from forum_service.storage import boards_repo, identities_repo, moderation_repo, watched_words_repo
+from forum_service.services.safeguarding import alert_staff
+from forum_service.storage import (
+    audit_repo,
+    boards_repo,
+    identities_repo,
+    moderation_repo,
+    watched_words_repo,
+)
 from forum_service.storage.database import ConstraintViolation, Database
 from forum_service.storage.sessions import Session
 from forum_service.validation import clean_reason
 from forum_service.vault import epoch_seconds
+from moderation.risk_patterns import discloses_crisis
 from moderation.watchwords import WatchAction, match_watched_words
 
 Inserter = Callable[[Session, tuple[Identity, IdentityKey], datetime], Awaitable[int]]
 
 #: Reports one identity may file per hour.
 REPORTS_PER_HOUR = 10
+
+#: Who the audit log says held a fast-reported post (no person: the report's category did).
+FAST_REPORT_ACTOR = "Policy (fast report)"
 
 #: Identities younger than this get a stricter posting limit (escalation for new accounts).
 NEW_IDENTITY_AGE = timedelta(hours=24)
@@ -60,6 +74,8 @@ class CreatedPost:
 
     post: Post
     replayed: bool
+    #: The text discloses its author's own crisis: show them the signposting card now.
+    signposting: bool = False
 
 
 def encode_cursor(at: datetime, item_id: int) -> str:
@@ -164,6 +180,12 @@ class BoardService:
         viewer_tag = self._thread_tag(key, thread_id)
         async with self._db.read("read_thread") as session:
             found = await boards_repo.thread_with_author(session, thread_id)
+            if found is not None and found[0].status is PostStatus.HELD and found[1] != viewer_tag:
+                # Its opening post was reported as identifying someone or as a safety risk:
+                # the title may be what identifies, so the whole thread waits.
+                raise NotFound(
+                    "thread_held", f"thread {thread_id} is hidden while a moderator reviews it"
+                )
             if found is None or (
                 found[0].status is not PostStatus.APPROVED and found[1] != viewer_tag
             ):
@@ -204,32 +226,51 @@ class BoardService:
         return posts, (posts[-1].id if more and posts else None)
 
     async def create_thread(
-        self, key: IdentityKey, slug: str, title: str, body: str, idempotency_key: str | None
+        self,
+        key: IdentityKey,
+        slug: str,
+        title: str,
+        body: str,
+        idempotency_key: str | None,
+        content_note: str | None = None,
     ) -> CreatedPost:
         """Store a new thread and its opening post as pending (invisible until approved)."""
-        fingerprint = _fingerprint("thread", slug, title, body)
-        return await self._create(
+        fingerprint = _fingerprint("thread", slug, title, body, *_note_part(content_note))
+        created = await self._create(
             "create_thread",
             key,
             idempotency_key,
             fingerprint,
-            f"{title}\n{body}",
-            lambda session, actor, now: self._insert_thread(session, actor, slug, title, body, now),
+            "\n".join([title, body, *_note_part(content_note)]),
+            lambda session, actor, now: self._insert_thread(
+                session, actor, slug, title, body, content_note, now
+            ),
         )
+        # Rules only, before answering (a replay answers the same): the author in crisis is
+        # shown where to find help at once, not when the worker gets to the post.
+        return replace(created, signposting=discloses_crisis(f"{title}\n\n{body}"))
 
     async def reply(
-        self, key: IdentityKey, thread_id: int, body: str, idempotency_key: str | None
+        self,
+        key: IdentityKey,
+        thread_id: int,
+        body: str,
+        idempotency_key: str | None,
+        content_note: str | None = None,
     ) -> CreatedPost:
         """Store a reply to an approved thread as pending."""
-        fingerprint = _fingerprint("reply", str(thread_id), body)
-        return await self._create(
+        fingerprint = _fingerprint("reply", str(thread_id), body, *_note_part(content_note))
+        created = await self._create(
             "reply",
             key,
             idempotency_key,
             fingerprint,
-            body,
-            lambda session, actor, now: self._insert_reply(session, actor, thread_id, body, now),
+            "\n".join([body, *_note_part(content_note)]),
+            lambda session, actor, now: self._insert_reply(
+                session, actor, thread_id, body, content_note, now
+            ),
         )
+        return replace(created, signposting=discloses_crisis(body))
 
     async def _insert_thread(
         self,
@@ -238,6 +279,7 @@ class BoardService:
         slug: str,
         title: str,
         body: str,
+        content_note: str | None,
         now: datetime,
     ) -> int:
         board = await boards_repo.board_by_slug(session, slug)
@@ -246,7 +288,7 @@ class BoardService:
         thread_id = await boards_repo.insert_thread(
             session, board_id=board.id, title=title, now=now
         )
-        return await self._insert_post(session, actor, thread_id, body, title, now)
+        return await self._insert_post(session, actor, thread_id, body, title, content_note, now)
 
     async def _insert_reply(
         self,
@@ -254,6 +296,7 @@ class BoardService:
         actor: tuple[Identity, IdentityKey],
         thread_id: int,
         body: str,
+        content_note: str | None,
         now: datetime,
     ) -> int:
         found = await boards_repo.thread_with_author(session, thread_id)
@@ -264,7 +307,7 @@ class BoardService:
             raise NotFound("thread_not_found", f"there is no thread {thread_id}")
         if found[0].status is not PostStatus.APPROVED:
             raise DomainError("thread_not_open", "replies open once the thread has been approved")
-        return await self._insert_post(session, actor, thread_id, body, None, now)
+        return await self._insert_post(session, actor, thread_id, body, None, content_note, now)
 
     async def _insert_post(
         self,
@@ -273,6 +316,7 @@ class BoardService:
         thread_id: int,
         body: str,
         title: str | None,
+        content_note: str | None,
         now: datetime,
     ) -> int:
         """Store a pending post under its per-thread pseudonym and queue it for moderation.
@@ -290,6 +334,7 @@ class BoardService:
             body=body,
             is_opening=title is not None,
             title=title,
+            content_note=content_note,
             now=now,
         )
         await moderation_repo.open_item(session, post_id, now)
@@ -368,8 +413,18 @@ class BoardService:
             assert found is not None
             return CreatedPost(post=found[0], replayed=False)
 
-    async def revise(self, key: IdentityKey, post_id: int, body: str, title: str | None) -> Post:
-        """Revise a rejected post and resubmit it: a new revision that re-enters the queue."""
+    async def revise(
+        self,
+        key: IdentityKey,
+        post_id: int,
+        body: str,
+        title: str | None,
+        content_note: NoteChange | None = None,
+    ) -> Post:
+        """Revise a rejected post and resubmit it: a new revision that re-enters the queue.
+
+        ``content_note`` sets or removes the post's content note; None keeps it.
+        """
         now = self._clock()
         async with self._db.write("revise_post") as session:
             identity = await self._actor(session, key)
@@ -385,22 +440,42 @@ class BoardService:
                 )
             if title is not None and not post.is_opening:
                 raise DomainError("title_not_editable", "only an opening post has a title")
-            await _refuse_blocked_words(session, body if title is None else f"{title}\n{body}")
+            note = [] if content_note is None else _note_part(content_note.note)
+            await _refuse_blocked_words(
+                session, "\n".join([*([title] if title else []), body, *note])
+            )
             await boards_repo.add_revision(
                 session, post_id, body=body, title=title, kind=RevisionKind.RESUBMITTED, now=now
             )
+            if content_note is not None:
+                await boards_repo.set_content_note(session, post_id, content_note.note)
             await moderation_repo.reopen_for_revision(session, post_id, now)
             refreshed = await boards_repo.post_with_author(session, post_id)
             assert refreshed is not None
             return refreshed[0]
 
-    async def report(self, key: IdentityKey, post_id: int, reason: str) -> None:
+    async def report(
+        self,
+        key: IdentityKey,
+        post_id: int,
+        reason: str | None,
+        category: ReportCategory = ReportCategory.OTHER,
+    ) -> None:
         """Report an approved post: it goes back to the moderation queue.
+
+        A fast report (``identifies_someone``, ``safety_risk``) also holds the post at once —
+        hidden from everyone but its author until a moderator decides — puts it in the urgent
+        lane and alerts every moderator. The reporter is told the outcome (kept or removed).
 
         Rate limited per identity; one report per person per post. A post the caller cannot
         see answers ``post_not_found`` like a missing one, so reports cannot probe for posts.
+
+        Raises:
+            DomainError: ``reason_required`` for an "other" report without a reason.
         """
-        reason = clean_reason(reason)
+        if reason is None and not category.holds_post:
+            raise DomainError("reason_required", "say why you are reporting this post")
+        reason = clean_reason(reason) if reason is not None else ""
         now = self._clock()
         reporter_tag = self._vault.tag(key.value, f"report:{post_id}")
         async with self._db.write("report_post") as session:
@@ -411,12 +486,30 @@ class BoardService:
             if len(recent) >= REPORTS_PER_HOUR:
                 raise RateLimited("rate_limited", "too many reports this hour; try again later")
             found = await boards_repo.post_with_author(session, post_id)
+            if found is not None and found[0].status is PostStatus.HELD:
+                raise Conflict(
+                    "already_under_review",
+                    "this post is already hidden while a moderator reviews it",
+                )
             if found is None or found[0].status is not PostStatus.APPROVED:
                 raise NotFound("post_not_found", f"there is no post {post_id}")
             if await moderation_repo.has_reported(session, post_id, reporter_tag):
                 raise Conflict("already_reported", "you have already reported this post")
-            await moderation_repo.add_report(session, post_id, reporter_tag, reason, now)
-            await moderation_repo.reopen_for_report(session, post_id, now)
+            await moderation_repo.add_report(
+                session,
+                post_id,
+                reporter_tag,
+                reason,
+                now,
+                category=category.value,
+                reporter_seal=self._vault.seal_key(
+                    key.value, moderation_repo.reporter_context(reporter_tag)
+                ),
+            )
+            if category.holds_post:
+                await self._hold(session, key, found[0], found[2], category, now)
+            else:
+                await moderation_repo.reopen_for_report(session, post_id, now)
             await identities_repo.save_state(
                 session,
                 self._vault,
@@ -424,6 +517,41 @@ class BoardService:
                 key.value,
                 replace(identity.state, report_times=(*recent, epoch_seconds(now))),
             )
+
+    async def _hold(
+        self,
+        session: Session,
+        reporter: IdentityKey,
+        post: Post,
+        author: Sealed,
+        category: ReportCategory,
+        now: datetime,
+    ) -> None:
+        """Hide a fast-reported post until a moderator decides, and alert every moderator."""
+        why = f"reported as {category.label}"
+        await boards_repo.set_post_status(session, post.id, PostStatus.HELD, now)
+        item = await moderation_repo.reopen_for_report(
+            session, post.id, now, urgent_reason=f"urgent: {why}"
+        )
+        await audit_repo.audit(
+            session,
+            actor=FAST_REPORT_ACTOR,
+            action="hold",
+            target_type="post",
+            target_id=post.id,
+            reason=why,
+            details={"category": category.value},
+            now=now,
+        )
+        await alert_staff(
+            session,
+            self._vault,
+            item_id=item.id,
+            version=item.version,
+            reasons=[why],
+            now=now,
+            exclude={reporter.value, self._vault.open_key(author.blob, author.context)},
+        )
 
     def _check_rate(self, identity: Identity, now: datetime) -> tuple[int, ...]:
         """Refuse a post over the hourly limit; return the window's earlier post times."""
@@ -447,6 +575,12 @@ async def _refuse_blocked_words(session: Session, text: str) -> None:
         raise DomainError(
             "blocked_word", "your post contains a word this forum does not allow; please rephrase"
         )
+
+
+def _note_part(content_note: str | None) -> list[str]:
+    """A content note as one more part of a text or fingerprint (none: nothing, so requests
+    without a note keep the fingerprints they had before notes existed)."""
+    return [] if content_note is None else [content_note]
 
 
 def _fingerprint(*parts: str) -> str:

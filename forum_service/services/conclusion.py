@@ -1,8 +1,8 @@
 """The one way a moderation item ends: a moderator's decision, hiding a post, auto-approval.
 
-Each of them writes the same four things in the caller's transaction — the item (a guarded
-update: expected version, claim released), the post's status, one audit line and the author's
-notification — so they cannot drift apart.
+Each of them writes the same things in the caller's transaction — the item (a guarded
+update: expected version, claim released), the post's status, one audit line, the author's
+notification and, when it settles reports, the reporters' — so they cannot drift apart.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from forum_service.domain import Conflict, Post, PostStatus, Sealed
+from forum_service.services.safeguarding import tell_reporters
 from forum_service.storage import audit_repo, boards_repo, moderation_repo, outbox_repo
 from forum_service.storage.sessions import Session
 from forum_service.vault import Vault
@@ -30,7 +31,8 @@ class Conclusion:
         outcome: The ``outcome`` of the author's notification; None sends none.
         notice: More fields of that notification (a moderator's note, what was edited).
         dedupe_key: Makes the notification once-only when the same conclusion is retried.
-        clear_reports: Whether the post's open reports are settled by this conclusion.
+        clear_reports: Whether the post's open reports are settled by this conclusion (their
+            reporters are then told whether the post was kept or removed).
     """
 
     status: PostStatus
@@ -105,3 +107,5 @@ async def conclude_item(
             now=now,
             dedupe_key=conclusion.dedupe_key,
         )
+    if conclusion.clear_reports:
+        await tell_reporters(session, vault, post=post, kept=approved, now=now)

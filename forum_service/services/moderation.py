@@ -13,6 +13,7 @@ from forum_service.domain import (
     Forbidden,
     IdentityKey,
     ModerationItem,
+    NoteChange,
     NotFound,
     PostStatus,
     Report,
@@ -45,6 +46,14 @@ def rejection_reason(code: str | None, text: str | None) -> str:
     if not reason:
         raise DomainError("reason_required", "give a reason the author will receive")
     return reason
+
+
+def _after_report(outcome: str, held: bool) -> str | None:
+    """The author's notice when a reported post is kept: none, unless it was held (then
+    "restored", or "edited" with what changed)."""
+    if not held:
+        return None
+    return "restored" if outcome == "approved" else outcome
 
 
 class ModerationService(StaffService):
@@ -128,19 +137,28 @@ class ModerationService(StaffService):
         body: str | None = None,
         title: str | None = None,
         note: str | None = None,
+        content_note: NoteChange | None = None,
     ) -> ModerationItem:
         """Approve, edit-then-approve or reject an item; the author is notified.
 
+        Approving may set, change or (``NoteChange(None)``) remove the post's content note.
         Two moderators deciding the same item: the second gets ``already_decided`` (409), because
         the version check and the status change happen in one guarded update.
         """
+        if content_note is not None and action is DecisionAction.REJECT:
+            raise DomainError(
+                "content_note_not_allowed",
+                "a content note is set when approving; a rejected post is not shown",
+            )
         now = self._clock()
         async with self._db.write("moderation_decide") as session:
             await self._staff(session, key, admin=False)
             item, author = await self._open_item(session, item_id, self.claim_tag(key), now)
             self._check_open(item, version)
             post = item.post
-            reopened_report = post.status is PostStatus.APPROVED
+            # Published before, and back because of a report (held: a fast report).
+            reopened_report = post.status in (PostStatus.APPROVED, PostStatus.HELD)
+            held = post.status is PostStatus.HELD
             details: dict[str, Any] = {"version": version}
             notice: dict[str, Any] = {}
             reason: str | None = None
@@ -156,6 +174,17 @@ class ModerationService(StaffService):
                     details.update(await self._apply_edit(session, item, body, title, note, now))
                     outcome = "edited"
                     notice.update(note=details.get("note"), changes=details["changes"])
+                if content_note is not None and content_note.note != post.content_note:
+                    await boards_repo.set_content_note(session, post.id, content_note.note)
+                    # The audit line says what happened to the note, not what it says.
+                    details["content_note"] = (
+                        "removed"
+                        if content_note.note is None
+                        else "changed"
+                        if post.content_note
+                        else "added"
+                    )
+                    notice["content_note"] = content_note.note
             if reopened_report:
                 details["reports_resolved"] = await moderation_repo.resolve_reports(
                     session, post.id
@@ -173,8 +202,9 @@ class ModerationService(StaffService):
                     action=f"decide:{action.value}",
                     reason=reason,
                     details=details,
-                    # A kept post after a report needs no message to its author.
-                    outcome=None
+                    # A kept post after a report needs no message to its author, unless
+                    # it was held: then they saw it hidden and are told it is back.
+                    outcome=_after_report(outcome, held)
                     if reopened_report and new_status is PostStatus.APPROVED
                     else outcome,
                     notice=notice,
@@ -231,7 +261,7 @@ class ModerationService(StaffService):
             if found is None:
                 raise NotFound("post_not_found", f"there is no post {post_id}")
             post, _, author = found
-            if post.status is not PostStatus.APPROVED:
+            if post.status not in (PostStatus.APPROVED, PostStatus.HELD):
                 raise Conflict("not_approved", "only an approved post can be hidden")
             item = await moderation_repo.item_of_post(session, post_id)
             # Every post gets its item when it is created (boards service, one insert path).

@@ -3,7 +3,9 @@
 The screening itself is `moderation.screen_texts`, the one pipeline, run off the event loop.
 It fails closed: when the model cannot load, errors, answers wrongly or too late, the batch is
 recorded as "not screened" (humans still review it, with high priority) and the component
-status says "degraded". Crash safety: items are leased; a worker that dies leaves leases that
+status says "degraded". An urgent verdict (locating, a threat, the author's own crisis) alerts
+every moderator and admin through the outbox in the same transaction, once per item version.
+Crash safety: items are leased; a worker that dies leaves leases that
 expire, and the next claim takes those items again. A verdict is stored only by the lease
 holder and only for the revision it screened, so every revision is recorded once in effect.
 An item whose batch keeps failing before its verdict is stored is not retried for ever: after
@@ -25,6 +27,7 @@ from datetime import timedelta
 from forum_service.clock import Clock, utc_now
 from forum_service.domain import PostStatus, Screening
 from forum_service.services.conclusion import Conclusion, conclude_item
+from forum_service.services.safeguarding import alert_staff
 from forum_service.storage import component_status_repo, moderation_repo, watched_words_repo
 from forum_service.storage.database import Database
 from forum_service.storage.moderation_repo import ScreeningTask
@@ -168,8 +171,10 @@ class ScreeningWorker:
                 if not await self._record(session, task, result):
                     continue  # lease lost or post revised meanwhile: another screening owns it
                 recorded += 1
-                if result.route is Route.NOT_SCREENED:
+                if result.scores is None:
                     not_screened += 1
+                if result.route is Route.URGENT:
+                    await self._alert(session, task, result)
                 if (
                     task.auto_approve_low_risk
                     and result.auto_approvable
@@ -240,9 +245,8 @@ class ScreeningWorker:
             session,
             task=task,
             owner=self.owner,
-            screening=Screening.NOT_SCREENED
-            if result.route is Route.NOT_SCREENED
-            else Screening.SCREENED,
+            # An urgent post may be urgent by its patterns alone, the model having failed.
+            screening=Screening.NOT_SCREENED if result.scores is None else Screening.SCREENED,
             route=result.route.value,
             priority=result.priority,
             scorer=result.scorer,
@@ -254,6 +258,24 @@ class ScreeningWorker:
             ],
             reasons=list(result.reasons),
             now=self._clock(),
+        )
+
+    async def _alert(self, session: Session, task: ScreeningTask, result: ScreeningResult) -> None:
+        """Alert every moderator and admin at once (but not the post's own author), unless a
+        moderator decided the item meanwhile."""
+        found = await moderation_repo.item(session, task.item_id, "", self._clock())
+        assert found is not None  # the verdict was just recorded on it
+        item, author = found
+        if item.status != PostStatus.PENDING.value:
+            return
+        await alert_staff(
+            session,
+            self._db.vault,
+            item_id=task.item_id,
+            version=task.version,
+            reasons=result.urgent_reasons,
+            now=self._clock(),
+            exclude={self._db.vault.open_key(author.blob, author.context)},
         )
 
     async def _auto_approve(self, session: Session, task: ScreeningTask) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import Select, and_, func, or_, select, update
@@ -26,6 +27,7 @@ from forum_service.storage.tables import (
 )
 
 APPROVED = PostStatus.APPROVED.value
+HELD = PostStatus.HELD.value
 
 
 async def list_boards(session: AsyncSession) -> list[Board]:
@@ -167,6 +169,7 @@ def _post(row: PostRow, thread_title: str, slug: str) -> Post:
         created_at=row.created_at,
         updated_at=row.updated_at,
         approved_at=row.approved_at,
+        content_note=row.content_note,
     )
 
 
@@ -175,19 +178,27 @@ async def visible_posts(
 ) -> list[Post]:
     """Return approved posts of a thread plus the viewer's own unapproved ones, oldest first.
 
-    ``viewer_tag`` is the viewer's tag in this thread.
+    A held post (a fast report, waiting for a moderator) keeps its place for everyone, but
+    only its author gets its text: others get it with an empty body. ``viewer_tag`` is the
+    viewer's tag in this thread.
     """
     stmt = (
         _post_select()
         .where(
             PostRow.thread_id == thread_id,
             PostRow.id > after_id,
-            or_(PostRow.status == APPROVED, PostRow.author_tag == viewer_tag),
+            or_(PostRow.status.in_([APPROVED, HELD]), PostRow.author_tag == viewer_tag),
         )
         .order_by(PostRow.id)
         .limit(limit)
     )
-    return [_post(*row) for row in (await session.execute(stmt)).all()]
+    posts = []
+    for row, title, slug in (await session.execute(stmt)).all():
+        post = _post(row, title, slug)
+        if post.status is PostStatus.HELD and row.author_tag != viewer_tag:
+            post = replace(post, body="")
+        posts.append(post)
+    return posts
 
 
 async def post_with_author(session: AsyncSession, post_id: int) -> tuple[Post, str, Sealed] | None:
@@ -233,6 +244,7 @@ async def insert_post(
     is_opening: bool,
     title: str | None,
     now: datetime,
+    content_note: str | None = None,
 ) -> int:
     """Insert a pending post with its first revision and return its id.
 
@@ -249,6 +261,7 @@ async def insert_post(
         revision=1,
         created_at=now,
         updated_at=now,
+        content_note=content_note,
     )
     session.add(row)
     await session.flush()
@@ -334,6 +347,11 @@ async def add_revision(
             .values(status=PostStatus.PENDING.value)
         )
     return await _new_revision(session, post, body=body, title=title, kind=kind, now=now)
+
+
+async def set_content_note(session: AsyncSession, post_id: int, note: str | None) -> None:
+    """Set (or, with None, remove) a post's content note."""
+    await session.execute(update(PostRow).where(PostRow.id == post_id).values(content_note=note))
 
 
 async def post_body(session: AsyncSession, post_id: int) -> str | None:

@@ -54,6 +54,8 @@ def _identity(vault: Vault, row: IdentityRow) -> Identity:
         suspended=row.suspended,
         created_at=from_epoch(state.created_at),
         state=state,
+        member=row.member,
+        membership_requested=row.membership_requested,
     )
 
 
@@ -72,6 +74,8 @@ async def ensure_identity(
         lookup=lookup,
         role=Role.PRACTITIONER.value,
         suspended=False,
+        member=False,
+        membership_requested=False,
         state=_sealed_state(vault, key, lookup, fresh),
     )
     await session.execute(stmt)
@@ -111,6 +115,20 @@ async def set_suspended(session: AsyncSession, identity_id: int, suspended: bool
     )
 
 
+async def set_member(session: AsyncSession, identity_id: int, member: bool) -> None:
+    """Make an identity a member, or end its membership."""
+    await session.execute(
+        update(IdentityRow).where(IdentityRow.id == identity_id).values(member=member)
+    )
+
+
+async def set_membership_requested(session: AsyncSession, identity_id: int) -> None:
+    """Record that an identity has sent its one membership request."""
+    await session.execute(
+        update(IdentityRow).where(IdentityRow.id == identity_id).values(membership_requested=True)
+    )
+
+
 async def set_role(session: AsyncSession, identity_id: int, role: Role) -> None:
     """Give an identity a role."""
     await session.execute(
@@ -124,7 +142,9 @@ async def staff(session: AsyncSession, vault: Vault, roles: list[Role]) -> list[
         select(IdentityRow).where(IdentityRow.role.in_([role.value for role in roles]))
     )
     return [
-        StaffMember(id=row.id, key=_opened(vault, row)[0], role=Role(row.role))
+        StaffMember(
+            id=row.id, key=_opened(vault, row)[0], role=Role(row.role), suspended=row.suspended
+        )
         for row in rows.scalars()
     ]
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum_service.domain import (
+    URGENT_LANE,
     Finding,
     ItemVersion,
     ModerationItem,
@@ -18,6 +19,7 @@ from forum_service.domain import (
     Report,
     Screening,
     Sealed,
+    queue_order,
     queue_rank,
 )
 from forum_service.storage.boards_repo import post_with_author
@@ -30,6 +32,8 @@ from forum_service.storage.tables import (
 )
 
 PENDING = PostStatus.PENDING.value
+#: What a fast report adds to an item's priority (on top of every report's 1.0).
+URGENT_REPORT_PRIORITY = 3.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,21 +96,37 @@ async def reopen_for_revision(session: AsyncSession, post_id: int, now: datetime
     )
 
 
-async def reopen_for_report(session: AsyncSession, post_id: int, now: datetime) -> None:
-    """Put a reported post back in the queue; reports raise its priority."""
-    await session.execute(
-        update(ModerationItemRow)
-        .where(ModerationItemRow.post_id == post_id)
-        .values(
-            status=PENDING,
-            version=ModerationItemRow.version + 1,
-            open_reports=ModerationItemRow.open_reports + 1,
-            priority=ModerationItemRow.priority + 1.0,
-            claimed_by=None,
-            claim_expires_at=None,
-            updated_at=now,
+async def reopen_for_report(
+    session: AsyncSession, post_id: int, now: datetime, *, urgent_reason: str | None = None
+) -> ItemVersion:
+    """Put a reported post back in the queue; reports raise its priority.
+
+    With ``urgent_reason`` (a fast report) the item also moves to the urgent lane, and the
+    reason leads its reasons. Returns the item's new version.
+    """
+    values: dict[str, Any] = {
+        "status": PENDING,
+        "version": ModerationItemRow.version + 1,
+        "open_reports": ModerationItemRow.open_reports + 1,
+        "priority": ModerationItemRow.priority
+        + 1.0
+        + (URGENT_REPORT_PRIORITY if urgent_reason else 0.0),
+        "claimed_by": None,
+        "claim_expires_at": None,
+        "updated_at": now,
+    }
+    if urgent_reason is not None:
+        current = await session.scalar(
+            select(ModerationItemRow.reasons).where(ModerationItemRow.post_id == post_id)
         )
+        earlier = [r for r in (current or {}).get("reasons", []) if r != urgent_reason]
+        values.update(route=URGENT_LANE, reasons={"reasons": [urgent_reason, *earlier]})
+    await session.execute(
+        update(ModerationItemRow).where(ModerationItemRow.post_id == post_id).values(**values)
     )
+    found = await item_of_post(session, post_id)
+    assert found is not None  # every post has its item
+    return found
 
 
 async def claim_for_screening(
@@ -279,7 +299,8 @@ def _item(row: ModerationItemRow, post: Any, viewer_claim: str, now: datetime) -
 async def queue(
     session: AsyncSession, viewer_claim: str, now: datetime, *, limit: int
 ) -> list[ModerationItem]:
-    """Return pending items by `domain.queue_rank` (risk plus waiting), then oldest first.
+    """Return pending items: the urgent lane first, then by `domain.queue_rank` (risk plus
+    waiting), then oldest first (`domain.queue_order`).
 
     The rank depends on ``now``, so it is computed here over the pending items' priority and
     age (two small columns each), and only the first ``limit`` items are loaded in full.
@@ -287,13 +308,18 @@ async def queue(
     pending = (
         await session.execute(
             select(
-                ModerationItemRow.id, ModerationItemRow.priority, ModerationItemRow.created_at
+                ModerationItemRow.id,
+                ModerationItemRow.route,
+                ModerationItemRow.priority,
+                ModerationItemRow.created_at,
             ).where(ModerationItemRow.status == PENDING)
         )
     ).all()
     ranked = sorted(
         pending,
-        key=lambda r: (-queue_rank(r.priority, (now - r.created_at).total_seconds()), r.id),
+        key=lambda r: queue_order(
+            r.route, queue_rank(r.priority, (now - r.created_at).total_seconds()), r.id
+        ),
     )[:limit]
     if not ranked:
         return []
@@ -409,17 +435,59 @@ async def conclude(
     return (result.rowcount or 0) == 1  # type: ignore[attr-defined]
 
 
+def reporter_context(reporter_tag: str) -> str:
+    """What a report's sealed reporter is bound to."""
+    return f"reports.reporter|{reporter_tag}"
+
+
 async def add_report(
-    session: AsyncSession, post_id: int, reporter_tag: str, reason: str, now: datetime
+    session: AsyncSession,
+    post_id: int,
+    reporter_tag: str,
+    reason: str,
+    now: datetime,
+    *,
+    category: str = "other",
+    reporter_seal: bytes | None = None,
 ) -> None:
     """Store a report (the unique index refuses a second one by the same person).
 
-    ``reporter_tag`` is the reporter's tag for this post (``report:<post id>``).
+    ``reporter_tag`` is the reporter's tag for this post (``report:<post id>``);
+    ``reporter_seal`` their key sealed for :func:`reporter_context`, to tell them the outcome.
     """
     session.add(
-        ReportRow(post_id=post_id, reporter_tag=reporter_tag, reason=reason, created_at=now)
+        ReportRow(
+            post_id=post_id,
+            reporter_tag=reporter_tag,
+            reason=reason,
+            category=category,
+            reporter_seal=reporter_seal,
+            created_at=now,
+        )
     )
     await session.flush()
+
+
+async def reporters_to_tell(session: AsyncSession, post_id: int) -> list[tuple[int, Sealed]]:
+    """The reports of a post whose reporters have not been told an outcome: id and seal."""
+    rows = await session.execute(
+        select(ReportRow.id, ReportRow.reporter_tag, ReportRow.reporter_seal)
+        .where(ReportRow.post_id == post_id, ReportRow.reporter_seal.is_not(None))
+        .order_by(ReportRow.id)
+    )
+    return [
+        (report_id, Sealed(seal, reporter_context(tag)))
+        for report_id, tag, seal in rows.all()
+        if seal is not None
+    ]
+
+
+async def forget_reporters(session: AsyncSession, report_ids: list[int]) -> None:
+    """Clear the sealed reporters once told: a report keeps only its tag afterwards."""
+    if report_ids:
+        await session.execute(
+            update(ReportRow).where(ReportRow.id.in_(report_ids)).values(reporter_seal=None)
+        )
 
 
 async def has_reported(session: AsyncSession, post_id: int, reporter_tag: str) -> bool:
@@ -458,6 +526,7 @@ async def open_reports(session: AsyncSession, limit: int) -> list[Report]:
             item_id=item_id,
             reason=row.reason,
             created_at=row.created_at,
+            category=row.category,
         )
         for row, item_id in rows.all()
     ]

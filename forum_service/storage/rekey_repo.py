@@ -13,6 +13,9 @@ from forum_service.storage import (
     boards_repo,
     expert_forums_repo,
     identities_repo,
+    invites_repo,
+    membership_repo,
+    moderation_repo,
     outbox_repo,
     subscriptions_repo,
 )
@@ -20,8 +23,11 @@ from forum_service.storage.sessions import Session
 from forum_service.storage.tables import (
     Base,
     IdentityRow,
+    InviteRow,
+    MembershipRequestRow,
     NotificationRow,
     PostRow,
+    ReportRow,
     RsvpRow,
     SubscriptionRow,
 )
@@ -48,6 +54,23 @@ SEALED_COLUMNS = (
     SealedColumn(RsvpRow, "member_seal", "member_tag", expert_forums_repo.member_context),
     SealedColumn(SubscriptionRow, "member_seal", "member_tag", subscriptions_repo.member_context),
     SealedColumn(NotificationRow, "recipient_seal", None, lambda _: outbox_repo.RECIPIENT),
+    # Codes made before revision 0007 have no sealed copy (NULL): skipped.
+    SealedColumn(InviteRow, "code_seal", "code_hash", invites_repo.code_context),
+    SealedColumn(
+        MembershipRequestRow,
+        "requester_seal",
+        "requester_tag",
+        membership_repo.requester_context,
+    ),
+    SealedColumn(
+        MembershipRequestRow,
+        "message_seal",
+        "requester_tag",
+        membership_repo.message_context,
+        PAD_BLOCK,
+    ),
+    # Cleared (NULL) once the reporter has been told the outcome.
+    SealedColumn(ReportRow, "reporter_seal", "reporter_tag", moderation_repo.reporter_context),
 )
 
 
@@ -55,7 +78,13 @@ async def count_sealed(session: Session) -> int:
     """How many sealed values there are (the progress bar's total)."""
     total = 0
     for spec in SEALED_COLUMNS:
-        total += int(await session.scalar(select(func.count()).select_from(spec.table)) or 0)
+        sealed = getattr(spec.table, spec.column)
+        total += int(
+            await session.scalar(
+                select(func.count()).select_from(spec.table).where(sealed.is_not(None))
+            )
+            or 0
+        )
     return total
 
 
@@ -81,7 +110,10 @@ async def reseal(
             columns = [table.id, sealed] + ([scope] if scope is not None else [])
             rows = (
                 await session.execute(
-                    select(*columns).where(table.id > after).order_by(table.id).limit(BATCH)
+                    select(*columns)
+                    .where(table.id > after, sealed.is_not(None))
+                    .order_by(table.id)
+                    .limit(BATCH)
                 )
             ).all()
             if not rows:

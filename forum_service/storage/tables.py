@@ -98,6 +98,10 @@ class IdentityRow(Base):
     lookup: Mapped[str] = mapped_column(String(64), unique=True)
     role: Mapped[str] = mapped_column(String(16), default="practitioner")
     suspended: Mapped[bool] = mapped_column(Boolean, default=False)
+    # May read and post (FORUM_MEMBERSHIP): how they joined is recorded nowhere.
+    member: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Has sent their one membership request (approval mode).
+    membership_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     state: Mapped[bytes] = mapped_column(LargeBinary)
 
 
@@ -138,6 +142,7 @@ class PostRow(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     approved_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    content_note: Mapped[str | None] = mapped_column(String(80), nullable=True)
 
 
 class PostRevisionRow(Base):
@@ -209,7 +214,12 @@ class ModerationItemRow(Base):
 
 
 class ReportRow(Base):
-    """A practitioner's report of an approved post (one per person per post, by their tag)."""
+    """A practitioner's report of an approved post (one per person per post, by their tag).
+
+    ``reporter_seal`` is the reporter's identity key, sealed, kept only until they are told
+    the outcome (kept or removed), then cleared. ``category``: ``identifies_someone``,
+    ``safety_risk`` (both hold the post at once) or ``other``.
+    """
 
     __tablename__ = "reports"
     __table_args__ = (UniqueConstraint("post_id", "reporter_tag", name="uq_reports_post_reporter"),)
@@ -219,6 +229,8 @@ class ReportRow(Base):
     reason: Mapped[str] = mapped_column(Text)
     resolved: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
+    category: Mapped[str] = mapped_column(String(24), default="other", server_default="other")
+    reporter_seal: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
 
 class AuditEntryRow(Base):
@@ -267,7 +279,12 @@ class WatchedWordRow(Base):
 
 
 class InviteRow(Base):
-    """A one-time invite code (stored hashed) that grants a role when redeemed."""
+    """An invite code: membership (``role`` practitioner) or a staff role, for ``uses_left``
+    more people until ``expires_at``.
+
+    The code is stored hashed (lookup) and sealed (admins see it again in ``/invites``);
+    ``label`` names the partner organisation it is for. Who redeemed it is stored nowhere.
+    """
 
     __tablename__ = "invites"
     id: Mapped[int] = mapped_column(BIG_INT, primary_key=True)
@@ -276,6 +293,25 @@ class InviteRow(Base):
     created_by: Mapped[str] = mapped_column(String(40))
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    created_at: Mapped[datetime]
+    uses_left: Mapped[int] = mapped_column(BIG_INT, default=1)
+    label: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    code_seal: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class MembershipRequestRow(Base):
+    """A non-member's pending request to join (approval mode); deleted once decided.
+
+    The requester is ``requester_tag`` (theirs for requests only) and ``requester_seal``; the
+    short text they wrote is sealed too.
+    """
+
+    __tablename__ = "membership_requests"
+    id: Mapped[int] = mapped_column(BIG_INT, primary_key=True)
+    requester_tag: Mapped[str] = mapped_column(TAG, unique=True)
+    requester_seal: Mapped[bytes] = mapped_column(LargeBinary)
+    message_seal: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime]
 
 
@@ -379,3 +415,15 @@ class VaultCheckRow(Base):
     id: Mapped[int] = mapped_column(BIG_INT, primary_key=True)
     sealed_canary: Mapped[bytes] = mapped_column(LargeBinary)
     tag_canary: Mapped[str] = mapped_column(TAG)
+
+
+class HelplineRow(Base):
+    """A helpline or service of the signposting card, in display order (admins manage it)."""
+
+    __tablename__ = "helplines"
+    id: Mapped[int] = mapped_column(BIG_INT, primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    contact: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(BIG_INT, default=0)
+    created_at: Mapped[datetime]

@@ -124,7 +124,8 @@ async def full_run(bot: BotRun, author: Person, moderator: Person, reader: Perso
     boards = await author.send("/new", until="Which outcome")
     await author.press(boards, "Trauma-informed services", until="title of your thread")
     await author.send(GUIDED_TITLE, until="Now the text")
-    preview = await author.send(GUIDED_BODY, until=has_buttons("Send to moderators"))
+    notes = await author.send(GUIDED_BODY, until=has_buttons("None"))
+    preview = await author.press(notes, "None", until=has_buttons("Send to moderators"))
     guided = thread_id_of(await author.press(preview, "Send to moderators", until="Received"))
     one_line = await author.send(f"/new housing {ONE_LINE_TITLE} | {ONE_LINE_BODY}", "Received")
     await bot.screen()
@@ -148,8 +149,11 @@ async def full_run(bot: BotRun, author: Person, moderator: Person, reader: Perso
     item = await moderator.send("/queue", until=has_buttons("Approve"))
     await moderator.press(item, "Approve", until="Done")
 
-    # A reply with a phone number, redacted by the moderator.
-    await author.send(f"/reply {thread_id_of(one_line)} {PHONE_BODY}", until="Received")
+    # A reply with a phone number: sent anyway past the check, then redacted by the moderator.
+    caught = await author.send(
+        f"/reply {thread_id_of(one_line)} {PHONE_BODY}", until=has_buttons("Send anyway")
+    )
+    await author.press(caught, "Send anyway", until="Received")
     await bot.screen()
     item = await moderator.send("/queue", until=has_buttons("Edit"))
     await moderator.press(item, "Edit", until="Send the edited text")
@@ -159,7 +163,8 @@ async def full_run(bot: BotRun, author: Person, moderator: Person, reader: Perso
     thread = await reader.send(f"/read {thread_id_of(one_line)}", until=has_buttons("Reply"))
     assert EDITED_BODY in thread.text
     post_ids = re.findall(r"· post (\d+)", thread.text)
-    await reader.send(f"/report {post_ids[-1]} {REPORT_REASON}", until="Thank you")
+    asked = await reader.send(f"/report {post_ids[-1]} {REPORT_REASON}", has_buttons("Other"))
+    await reader.press(asked, "Other", until="Thank you")
     await moderator.send("/reports", until="Glimmerfen")
     await reader.send("/forgetme", until="Done")
     await bot.outbox_settled()

@@ -1,4 +1,4 @@
-"""/start, /help, /outcomes, /cancel, /report and /forgetme."""
+"""/start, /outcomes, /cancel, /report and /forgetme (/help: test_help.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import re
 
 import pytest
 
-from fake_telegram import FakeTelegram
 from telegram_text import TELEGRAM_MESSAGE_LIMIT
 from tests.support.bot_harness import (
     BotRun,
@@ -38,17 +37,6 @@ async def test_start_explains_the_rules_and_the_anonymity(author: Person) -> Non
     assert "The running forum can link them, because moderation needs it" in start.last_text
     assert "/forgetme" in start.last_text
     assert "read by a moderator" in start.last_text
-
-
-async def test_help_lists_every_command(telegram: FakeTelegram, author: Person) -> None:
-    shown = (await author.send("/help", until="Reading")).last_text
-
-    for command in ("/outcomes", "/read", "/new", "/reply", "/myposts", "/report", "/forgetme"):
-        assert command in shown
-    assert "/new <outcome> <title> | <text>" in shown
-    assert "/queue" in shown and "/addmoderator" in shown
-    menu = {c["command"] for c in telegram.account.commands["all_private_chats:"]}
-    assert {"start", "new", "read", "myposts", "forgetme", "cancel", "help"} <= menu
 
 
 async def test_outcomes_lists_the_eight_boards(author: Person) -> None:
@@ -105,10 +93,17 @@ async def test_report_puts_an_approved_post_back_in_the_queue(
     assert match is not None
     post_id = match.group(1)
 
-    await reader.send(f"/report {post_id}", until="Why are you reporting")
-    thanks = await reader.send("It names the interview location.", until="Thank you")
+    asked = await reader.send(f"/report {post_id}", until=has_buttons("Other", "Safety risk"))
+    assert "Why are you reporting" in asked.last_text
+    needs_reason = await reader.press(asked, "Other", until="what is wrong")
+    assert f"/report {post_id} <reason>" in needs_reason.last_text
+    asked = await reader.send(
+        f"/report {post_id} It names the interview location.", until=has_buttons("Other")
+    )
+    thanks = await reader.press(asked, "Other", until="Thank you")
     assert "Your report is anonymous" in thanks.last_text
-    again = await reader.send(f"/report {post_id} once more", until="already reported")
+    again = await reader.send(f"/report {post_id} once more", until=has_buttons("Other"))
+    again = await reader.press(again, "Other", until="already reported")
     assert again.last_text == "you have already reported this post"
 
     reports = await moderator.send("/reports", until="post")
@@ -163,7 +158,8 @@ async def test_many_long_reports_are_listed_within_the_message_limit(
     reasons = [f"Report {n}: " + "this names a place and a date. " * 15 for n in range(10)]
     for n, reason in enumerate(reasons):
         reporter = bot.person(777_000_900 + n, f"Reporter{n}")
-        await reporter.send(f"/report {match.group(1)} {reason}", until="Thank you")
+        asked = await reporter.send(f"/report {match.group(1)} {reason}", has_buttons("Other"))
+        await reporter.press(asked, "Other", until="Thank you")
 
     listed = await moderator.send("/reports", until="Work them with /queue")
 

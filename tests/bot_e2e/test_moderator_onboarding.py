@@ -20,10 +20,12 @@ async def test_configured_admin_invites_a_moderator_who_joins_with_the_code(
     assert queue.last_text == "The queue is empty. Thank you!"
 
     reused = await reader.send(f"/join {code}", until="invite code")
-    assert reused.last_text == "this invite code is unknown, used or expired"
+    assert reused.last_text == (
+        "this invite code has been used up; ask whoever gave it to you for a new one"
+    )
     usage = await reader.send("/join", until="Use /join")
     assert usage.last_text == "Use /join <code> with the code an admin gave you."
-    assert await bot.errors.wait_refusals(2) == ["moderator_only", "invite_invalid"]
+    assert await bot.errors.wait_refusals(2) == ["moderator_only", "invite_used_up"]
 
 
 async def test_only_admins_can_invite_moderators(bot: BotRun, moderator: Person) -> None:

@@ -14,14 +14,16 @@ BODY = "How do you keep a survivor's new address away from the people who exploi
 
 
 async def start_thread_guided(author: Person, title: str, body: str) -> Reply:
-    """/new → outcome button → title → text → preview → "Send to moderators"."""
+    """/new → outcome button → title → text → no content note → preview → "Send to moderators"."""
     boards = await author.send("/new", until="Which outcome")
     asked_title = await author.press(
         boards, "Safety from any trafficker or other abuser", until="title of your thread"
     )
     assert asked_title.last_text.startswith("The title")
     await author.send(title, until="Now the text")
-    preview = await author.send(body, until=has_buttons("Send to moderators", "Cancel"))
+    notes = await author.send(body, until=has_buttons("Sexual violence", "Other…", "None"))
+    assert "content note" in notes.last_text
+    preview = await author.press(notes, "None", until=has_buttons("Send to moderators", "Cancel"))
     assert "Preview" in preview.last_text
     assert title in preview.last_text and body in preview.last_text
     return await author.press(preview, "Send to moderators", until="Received")
@@ -97,7 +99,8 @@ async def test_cancel_button_on_the_preview_sends_nothing(
     boards = await author.send("/new", until="Which outcome")
     await author.press(boards, "Access to medical treatment", until="title of your thread")
     await author.send(TITLE, until="Now the text")
-    preview = await author.send(BODY, until=has_buttons("Cancel"))
+    notes = await author.send(BODY, until=has_buttons("None"))
+    preview = await author.press(notes, "None", until=has_buttons("Cancel"))
 
     cancelled = await author.press(preview, "Cancel", until="Cancelled")
 

@@ -23,6 +23,7 @@ def test_every_button_has_a_distinct_prefix_and_a_layout() -> None:
         (Button.RSVP, (4, "not_going"), "fr:4:not_going"),
         (Button.UNSUBSCRIBE, ("everything",), "un:everything"),
         (Button.NEW_THREAD_CONFIRM, ("send",), "nc:send"),
+        (Button.EXIT, (), "ex"),
     ],
 )
 def test_built_data_reads_back_as_its_fields(
@@ -48,6 +49,8 @@ def test_built_data_reads_back_as_its_fields(
         (Button.RSVP, "fr:4:maybe"),
         (Button.NEW_THREAD_CONFIRM, "nc:sendnow"),
         (Button.BOARD_PAGE, "rp:housing"),
+        (Button.EXIT, "ex:"),
+        (Button.EXIT, "ex:now"),
     ],
 )
 def test_malformed_or_foreign_data_is_refused(button: Button, data: str | None) -> None:

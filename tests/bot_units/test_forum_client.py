@@ -61,7 +61,7 @@ async def client(script: Script, aiohttp_server: Any) -> AsyncIterator[ForumClie
 
 async def test_answers_become_typed_values(client: ForumClient, script: Script) -> None:
     script.body = {"boards": [BOARD], "added_later": True}
-    boards = await client.boards()
+    boards = await client.boards(KEY)
     assert boards[0].slug == "housing" and boards[0].approved_thread_count == 3
     assert script.seen[0]["method"] == "GET" and script.seen[0]["path"] == "/api/v1/boards"
     assert script.seen[0]["headers"]["Authorization"] == f"Bearer {TOKEN}"
@@ -72,7 +72,7 @@ async def test_a_malformed_answer_is_forum_unavailable_and_logs_no_values(
 ) -> None:
     script.body = {"boards": [{"slug": "housing", "title": "Private words 0770 900 123"}]}
     with caplog.at_level(logging.ERROR), pytest.raises(ForumUnavailable) as caught:
-        await client.boards()
+        await client.boards(KEY)
     assert caught.value.code == "bad_answer"
     assert "could not read" in caught.value.message
     assert "boards.0.approved_thread_count" in caplog.text
@@ -138,5 +138,5 @@ async def test_a_typed_topic_stays_one_path_segment(client: ForumClient, script:
 
 async def test_a_closed_client_says_the_forum_is_starting() -> None:
     with pytest.raises(ForumUnavailable) as caught:
-        await ForumClient("http://127.0.0.1:1", TOKEN).boards()
+        await ForumClient("http://127.0.0.1:1", TOKEN).boards(KEY)
     assert caught.value.code == "not_open"

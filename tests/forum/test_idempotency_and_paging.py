@@ -113,7 +113,9 @@ async def test_pagination_is_stable_under_concurrent_inserts(
 ) -> None:
     originals = [await _approved_thread(api, app, f"old {n}") for n in range(7)]
     seen: list[int] = []
-    page = await api.call("GET", "/api/v1/boards/education/threads?limit=3", expect=200)
+    page = await api.call(
+        "GET", "/api/v1/boards/education/threads?limit=3", api.new_identity(), expect=200
+    )
     seen += [t["id"] for t in page["threads"]]
     while page["next_cursor"]:
         # New threads arrive between page loads; they belong before the cursor.
@@ -121,6 +123,7 @@ async def test_pagination_is_stable_under_concurrent_inserts(
         page = await api.call(
             "GET",
             f"/api/v1/boards/education/threads?limit=3&cursor={page['next_cursor']}",
+            api.new_identity(),
             expect=200,
         )
         seen += [t["id"] for t in page["threads"]]
@@ -128,11 +131,14 @@ async def test_pagination_is_stable_under_concurrent_inserts(
 
 
 async def test_bad_cursor_and_limit_are_refused(api: Api) -> None:
-    error = await api.call("GET", "/api/v1/boards/education/threads?cursor=garbage", expect=400)
+    reader = api.new_identity()
+    error = await api.call(
+        "GET", "/api/v1/boards/education/threads?cursor=garbage", reader, expect=400
+    )
     assert error["error"]["code"] == "cursor_invalid"
-    error = await api.call("GET", "/api/v1/boards/education/threads?limit=0", expect=400)
+    error = await api.call("GET", "/api/v1/boards/education/threads?limit=0", reader, expect=400)
     assert error["error"]["code"] == "invalid_query"
-    error = await api.call("GET", "/api/v1/boards/education/threads?limit=1000", expect=400)
+    error = await api.call("GET", "/api/v1/boards/education/threads?limit=1000", reader, expect=400)
     assert error["error"]["code"] == "invalid_query"
 
 

@@ -79,8 +79,9 @@ async def test_outbox_ack_ids_beyond_the_range_are_refused_not_crashed(api: Api)
 
 async def test_a_thread_page_cursor_holding_a_non_integer_id_is_refused(api: Api) -> None:
     genuine = encode_cursor(datetime.now(UTC), 1)
+    reader = api.new_identity()
     ok = await api.client.get(
-        f"/api/v1/boards/safety/threads?cursor={genuine}", headers=api.headers(None)
+        f"/api/v1/boards/safety/threads?cursor={genuine}", headers=api.headers(reader)
     )
     assert ok.status == 200
     for cursor in (
@@ -89,7 +90,7 @@ async def test_a_thread_page_cursor_holding_a_non_integer_id_is_refused(api: Api
         _raw_cursor('["0001-01-01T00:00:00+14:00", 5]'),  # found in review: a 500
     ):
         response = await api.client.get(
-            f"/api/v1/boards/safety/threads?cursor={cursor}", headers=api.headers(None)
+            f"/api/v1/boards/safety/threads?cursor={cursor}", headers=api.headers(reader)
         )
         assert response.status == 400
         assert (await response.json())["error"]["code"] == "cursor_invalid"

@@ -170,6 +170,8 @@ def notification_context(note: Mapping[str, Any]) -> Context:
         return ("subscription", "all")
     if kind == "digest":
         return ("subscription", "digest")
+    if kind == "report_outcome":
+        return ("report", payload["post_id"])
     return ("notification", note["id"])
 
 
@@ -291,16 +293,18 @@ class Scenario:
         )
         await self.step(person.owner, ("post", thread_id))
 
-    async def report(self, person: Person, post_id: int) -> None:
-        """Report someone else's post."""
+    async def report(self, person: Person, post_id: int, category: str = "other") -> None:
+        """Report someone else's post; a fast report holds it and alerts the staff."""
         await self.api.call(
             "POST",
             f"/api/v1/posts/{post_id}/reports",
             self.keys[person],
-            json={"reason": f"{self.word()} {REPORT}"},
+            json={"reason": f"{self.word()} {REPORT}", "category": category},
             expect=201,
         )
         await self.step(person.owner, ("report", post_id))
+        if category != "other":
+            await self.deliver()
 
     async def rsvp(self, person: Person, forum_id: int, status: str) -> None:
         """Answer for an expert forum."""
@@ -321,6 +325,9 @@ class Scenario:
         await self.step("staff", ("staff", "admin"))
         await make_moderator(self.api, self.keys[MODERATOR], self.keys[ADMIN])
         await self.step("staff", ("staff", "moderator"))
+        for person in (MODERATOR, ADMIN):  # the bot delivers their urgent alerts
+            await self.store.remember(self.keys[person], person.chat_id)
+        await self.step("staff", ("delivery-store", "staff"))
 
     async def screen(self) -> None:
         """One batch of the screening worker."""
@@ -479,6 +486,14 @@ async def run(scenario: Scenario) -> None:
     for post_id in reported[1:]:
         await scenario.decide(post_id, "approve")
 
+    # Two fast reports of replies: held at once, moderators alerted; one kept, one removed.
+    # (P2's post was hidden above: the one removed here is P3's, so "hidden" is not P2's alone.)
+    fast = [(p[2], kept[1], "identifies_someone"), (p[0], kept[5], "safety_risk")]
+    for person, post_id, category in fast:
+        await scenario.report(person, post_id, category)
+    await scenario.decide(kept[1], "approve")
+    await scenario.decide(kept[5], "reject", reason_code="personal_details")
+
     # Three expert forums; everyone answers for two, every forum has two answers.
     starts = [START + timedelta(days=days) for days in (2, 3, 4)]
     forums = [
@@ -532,15 +547,20 @@ async def test_no_row_links_a_practitioner_across_contexts_and_no_identifier_is_
     # The run did what it says, and the snapshots saw it.
     kinds = Counter(note["kind"] for note in scenario.delivered)
     assert kinds == {
-        "post_decision": 9 + 6 + 3 + 3 + 1,
+        "post_decision": 9 + 6 + 3 + 3 + 1 + 2,
+        "report_outcome": 6 + 2,
+        "moderator_alert": 2 * 2,
         "forum_announcement": 9,
         "announcement": 3,
         "forum_reminder": 12,
         "digest": 3,
     }, kinds
-    assert {note["recipient"] for note in scenario.delivered} == {
-        scenario.keys[person] for person in PRACTITIONERS
-    }
+    assert {
+        note["recipient"] for note in scenario.delivered if note["kind"] != "moderator_alert"
+    } == {scenario.keys[person] for person in PRACTITIONERS}
+    assert {
+        note["recipient"] for note in scenario.delivered if note["kind"] == "moderator_alert"
+    } == {scenario.keys[MODERATOR], scenario.keys[ADMIN]}
     everything = await dump_all_tables(database_url)
     assert {name: len(rows) for name, rows in everything.items()} == {
         name: len(table.rows) for name, table in final.items()

@@ -76,6 +76,7 @@ def _settings(url: str, **overrides: Any) -> ServiceSettings:
         "service_token": SERVICE_TOKEN,
         "pseudonym_secret": PSEUDONYM_SECRET,
         "at_rest_key": AT_REST_KEY,
+        "membership": "open",
         **overrides,
     }
     return ServiceSettings(**values, _env_file=None)
@@ -578,7 +579,9 @@ async def test_pending_thread_stays_visible_to_its_author_only(
     for other in (bob, mod):
         code = await _error(forum_api, "GET", f"/api/v1/threads/{medical}", other, 404)
         assert code == "thread_not_found"
-    listed = await forum_api.call("GET", "/api/v1/boards/medical/threads", None, expect=200)
+    listed = await forum_api.call(
+        "GET", "/api/v1/boards/medical/threads", forum_api.new_identity(), expect=200
+    )
     assert listed["threads"] == []
     # bob's rejected reply is his to see, nobody else's.
     safety = converted.threads["safety"]
@@ -601,7 +604,7 @@ async def test_my_posts_lists_exactly_each_persons_own_posts(
         assert [p["id"] for p in listed["posts"]] == converted.posts_of(person), person
         assert all(p["mine"] for p in listed["posts"])
     me = await forum_api.call("GET", "/api/v1/me", converted.keys["mod"], expect=200)
-    assert me == {"role": "moderator", "suspended": False}
+    assert me == {"role": "moderator", "suspended": False, "member": True, "membership": "open"}
 
 
 async def test_replies_keep_each_persons_pseudonym_and_old_idempotency_keys_replay(

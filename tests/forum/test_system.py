@@ -172,7 +172,9 @@ async def test_openapi_lists_what_the_server_answers(api: Api) -> None:
                 assert {"400", "413", "422"} <= operation["responses"].keys(), (method, path)
     for path in ("/api/v1/threads", "/api/v1/threads/{thread_id}/posts"):
         assert {"200", "201"} <= paths[path]["post"]["responses"].keys()
+    # GET /boards reads the identity now: only members see the boards (issue 15).
     boards = paths["/api/v1/boards"]["get"]
-    assert all(p["name"] != "X-Forum-Identity" for p in boards.get("parameters", []))
+    assert any(p["name"] == "X-Forum-Identity" for p in boards["parameters"])
+    assert "403" in boards["responses"]
     post = paths["/api/v1/posts/{post_id}"]["get"]["parameters"][0]["schema"]
     assert (post["minimum"], post["maximum"]) == (1, 2**63 - 1)

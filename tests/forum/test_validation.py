@@ -73,7 +73,7 @@ async def test_unknown_thread_and_post_give_not_found(api: Api) -> None:
     assert error["error"]["code"] == "post_not_found"
     error = await api.call("GET", "/api/v1/posts/abc", who, expect=400)
     assert error["error"]["code"] == "invalid_id"
-    error = await api.call("GET", "/api/v1/boards/nowhere/threads", expect=404)
+    error = await api.call("GET", "/api/v1/boards/nowhere/threads", api.new_identity(), expect=404)
     assert error["error"]["code"] == "board_not_found"
 
 

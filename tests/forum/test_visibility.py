@@ -17,9 +17,9 @@ async def test_pending_thread_is_invisible_to_others_and_visible_to_its_author(
     assert created["post"]["status"] == "pending"
     thread_id, post_id = created["thread_id"], created["post"]["id"]
 
-    listing = await api.call("GET", "/api/v1/boards/safety/threads", expect=200)
+    listing = await api.call("GET", "/api/v1/boards/safety/threads", other, expect=200)
     assert listing["threads"] == []
-    boards = await api.call("GET", "/api/v1/boards", expect=200)
+    boards = await api.call("GET", "/api/v1/boards", other, expect=200)
     assert {b["slug"]: b["approved_thread_count"] for b in boards["boards"]}["safety"] == 0
 
     error = await api.call("GET", f"/api/v1/threads/{thread_id}", other, expect=404)
@@ -44,9 +44,9 @@ async def test_approved_thread_is_listed_and_readable_by_everyone(
     created = await api.new_thread(author, board="housing", title="Approved one", body="Body")
     await set_status(app, created["post"]["id"], PostStatus.APPROVED)
 
-    listing = await api.call("GET", "/api/v1/boards/housing/threads", expect=200)
+    listing = await api.call("GET", "/api/v1/boards/housing/threads", reader, expect=200)
     assert [t["title"] for t in listing["threads"]] == ["Approved one"]
-    boards = await api.call("GET", "/api/v1/boards", expect=200)
+    boards = await api.call("GET", "/api/v1/boards", reader, expect=200)
     assert {b["slug"]: b["approved_thread_count"] for b in boards["boards"]}["housing"] == 1
     thread = await api.call("GET", f"/api/v1/threads/{created['thread_id']}", reader, expect=200)
     assert [(p["body"], p["status"]) for p in thread["posts"]] == [("Body", "approved")]

@@ -13,6 +13,7 @@ from moderation import (
     ModerationPolicy,
     Route,
     WatchAction,
+    discloses_crisis,
     load_default_scorer,
     load_pii_screen,
     match_risk_patterns,
@@ -21,6 +22,8 @@ from moderation import (
 
 HOLDOUT = Path(__file__).resolve().parents[1] / "data" / "moderation_holdout.jsonl"
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "offline_screens.py"
+#: What a moderator sees flagged: the flagged lane and the urgent one above it.
+FLAGGED_LANES = (Route.FLAGGED, Route.URGENT)
 
 
 @pytest.mark.parametrize(
@@ -80,9 +83,12 @@ def test_screen_texts_uses_the_given_pii_screen_and_patterns() -> None:
         risk_patterns=True,
     ).results
 
-    assert [r.route for r in results] == [Route.FLAGGED, Route.FLAGGED]
+    assert [r.route for r in results] == [Route.FLAGGED, Route.URGENT]
     assert results[0].reasons[0] == "PII: person's name (1)"
-    assert results[1].reasons == ('watched word: "pattern: mentions a member\'s family" (flag)',)
+    assert results[1].reasons == (
+        "urgent: it may threaten someone",
+        'watched word: "pattern: mentions a member\'s family" (flag)',
+    )
     assert {r.scorer for r in results} == {"offline-jigsaw-lstm-pair"}
 
 
@@ -97,7 +103,7 @@ def test_whole_toxicity_screen_meets_the_targets_on_the_dev_set(
     flagged = {"benign": 0, "abusive": 0}
     for row, score in zip(rows, scores, strict=True):
         route = policy.decide(score, [], match_risk_patterns(row["text"]), scorer.name).route
-        flagged[row["label"]] += route is Route.FLAGGED
+        flagged[row["label"]] += route in FLAGGED_LANES
     totals = {label: sum(row["label"] == label for row in rows) for label in flagged}
 
     assert flagged["benign"] <= 0.05 * totals["benign"]
@@ -119,8 +125,8 @@ def test_hold_out_set_is_screened_within_the_false_positive_budget() -> None:
     benign = [r for row, r in zip(rows, routes, strict=True) if row["label"] == "benign"]
     abusive = [r for row, r in zip(rows, routes, strict=True) if row["label"] == "abusive"]
 
-    assert sum(r is Route.FLAGGED for r in benign) <= 0.05 * len(benign)
-    assert sum(r is Route.FLAGGED for r in abusive) >= 0.40 * len(abusive)
+    assert sum(r in FLAGGED_LANES for r in benign) <= 0.05 * len(benign)
+    assert sum(r in FLAGGED_LANES for r in abusive) >= 0.40 * len(abusive)
 
 
 def test_offline_screens_bench_writes_json_and_markdown(
@@ -179,3 +185,119 @@ def test_a_typographic_apostrophe_does_not_hide_a_pattern() -> None:
         == [m.word for m in match_risk_patterns("I'll find her")]
         != []
     )
+
+
+# -- the urgent lane: the author's own crisis, and what counts as urgent -----------------------
+
+CRISIS = "pattern: discloses their own crisis (self-harm or suicidal thoughts)"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I want to end it.",
+        "I can't go on",
+        "I've been cutting",
+        "Sorry to post here, I just want to kill myself",
+        "Honestly I can't go on like this.",
+        "I'm so scared, I can't go on.",  # fear is not reported speech
+        "I\u2019ve been cutting myself again",
+        "I want to die",
+        "I don't want to be alive any more.",
+        "I've been feeling suicidal lately and work is the only thing left.",
+        "I have nothing left to live for",
+        "I'm going to end it all tonight",
+        "I've started self-harming again.",
+        "I wish I was dead",
+        "I cant take it anymore",
+        "I want to en\u200bd it.",  # an invisible character does not hide it
+    ],
+)
+def test_first_person_crisis_disclosures_are_urgent(text: str) -> None:
+    matches = match_risk_patterns(text)
+
+    assert [m.word for m in matches] == [CRISIS]
+    assert discloses_crisis(text)
+    result = ModerationPolicy().decide(LOW_SCORES, [], matches, "m")
+    assert result.route is Route.URGENT
+    assert result.urgent_reasons == (
+        "the author may be in crisis (self-harm or suicidal thoughts)",
+    )
+    assert (
+        result.reasons[0] == "urgent: the author may be in crisis (self-harm or suicidal thoughts)"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The survivor said she wanted to end it.",
+        "We are ending the contract next month.",
+        "I want to end the contract.",
+        "I want to end it with the landlord properly.",
+        "I can't go on the course next week.",
+        "I can't do this training any more.",
+        "I've been cutting costs in the project.",
+        "I've been cutting back my hours.",
+        "She told me she wants to kill herself.",
+        "What do you do when a client says I want to die?",
+        "How do I respond to 'I can't go on'?",
+        "I feel suicidal clients need a safety plan.",
+        "I am working with a suicidal client.",
+        "I nearly killed myself laughing at the training.",
+        "He said he had been cutting himself.",
+        "I cut myself on a tin.",
+        "A young person disclosed self-harm; how do I make a safeguarding referral?",
+    ],
+)
+def test_posts_about_someone_elses_crisis_or_other_endings_are_not_crisis(text: str) -> None:
+    assert [m.word for m in match_risk_patterns(text)] == []
+    assert not discloses_crisis(text)
+
+
+LOW_SCORES = dict.fromkeys(
+    ("toxicity", "severe_toxicity", "obscene", "identity_attack", "insult", "threat"), 0.01
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("Which hostel did they put the lad in? I need to see him.", "locate or identify"),
+        ("Who is Practitioner 7B1C in real life?", "locate or identify"),
+        ("I'll come to your office and smash your face in.", "threaten someone"),
+        ("Your daughter looked happy at the gates.", "threaten someone"),
+    ],
+)
+def test_locating_and_threat_patterns_are_urgent_and_say_why(text: str, reason: str) -> None:
+    result = ModerationPolicy().decide(LOW_SCORES, [], match_risk_patterns(text), "m")
+
+    assert result.route is Route.URGENT
+    (why,) = result.urgent_reasons
+    assert reason in why
+    assert result.priority >= 3.0
+
+
+def test_harassment_and_group_attacks_stay_flagged_not_urgent() -> None:
+    for text in ("Romanians are all criminals.", "Send me a photo of yourself."):
+        result = ModerationPolicy().decide(LOW_SCORES, [], match_risk_patterns(text), "m")
+        assert (result.route, result.urgent_reasons) == (Route.FLAGGED, ()), text
+
+
+def test_an_urgent_post_is_urgent_even_when_the_model_failed() -> None:
+    result = ModerationPolicy().decide(None, [], match_risk_patterns("I want to die"), None)
+
+    assert result.route is Route.URGENT
+    assert "not screened: model unavailable" in result.reasons
+
+
+def test_no_dev_or_hold_out_post_is_read_as_a_crisis(eval_rows: list[dict[str, Any]]) -> None:
+    rows = [json.loads(line) for line in HOLDOUT.read_text("utf-8").splitlines() if line]
+    assert [r["text"] for r in [*eval_rows, *rows] if discloses_crisis(r["text"])] == []
+
+
+def test_a_question_opening_a_thread_body_fires_after_the_title() -> None:
+    """Found while testing the urgent lane: the title comes first (\"<title>\\n\\n<body>\")."""
+    assert [
+        m.word for m in match_risk_patterns("Question\n\nWhich hostel did they put the lad in?")
+    ] == ["pattern: asks where a person is"]

@@ -73,6 +73,7 @@ ROUTES = _routes()
 SAMPLE_BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/threads"): {"board": "safety", "title": "A title", "body": "A body"},
     ("POST", "/api/v1/threads/{thread_id}/posts"): {"body": "A reply"},
+    ("POST", "/api/v1/drafts/check"): {"body": "A draft"},
     ("POST", "/api/v1/posts/{post_id}/revise"): {"body": "Revised"},
     ("POST", "/api/v1/posts/{post_id}/reports"): {"reason": "Spam"},
     ("POST", "/api/v1/moderation/items/{item_id}/claim"): {"version": 1},
@@ -98,6 +99,11 @@ SAMPLE_BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/admin/announcements"): {"text": "Hello"},
     ("PUT", "/api/v1/forums/{forum_id}/rsvp"): {"status": "going"},
     ("POST", "/api/v1/me/subscriptions"): {"topic": "all"},
+    ("POST", "/api/v1/admin/member-invites"): {"uses": 5, "days": 10, "label": "Partner"},
+    ("POST", "/api/v1/admin/invites/revoke"): {"code": "no-such-code"},
+    ("POST", "/api/v1/admin/membership-requests/{request_id}/decision"): {"approve": True},
+    ("POST", "/api/v1/membership-requests"): {"text": "A caseworker at a partner charity"},
+    ("POST", "/api/v1/admin/helplines"): {"name": "Helpline", "contact": "0800 000 000"},
 }
 
 #: Who each kind of caller may reach; everyone else gets 401 (no or wrong token) or 403.

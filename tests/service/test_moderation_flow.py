@@ -203,7 +203,11 @@ async def test_report_puts_an_approved_post_back_in_the_queue_and_reject_hides_i
     await api.call("GET", f"/api/v1/posts/{post_id}", reporter, expect=404)
     reports = await api.call("GET", "/api/v1/moderation/reports", mod, expect=200)
     assert reports["reports"] == []
-    assert (await _notifications(app))[-1]["outcome"] == "hidden"
+    # The author is told the post was hidden; the reporter, that it was removed.
+    assert [(n["kind"], n["outcome"]) for n in (await _notifications(app))[-2:]] == [
+        ("post_decision", "hidden"),
+        ("report_outcome", "removed"),
+    ]
 
 
 async def test_reporting_unknown_or_pending_posts_is_not_found_and_rate_limited(api: Api) -> None:
@@ -393,9 +397,9 @@ async def test_invites_are_one_time_and_moderators_can_be_removed_by_handle(api:
     invite = await api.call("POST", "/api/v1/admin/invites", admin, json={}, expect=201)
     await api.call("POST", "/api/v1/invites/redeem", mod, json={"code": invite["code"]}, expect=200)
     error = await api.call(
-        "POST", "/api/v1/invites/redeem", other, json={"code": invite["code"]}, expect=404
+        "POST", "/api/v1/invites/redeem", other, json={"code": invite["code"]}, expect=410
     )
-    assert error["error"]["code"] == "invite_invalid"
+    assert error["error"]["code"] == "invite_used_up"
     listed = await api.call("GET", "/api/v1/admin/moderators", admin, expect=200)
     handle = next(m["handle"] for m in listed["moderators"] if m["role"] == "moderator")
     await api.call(
@@ -410,7 +414,7 @@ async def test_board_counts_follow_approval_and_hiding(api: Api) -> None:
     await make_moderator(api, mod)
 
     async def safety_count() -> int:
-        boards = await api.call("GET", "/api/v1/boards", expect=200)
+        boards = await api.call("GET", "/api/v1/boards", author, expect=200)
         return int({b["slug"]: b["approved_thread_count"] for b in boards["boards"]}["safety"])
 
     created = await api.new_thread(author)

@@ -253,7 +253,8 @@ async def test_risk_patterns_flag_an_attempt_to_locate_someone_without_abusive_w
     )
     await _worker(app, KeywordScorer()).run_once()
     (item,) = await moderation_queue(api, mod)
-    assert item["route"] == "flagged"
+    # Locating someone is urgent (the urgent lane, tests/service/test_safeguarding.py).
+    assert item["route"] == "urgent"
     assert any(m["word"].startswith("pattern:") for m in item["watched_words"])
     assert any("asks where a person is" in reason for reason in item["reasons"])
 
