@@ -18,6 +18,7 @@ from forum_service.app import create_app
 from forum_service.settings import ServiceSettings
 from forum_service.storage import migrate
 from tests.support.api import AT_REST_KEY, PSEUDONYM_SECRET, SERVICE_TOKEN, Api
+from tests.support.clocks import ShiftedClock
 from tests.support.databases import fresh_database, pg_admin_url, pg_database_url, pg_execute
 
 
@@ -65,25 +66,36 @@ async def empty_database_url(backend: str, tmp_path: Path) -> AsyncIterator[str]
 
 
 @pytest.fixture
-def settings(database_url: str) -> ServiceSettings:
-    """Service settings for tests (explicit values, the environment is not read)."""
+def settings(database_url: str, request: pytest.FixtureRequest) -> ServiceSettings:
+    """Service settings for tests (explicit values, the environment is not read).
+
+    Most tests are about reading and posting, not joining: everybody is a member
+    (``membership="open"``). A module or test asks for a gate with
+    ``@pytest.mark.membership("invite")``, or parametrizes this fixture with the modes
+    (``@pytest.mark.parametrize("settings", ["invite", "approval"], indirect=True)``).
+    """
+    marker = request.node.get_closest_marker("membership")
+    membership = getattr(request, "param", marker.args[0] if marker else "open")
     return ServiceSettings(
         database_url=database_url,
         service_token=SERVICE_TOKEN,
         pseudonym_secret=PSEUDONYM_SECRET,
         at_rest_key=AT_REST_KEY,
-        # Most tests are about reading and posting, not joining: everybody is a member.
-        # tests/service/test_membership.py and tests/bot_e2e/test_membership.py override
-        # this fixture for the invite and approval modes.
-        membership="open",
+        membership=membership,
         _env_file=None,
     )
 
 
 @pytest.fixture
-def app(settings: ServiceSettings) -> web.Application:
-    """The real forum application."""
-    return create_app(settings)
+def clock() -> ShiftedClock:
+    """The service's clock: real time, plus whatever a test advances it by."""
+    return ShiftedClock()
+
+
+@pytest.fixture
+def app(settings: ServiceSettings, clock: ShiftedClock) -> web.Application:
+    """The real forum application, on the ``clock`` fixture."""
+    return create_app(settings, clock=clock)
 
 
 @pytest.fixture

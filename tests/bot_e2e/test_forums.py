@@ -25,44 +25,17 @@ from bot.forum_models import Ack
 from bot.identity import IdentityDeriver
 from fake_telegram import FakeTelegram, RateStats
 from forum_service.api.keys import DATABASE, EXPERT_FORUMS, OUTBOX
-from forum_service.app import create_app
 from forum_service.domain import IdentityKey, PostStatus
 from forum_service.services.scheduler import Scheduler, next_digest_time
-from forum_service.settings import ServiceSettings
 from forum_service.storage.tables import PostRow
 from tests.support.api import SERVICE_TOKEN
 from tests.support.bot_harness import IDENTITY_PEPPER, STORE_SECRET, BotRun, Person, has_buttons
+from tests.support.clocks import ShiftedClock
 from tests.support.people import ADMIN, READER
 from tests.support.storage import set_status
 
 FORUM_TITLE = "Safety from any trafficker or other abuser — expert forum"
 LINK = "https://meet.example.org/safety-forum"
-
-
-class ShiftedClock:
-    """Real time plus an offset that tests move forward."""
-
-    def __init__(self) -> None:
-        self.offset = timedelta()
-
-    def __call__(self) -> datetime:
-        return datetime.now(UTC) + self.offset
-
-    def advance(self, delta: timedelta) -> None:
-        """Jump forward."""
-        self.offset += delta
-
-
-@pytest.fixture
-def clock() -> ShiftedClock:
-    """The service's clock."""
-    return ShiftedClock()
-
-
-@pytest.fixture
-def app(settings: ServiceSettings, clock: ShiftedClock) -> web.Application:
-    """The real forum application on the shifted clock."""
-    return create_app(settings, clock=clock)
 
 
 def london(moment: datetime) -> str:

@@ -8,59 +8,24 @@ for approval with ``@pytest.mark.parametrize("settings", ["approval"], indirect=
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
-from aiohttp import web
 
-from forum_service.app import create_app
 from forum_service.domain import PostStatus
 from forum_service.settings import ServiceSettings
-from tests.support.api import AT_REST_KEY, PSEUDONYM_SECRET, SERVICE_TOKEN
 from tests.support.bot_harness import BotRun, Person, Reply, has_buttons, thread_id_of
+from tests.support.clocks import ShiftedClock
 from tests.support.dbdump import dump_all_tables, dump_text
 from tests.support.people import PEOPLE
 from tests.support.storage import set_status
+
+pytestmark = pytest.mark.membership("invite")
 
 LABEL = "Helen Bamber Foundation caseworkers"
 REQUEST = "Support worker at a UK anti-trafficking charity"
 SECRET_TITLE = "Members-only safety planning thread"
 NOT_A_MEMBER = "This forum is for members only"
-
-
-class ShiftedClock:
-    """Real time plus an offset that tests move forward."""
-
-    def __init__(self) -> None:
-        self.offset = timedelta()
-
-    def __call__(self) -> datetime:
-        return datetime.now(UTC) + self.offset
-
-
-@pytest.fixture
-def settings(database_url: str, request: pytest.FixtureRequest) -> ServiceSettings:
-    """Invite mode (the default) unless the test names another."""
-    return ServiceSettings(
-        database_url=database_url,
-        service_token=SERVICE_TOKEN,
-        pseudonym_secret=PSEUDONYM_SECRET,
-        at_rest_key=AT_REST_KEY,
-        membership=getattr(request, "param", "invite"),
-        _env_file=None,
-    )
-
-
-@pytest.fixture
-def clock() -> ShiftedClock:
-    """The service's clock."""
-    return ShiftedClock()
-
-
-@pytest.fixture
-def app(settings: ServiceSettings, clock: ShiftedClock) -> web.Application:
-    """The real application on the shifted clock."""
-    return create_app(settings, clock=clock)
 
 
 def link_of(reply: Reply) -> tuple[str, str]:

@@ -15,18 +15,17 @@ import pytest
 from aiohttp import web
 
 from forum_service.api.openapi import doc_of
-from forum_service.app import create_app
 from forum_service.settings import ServiceSettings
 from tests.service.test_authorization_matrix import SAMPLE_BODIES
 from tests.support.api import (
-    AT_REST_KEY,
-    PSEUDONYM_SECRET,
-    SERVICE_TOKEN,
     Api,
     make_moderator,
     new_admin,
 )
+from tests.support.clocks import ShiftedClock
 from tests.support.dbdump import dump_all_tables, dump_text
+
+pytestmark = pytest.mark.membership("invite")
 
 LABEL = "Helen Bamber Foundation caseworkers"
 #: What a non-member may call besides the bot's system routes.
@@ -35,41 +34,6 @@ OPEN_TO_NON_MEMBERS = {
     ("POST", "/api/v1/invites/redeem"),
     ("POST", "/api/v1/membership-requests"),
 }
-
-
-class ShiftedClock:
-    """Real time plus an offset that tests move forward."""
-
-    def __init__(self) -> None:
-        self.offset = timedelta()
-
-    def __call__(self) -> datetime:
-        return datetime.now(UTC) + self.offset
-
-
-@pytest.fixture
-def settings(database_url: str, request: pytest.FixtureRequest) -> ServiceSettings:
-    """Invite mode (the default) unless the test names another."""
-    return ServiceSettings(
-        database_url=database_url,
-        service_token=SERVICE_TOKEN,
-        pseudonym_secret=PSEUDONYM_SECRET,
-        at_rest_key=AT_REST_KEY,
-        membership=getattr(request, "param", "invite"),
-        _env_file=None,
-    )
-
-
-@pytest.fixture
-def clock() -> ShiftedClock:
-    """The service's clock."""
-    return ShiftedClock()
-
-
-@pytest.fixture
-def app(settings: ServiceSettings, clock: ShiftedClock) -> web.Application:
-    """The real application on the shifted clock."""
-    return create_app(settings, clock=clock)
 
 
 def _identity_routes(app: web.Application) -> list[tuple[str, str]]:
