@@ -67,7 +67,8 @@ LAYOUTS: dict[Button, tuple[str, ...]] = {
     Button.REVISE: (_ID,),
     Button.REPORT_CATEGORY: (_ID, "identifies_someone|safety_risk|other"),
     Button.DRAFT_CHECK: ("redact|edit|send",),
-    Button.CONTENT_NOTE: ("sexual_violence|self_harm|child_abuse|other|none",),
+    # "ask": the optional "Add a content note" of a guided reply.
+    Button.CONTENT_NOTE: ("sexual_violence|self_harm|child_abuse|other|none|ask",),
     Button.BOARD: (_NAME,),
     Button.BOARD_PAGE: (_NAME, _NAME),
     Button.THREAD: (_ID,),

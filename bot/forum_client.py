@@ -230,17 +230,21 @@ class ForumClient:
         )
 
     async def reply(
-        self, identity: str, thread_id: int, body: str, *, idempotency_key: str
+        self,
+        identity: str,
+        thread_id: int,
+        body: str,
+        *,
+        idempotency_key: str,
+        content_note: str | None = None,
     ) -> CreatedReply:
         """Reply to a thread (pending); a replay with the same key returns the stored post."""
         path = f"/api/v1/threads/{thread_id}/posts"
+        payload: dict[str, str] = {"body": body}
+        if content_note is not None:
+            payload["content_note"] = content_note
         return await self._answer(
-            CreatedReply,
-            "POST",
-            path,
-            identity,
-            json={"body": body},
-            idempotency_key=idempotency_key,
+            CreatedReply, "POST", path, identity, json=payload, idempotency_key=idempotency_key
         )
 
     async def revise(self, identity: str, post_id: int, body: str) -> Post:

@@ -47,7 +47,7 @@ from bot.handlers.safeguarding import signpost
 
 # Conversation states (named, one small step each).
 NEW_BOARD, NEW_TITLE, NEW_BODY, NEW_CONFIRM, NEW_NOTE, NEW_NOTE_TEXT = range(6)
-TEXT_FOR_TARGET, TEXT_CONFIRM = 10, 11
+TEXT_FOR_TARGET, TEXT_CONFIRM, REPLY_NOTE_TEXT = 10, 11, 12
 
 #: The most characters of a content note (the service's limit).
 CONTENT_NOTE_MAX = 80
@@ -298,7 +298,73 @@ async def _ask_for_text(
     update: Update, context: Context, action: str, target: int, prompt: str
 ) -> int:
     draft(context).update(action=action, target=target)
-    await reply(update, f"{prompt} (/cancel to stop)")
+    # A reply may carry a content note, offered without adding a step to every reply.
+    markup = (
+        InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        "Add a content note", callback_data=build(Button.CONTENT_NOTE, "ask")
+                    )
+                ]
+            ]
+        )
+        if action == "reply"
+        else None
+    )
+    await reply(update, f"{prompt} (/cancel to stop)", reply_markup=markup)
+    return TEXT_FOR_TARGET
+
+
+async def reply_note(update: Update, context: Context) -> int:
+    """A guided reply's content note: "Add a content note", then a common one, Other… or None."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    fields = parse(Button.CONTENT_NOTE, query.data)
+    assert fields is not None  # the handler's pattern admits only good data
+    entered = draft(context)
+    if entered.get("action") != "reply":
+        await reply(update, "That draft is no longer open; please start again.")
+        return ConversationHandler.END
+    if fields[0] == "ask":
+        await reply(
+            update,
+            "Which content note? Readers see it first and open the text with a tap.",
+            reply_markup=content_note_buttons(),
+        )
+        return TEXT_FOR_TARGET
+    if fields[0] == "other":
+        await reply(
+            update,
+            f"Type the content note: a few words, up to {CONTENT_NOTE_MAX} characters "
+            "(e.g. domestic violence).",
+        )
+        return REPLY_NOTE_TEXT
+    entered["note"] = COMMON_NOTES.get(fields[0])
+    return await _note_set(update, entered)
+
+
+async def reply_note_text(update: Update, context: Context) -> int:
+    """A reply's content note typed after "Other…"."""
+    assert update.effective_message is not None and update.effective_message.text is not None
+    note = update.effective_message.text.strip()
+    if len(note) > CONTENT_NOTE_MAX or "\n" in note:
+        await reply(
+            update,
+            f"Please keep the content note to one line of {CONTENT_NOTE_MAX} characters.",
+        )
+        return REPLY_NOTE_TEXT
+    entered = draft(context)
+    entered["note"] = note
+    return await _note_set(update, entered)
+
+
+async def _note_set(update: Update, entered: dict[str, Any]) -> int:
+    note = entered.get("note")
+    said = f"Content note: <b>{escape(note)}</b>." if note else "No content note."
+    await reply(update, f"{said} Now your reply? (/cancel to stop)")
     return TEXT_FOR_TARGET
 
 
@@ -352,6 +418,7 @@ async def text_for_target(update: Update, context: Context) -> int:
 
 async def _check_text(update: Update, context: Context, action: str, target: int, text: str) -> int:
     """Check a reply or revision before sending; send it at once when nothing is found."""
+    note = draft(context).get("note") if action == "reply" else None
     if action == "report":  # a report is read by moderators only
         clear_draft(context)
         await _send_text(update, context, action, target, text)
@@ -360,7 +427,7 @@ async def _check_text(update: Update, context: Context, action: str, target: int
     check = await services(context).forum.check_draft(key, text)
     if check.clean:
         clear_draft(context)
-        await _send_text(update, context, action, target, check.body)
+        await _send_text(update, context, action, target, check.body, note)
         return ConversationHandler.END
     draft(context).update(
         action=action, target=target, body=check.body, redacted_body=check.redacted_body
@@ -382,15 +449,26 @@ async def text_checked(update: Update, context: Context) -> int:
         return TEXT_FOR_TARGET
     body = entered["redacted_body"] if choice == "redact" else entered["body"]
     clear_draft(context)
-    await _send_text(update, context, entered["action"], entered["target"], body)
+    await _send_text(
+        update, context, entered["action"], entered["target"], body, entered.get("note")
+    )
     return ConversationHandler.END
 
 
-async def _send_text(update: Update, context: Context, action: str, target: int, text: str) -> None:
+async def _send_text(
+    update: Update,
+    context: Context,
+    action: str,
+    target: int,
+    text: str,
+    content_note: str | None = None,
+) -> None:
     key = await identity(update, context)
     forum = services(context).forum
     if action == "reply":
-        created = await forum.reply(key, target, text, idempotency_key=_key(update))
+        created = await forum.reply(
+            key, target, text, idempotency_key=_key(update), content_note=content_note
+        )
         await reply(
             update, f"Received — your reply (post {created.post.id}) is waiting for a moderator."
         )
@@ -459,7 +537,13 @@ def conversations() -> list[ConversationHandler[Any]]:
                 CallbackQueryHandler(on_revise_button, pattern=pattern(Button.REVISE, whole=True)),
             ],
             states={
-                TEXT_FOR_TARGET: [MessageHandler(TEXT, text_for_target)],
+                TEXT_FOR_TARGET: [
+                    MessageHandler(TEXT, text_for_target),
+                    CallbackQueryHandler(
+                        reply_note, pattern=pattern(Button.CONTENT_NOTE, whole=True)
+                    ),
+                ],
+                REPLY_NOTE_TEXT: [MessageHandler(TEXT, reply_note_text)],
                 TEXT_CONFIRM: [
                     CallbackQueryHandler(
                         text_checked, pattern=pattern(Button.DRAFT_CHECK, whole=True)

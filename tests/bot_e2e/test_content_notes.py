@@ -101,3 +101,28 @@ async def test_a_post_without_a_note_is_shown_plainly(
     thread = await reader.send(f"/read {thread_id_of(received)}", until=has_buttons("Reply"))
     assert BODY in thread.text and "Content note" not in thread.text
     assert spoilers(reader, thread) == []
+
+
+REPLY_BODY = "After her disclosure we slowed everything down and let her set the pace."
+
+
+async def test_a_guided_reply_can_carry_a_note_and_one_without_it_is_unchanged(
+    author: Person, moderator: Person, reader: Person, app: web.Application
+) -> None:
+    received = await author.send(f"/new safety {TITLE} | {BODY}", until="Received")
+    thread_id = thread_id_of(received)
+    await moderator.press(
+        await moderator.send("/queue", until=has_buttons("Approve")), "Approve", until="Done"
+    )
+    asked = await reader.send(f"/reply {thread_id}", until=has_buttons("Add a content note"))
+    assert "Your reply?" in asked.last_text
+    notes = await reader.press(asked, "Add a content note", until=has_buttons("Self-harm"))
+    await reader.press(notes, "Sexual violence", until="Now your reply?")
+    await reader.send(REPLY_BODY, until="Received")
+    # A reply sent without pressing the button has no note, as before.
+    await reader.send(f"/reply {thread_id}", until=has_buttons("Add a content note"))
+    await reader.send("A second reply, no note.", until="Received")
+    assert await notes_of(app) == [None, "sexual violence", None]
+
+    item = await moderator.send("/queue", until=has_buttons("Approve"))
+    assert "Content note: sexual violence" in item.text
