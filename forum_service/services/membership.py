@@ -30,7 +30,6 @@ from forum_service.pseudonyms import Pseudonymizer
 from forum_service.services.staff import StaffService
 from forum_service.storage import (
     audit_repo,
-    boards_repo,
     identities_repo,
     invites_repo,
     membership_repo,
@@ -339,14 +338,9 @@ class MembershipService(StaffService):
         """
         async with self._db.write("remove_member") as session:
             await self._staff(session, key, admin=True)
-            found = await boards_repo.post_with_author(session, post_id)
-            if found is None:
-                raise NotFound("post_not_found", f"there is no post {post_id}")
-            author_key = self._vault.open_key(found[2].blob, found[2].context)
+            author_key, author = await self._author_of_post(session, post_id)
             if author_key == key.value:
                 raise DomainError("cannot_remove_self", "you cannot remove yourself")
-            author = await identities_repo.find_identity(session, self._vault, author_key)
-            assert author is not None  # every author was an identity when they posted
             if author.role.can_moderate:
                 raise Forbidden(
                     "member_is_staff",

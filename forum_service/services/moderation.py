@@ -297,14 +297,9 @@ class ModerationService(StaffService):
             raise DomainError("reason_required", "give a reason for the suspension")
         async with self._db.write("moderation_suspend") as session:
             moderator = await self._staff(session, key, admin=False)
-            found = await boards_repo.post_with_author(session, post_id)
-            if found is None:
-                raise NotFound("post_not_found", f"there is no post {post_id}")
-            author_key = self._vault.open_key(found[2].blob, found[2].context)
+            author_key, author = await self._author_of_post(session, post_id)
             if author_key == key.value:
                 raise DomainError("cannot_suspend_self", "you cannot suspend yourself")
-            author = await identities_repo.find_identity(session, self._vault, author_key)
-            assert author is not None  # every author was an identity when they posted
             if not moderator.role.may_act_on(author.role):
                 raise Forbidden(
                     "outranked",

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from forum_service.clock import Clock, utc_now
-from forum_service.domain import Forbidden, Identity, IdentityKey, Role
+from forum_service.domain import Forbidden, Identity, IdentityKey, NotFound, Role
 from forum_service.pseudonyms import Pseudonymizer
-from forum_service.storage import audit_repo, identities_repo
+from forum_service.storage import audit_repo, boards_repo, identities_repo
 from forum_service.storage.database import Database
 from forum_service.storage.sessions import Session
 
@@ -48,6 +48,20 @@ class StaffService:
         if identity.suspended:
             raise Forbidden("identity_suspended", "your account is suspended")
         return identity
+
+    async def _author_of_post(self, session: Session, post_id: int) -> tuple[str, Identity]:
+        """The identity key and identity of a post's author, to act on them without naming them.
+
+        Raises:
+            NotFound: ``post_not_found``.
+        """
+        found = await boards_repo.post_with_author(session, post_id)
+        if found is None:
+            raise NotFound("post_not_found", f"there is no post {post_id}")
+        author_key = self._vault.open_key(found[2].blob, found[2].context)
+        author = await identities_repo.find_identity(session, self._vault, author_key)
+        assert author is not None  # every author was an identity when they posted
+        return author_key, author
 
     async def _audit(
         self,
