@@ -150,27 +150,27 @@ async def new_body(update: Update, context: Context) -> int:
     return NEW_NOTE
 
 
-async def new_note(update: Update, context: Context) -> int:
-    """A content-note button: a common note, "Other…" (type one) or "None"."""
+async def _pressed_note(update: Update) -> str:
+    """Answer a content-note button; which one (its pattern admits only good data)."""
     query = update.callback_query
     assert query is not None
     await query.answer()
     await query.edit_message_reply_markup(None)
     fields = parse(Button.CONTENT_NOTE, query.data)
-    assert fields is not None  # the handler's pattern admits only good data
-    if fields[0] == "other":
-        await reply(
-            update,
-            f"Type the content note: a few words, up to {CONTENT_NOTE_MAX} characters "
-            "(e.g. domestic violence).",
-        )
-        return NEW_NOTE_TEXT
-    draft(context)["note"] = COMMON_NOTES.get(fields[0])
-    return await _check_new(update, context, one_line=False)
+    assert fields is not None
+    return fields[0]
 
 
-async def new_note_text(update: Update, context: Context) -> int:
-    """A content note typed after "Other…"."""
+async def _ask_typed_note(update: Update) -> None:
+    await reply(
+        update,
+        f"Type the content note: a few words, up to {CONTENT_NOTE_MAX} characters "
+        "(e.g. domestic violence).",
+    )
+
+
+async def _typed_note(update: Update) -> str | None:
+    """The note typed after "Other…", or None (and the person told) when it is too long."""
     assert update.effective_message is not None and update.effective_message.text is not None
     note = update.effective_message.text.strip()
     if len(note) > CONTENT_NOTE_MAX or "\n" in note:
@@ -178,6 +178,24 @@ async def new_note_text(update: Update, context: Context) -> int:
             update,
             f"Please keep the content note to one line of {CONTENT_NOTE_MAX} characters.",
         )
+        return None
+    return note
+
+
+async def new_note(update: Update, context: Context) -> int:
+    """A content-note button: a common note, "Other…" (type one) or "None"."""
+    choice = await _pressed_note(update)
+    if choice == "other":
+        await _ask_typed_note(update)
+        return NEW_NOTE_TEXT
+    draft(context)["note"] = COMMON_NOTES.get(choice)
+    return await _check_new(update, context, one_line=False)
+
+
+async def new_note_text(update: Update, context: Context) -> int:
+    """A content note typed after "Other…"."""
+    note = await _typed_note(update)
+    if note is None:
         return NEW_NOTE_TEXT
     draft(context)["note"] = note
     return await _check_new(update, context, one_line=False)
@@ -318,43 +336,29 @@ async def _ask_for_text(
 
 async def reply_note(update: Update, context: Context) -> int:
     """A guided reply's content note: "Add a content note", then a common one, Other… or None."""
-    query = update.callback_query
-    assert query is not None
-    await query.answer()
-    await query.edit_message_reply_markup(None)
-    fields = parse(Button.CONTENT_NOTE, query.data)
-    assert fields is not None  # the handler's pattern admits only good data
+    choice = await _pressed_note(update)
     entered = draft(context)
     if entered.get("action") != "reply":
         await reply(update, "That draft is no longer open; please start again.")
         return ConversationHandler.END
-    if fields[0] == "ask":
+    if choice == "ask":
         await reply(
             update,
             "Which content note? Readers see it first and open the text with a tap.",
             reply_markup=content_note_buttons(),
         )
         return TEXT_FOR_TARGET
-    if fields[0] == "other":
-        await reply(
-            update,
-            f"Type the content note: a few words, up to {CONTENT_NOTE_MAX} characters "
-            "(e.g. domestic violence).",
-        )
+    if choice == "other":
+        await _ask_typed_note(update)
         return REPLY_NOTE_TEXT
-    entered["note"] = COMMON_NOTES.get(fields[0])
+    entered["note"] = COMMON_NOTES.get(choice)
     return await _note_set(update, entered)
 
 
 async def reply_note_text(update: Update, context: Context) -> int:
     """A reply's content note typed after "Other…"."""
-    assert update.effective_message is not None and update.effective_message.text is not None
-    note = update.effective_message.text.strip()
-    if len(note) > CONTENT_NOTE_MAX or "\n" in note:
-        await reply(
-            update,
-            f"Please keep the content note to one line of {CONTENT_NOTE_MAX} characters.",
-        )
+    note = await _typed_note(update)
+    if note is None:
         return REPLY_NOTE_TEXT
     entered = draft(context)
     entered["note"] = note

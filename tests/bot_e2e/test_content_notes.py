@@ -126,3 +126,21 @@ async def test_a_guided_reply_can_carry_a_note_and_one_without_it_is_unchanged(
 
     item = await moderator.send("/queue", until=has_buttons("Approve"))
     assert "Content note: sexual violence" in item.text
+
+
+async def test_a_reply_takes_a_typed_note_after_other_and_refuses_a_long_one(
+    author: Person, moderator: Person, reader: Person, app: web.Application
+) -> None:
+    received = await author.send(f"/new safety {TITLE} | {BODY}", until="Received")
+    await moderator.press(
+        await moderator.send("/queue", until=has_buttons("Approve")), "Approve", until="Done"
+    )
+    asked = await reader.send(
+        f"/reply {thread_id_of(received)}", until=has_buttons("Add a content note")
+    )
+    notes = await reader.press(asked, "Add a content note", until=has_buttons("Other…"))
+    await reader.press(notes, "Other…", until="Type the content note")
+    await reader.send("y" * 81, until="keep the content note")
+    await reader.send("domestic violence", until="Now your reply?")
+    await reader.send(REPLY_BODY, until="Received")
+    assert await notes_of(app) == [None, "domestic violence"]
