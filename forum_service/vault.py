@@ -94,11 +94,6 @@ class Vault:
     def __repr__(self) -> str:
         return "Vault(<secrets redacted>)"
 
-    @property
-    def current_key_id(self) -> bytes:
-        """The id of the key that seals."""
-        return self._key_id
-
     # --- tags -------------------------------------------------------------------------------
 
     def tag(self, identity_key: str, scope: str) -> str:
@@ -148,7 +143,7 @@ class Vault:
         return _unpad(padded)
 
     def sealed_by_current(self, sealed: bytes) -> bool:
-        """Whether the current key sealed this value (rotation skips those)."""
+        """Whether the current key (not a previous one) sealed this value."""
         return sealed[1 : _HEADER.size] == self._key_id
 
     def seal_key(self, identity_key: str, context: str) -> bytes:

@@ -147,9 +147,3 @@ async def staff(session: AsyncSession, vault: Vault, roles: list[Role]) -> list[
         )
         for row in rows.scalars()
     ]
-
-
-async def all_sealed(session: AsyncSession) -> list[tuple[int, str, bytes]]:
-    """Every row's ``(id, lookup, state)`` (key rotation)."""
-    rows = await session.execute(select(IdentityRow.id, IdentityRow.lookup, IdentityRow.state))
-    return [(i, lookup, state) for i, lookup, state in rows.all()]
