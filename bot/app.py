@@ -29,13 +29,17 @@ from bot.forum_client import ForumClient, ForumError
 from bot.handlers import (
     admin,
     announcements,
+    board_admin,
     boards,
     common,
     expert_forums,
+    feedback,
     membership,
     moderation,
+    newsletters,
     posting,
     quick_exit,
+    resources,
     safeguarding,
     subscriptions,
     timezone,
@@ -144,6 +148,7 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
         application.add_handler(conversation)
     application.add_handler(moderation.conversation())
     application.add_handler(expert_forums.conversation())
+    application.add_handler(feedback.conversation())
     application.add_handlers(
         [
             CommandHandler("start", common.start),
@@ -163,6 +168,10 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
             *timezone.handlers(),
             *safeguarding.handlers(),
             *quick_exit.handlers(),
+            *resources.handlers(),
+            *newsletters.handlers(),
+            *feedback.handlers(),
+            *board_admin.handlers(),
         ]
     )
     application.add_error_handler(common.on_error)

@@ -44,6 +44,11 @@ class Button(StrEnum):
     UNSUBSCRIBE = "un"
     # Membership requests: the request id and the admin's answer.
     MEMBERSHIP_DECISION = "md"
+    # Resources, newsletters, feedback: the id (and a newsletter page's cursor).
+    RESOURCE_DOCUMENT = "rd"
+    NEWSLETTER = "nl"
+    NEWSLETTER_PAGE = "np"
+    FEEDBACK_REPLY = "fb"
     # Quick exit (no fields).
     EXIT = "ex"
 
@@ -78,6 +83,10 @@ LAYOUTS: dict[Button, tuple[str, ...]] = {
     Button.SUBSCRIBE: (_NAME,),
     Button.UNSUBSCRIBE: (_NAME,),
     Button.MEMBERSHIP_DECISION: (_ID, "approve|decline"),
+    Button.RESOURCE_DOCUMENT: (_ID,),
+    Button.NEWSLETTER: (_ID,),
+    Button.NEWSLETTER_PAGE: (_ID,),
+    Button.FEEDBACK_REPLY: (_ID,),
     Button.EXIT: (),
 }
 

@@ -62,6 +62,9 @@ COMMANDS: Final[tuple[Command, ...]] = (
     Command("forums", "practitioner", FORUMS, "", "upcoming expert forums: going, interested, not going", "Upcoming expert forums"),
     Command("subscribe", "practitioner", FORUMS, "[all | digest | outcome]", "follow announcements, the weekly digest or an outcome", "Follow announcements, outcomes or the digest"),
     Command("unsubscribe", "practitioner", FORUMS, "[all | digest | outcome]", "stop following", "Stop following"),
+    Command("resources", "practitioner", READING, "[outcome]", "frameworks, handbooks and guidance pinned to each board", "Resources per outcome"),
+    Command("updates", "practitioner", FORUMS, "", "past weekly updates, newest first", "Past weekly updates"),
+    Command("feedback", "practitioner", POSTING, "<text>", "tell the admins what you think, anonymously; they may answer once", "Feedback to the admins"),
     Command("timezone", "practitioner", FORUMS, "<Area/City>", "show forum times in your timezone", "Show times in my timezone"),
     Command("start", "anyone", CHAT, "", "what this is, the rules, your anonymity", "What this is, the rules, your anonymity"),
     Command("help", "anyone", CHAT, "", "the commands you may use", "All commands"),
@@ -86,6 +89,13 @@ COMMANDS: Final[tuple[Command, ...]] = (
     Command("reschedule", "admin", ADMINS, "<forum> <YYYY-MM-DD HH:MM>", "move a forum; everyone concerned is told"),
     Command("cancelforum", "admin", ADMINS, "<forum> [reason]", "cancel a forum; everyone concerned is told"),
     Command("announce", "admin", ADMINS, "<text>", "announce to all subscribers (or send a PDF with that caption)"),
+    Command("newsletter", "admin", ADMINS, "<title> [| text]", "publish the weekly update to the archive and all subscribers (a PDF with that caption, or a text)"),
+    Command("pin", "admin", ADMINS, "<outcome> <title> | <description> | <https link>", "pin a resource to a board (or send a PDF with the caption /pin <outcome> <title> | <description>)"),
+    Command("unpin", "admin", ADMINS, "<resource id>", "unpin a resource"),
+    Command("replyfeedback", "admin", ADMINS, "<feedback id> <text>", "answer a feedback once (the author stays anonymous)"),
+    Command("addboard", "admin", ADMINS, "<short-name> <title>", "add a board, e.g. children-young-people Children and young people"),
+    Command("renameboard", "admin", ADMINS, "<short-name> <title>", "give a board a new title (core outcomes too)"),
+    Command("archiveboard", "admin", ADMINS, "<short-name>", "archive a board (not a core outcome): no new threads, its threads stay readable"),
 )
 # fmt: on
 

@@ -27,7 +27,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot import render, texts
+from bot import community, render, texts
 from bot.callbacks import Button, build
 from bot.delivery_store import DeliveryStore
 from bot.formatting import escape, split_message
@@ -61,11 +61,16 @@ def render_notification(kind: str, payload: Mapping[str, Any], tz: str) -> str |
         return render.moderator_alert(payload)
     if kind == "report_outcome":
         return render.report_outcome(payload)
+    if kind in community.KINDS:
+        return community.notification(kind, payload)
     return None
 
 
 def notification_markup(kind: str, payload: Mapping[str, Any]) -> InlineKeyboardMarkup | None:
-    """The buttons under a notification: Approve / Decline under a membership request."""
+    """The buttons under a notification: Approve / Decline under a membership request, Reply
+    under a feedback."""
+    if kind in community.KINDS:
+        return community.markup(kind, payload)
     if kind != "membership_request":
         return None
     request_id = int(payload.get("request_id", 0))

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from bot.forum_models import (
     Ack,
+    AdminBoard,
     Answer,
     Board,
     BoardList,
@@ -28,6 +29,7 @@ from bot.forum_models import (
     Decision,
     DraftCheck,
     ExpertForum,
+    FeedbackSent,
     ForumDraft,
     ForumEnvelope,
     ForumList,
@@ -40,17 +42,22 @@ from bot.forum_models import (
     MemberInviteList,
     Moderator,
     ModeratorList,
+    Newsletter,
+    NewsletterPage,
     Notification,
     NotificationList,
     Post,
     PostEnvelope,
     PostList,
+    Published,
     QueueItem,
     QueueItemEnvelope,
     QueueList,
     Report,
     ReportCategory,
     ReportList,
+    Resource,
+    ResourceList,
     Role,
     RsvpChoice,
     SubscriptionList,
@@ -391,6 +398,99 @@ class ForumClient:
         """Remove a helpline from the card (admins)."""
         path = f"/api/v1/admin/helplines/{helpline_id}"
         await self._answer(Count, "DELETE", path, identity)
+
+    # Resources, newsletters, feedback, board management.
+
+    async def resources(self, identity: str, board: str | None = None) -> tuple[Resource, ...]:
+        """Pinned resources: one board's, or every board's (members only)."""
+        path = (
+            "/api/v1/resources" if board is None else f"/api/v1/boards/{_segment(board)}/resources"
+        )
+        return (await self._answer(ResourceList, "GET", path, identity)).resources
+
+    async def resource(self, identity: str, resource_id: int) -> Resource:
+        """One resource (members only)."""
+        return await self._answer(Resource, "GET", f"/api/v1/resources/{resource_id}", identity)
+
+    async def pin_resource(
+        self,
+        identity: str,
+        board: str,
+        title: str,
+        description: str,
+        *,
+        url: str | None = None,
+        document_file_id: str | None = None,
+    ) -> Resource:
+        """Pin a resource to a board (admins)."""
+        payload: dict[str, Any] = {"board": board, "title": title, "description": description}
+        if url is not None:
+            payload["url"] = url
+        if document_file_id is not None:
+            payload["document_file_id"] = document_file_id
+        return await self._answer(
+            Resource, "POST", "/api/v1/admin/resources", identity, json=payload
+        )
+
+    async def unpin_resource(self, identity: str, resource_id: int) -> None:
+        """Unpin a resource (admins)."""
+        await self._answer(Count, "DELETE", f"/api/v1/admin/resources/{resource_id}", identity)
+
+    async def publish_newsletter(
+        self, identity: str, title: str, text: str, document_file_id: str | None = None
+    ) -> Published:
+        """Publish a newsletter to the archive and every "all" subscriber (admins)."""
+        payload: dict[str, Any] = {"title": title, "text": text}
+        if document_file_id is not None:
+            payload["document_file_id"] = document_file_id
+        return await self._answer(
+            Published, "POST", "/api/v1/admin/newsletters", identity, json=payload
+        )
+
+    async def newsletters(
+        self, identity: str, cursor: str | None = None, limit: int = 5
+    ) -> NewsletterPage:
+        """One page of past newsletters, newest first (members only)."""
+        params = {"limit": str(limit)}
+        if cursor:
+            params["cursor"] = cursor
+        return await self._answer(
+            NewsletterPage, "GET", "/api/v1/newsletters", identity, params=params
+        )
+
+    async def newsletter(self, identity: str, newsletter_id: int) -> Newsletter:
+        """One newsletter (members only)."""
+        return await self._answer(
+            Newsletter, "GET", f"/api/v1/newsletters/{newsletter_id}", identity
+        )
+
+    async def send_feedback(self, identity: str, text: str) -> FeedbackSent:
+        """Send feedback to the admins, anonymously."""
+        return await self._answer(
+            FeedbackSent, "POST", "/api/v1/feedback", identity, json={"text": text}
+        )
+
+    async def reply_feedback(self, identity: str, feedback_id: int, text: str) -> None:
+        """Reply once to a feedback (admins)."""
+        path = f"/api/v1/admin/feedback/{feedback_id}/reply"
+        await self._answer(Count, "POST", path, identity, json={"text": text})
+
+    async def add_board(self, identity: str, slug: str, title: str) -> AdminBoard:
+        """Add a board (admins)."""
+        payload = {"slug": slug, "title": title}
+        return await self._answer(
+            AdminBoard, "POST", "/api/v1/admin/boards", identity, json=payload
+        )
+
+    async def rename_board(self, identity: str, slug: str, title: str) -> AdminBoard:
+        """Rename a board (admins)."""
+        path = f"/api/v1/admin/boards/{_segment(slug)}"
+        return await self._answer(AdminBoard, "PATCH", path, identity, json={"title": title})
+
+    async def archive_board(self, identity: str, slug: str) -> AdminBoard:
+        """Archive a board (admins)."""
+        path = f"/api/v1/admin/boards/{_segment(slug)}/archive"
+        return await self._answer(AdminBoard, "POST", path, identity)
 
     # The bot's own system calls.
 

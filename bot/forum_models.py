@@ -409,3 +409,62 @@ class Ack:
         if self.rate_limited:
             body["rate_limited"] = True
         return body
+
+
+class Resource(Answer):
+    """A resource pinned to a board: a https link or a PDF by Telegram file id."""
+
+    id: int
+    board: str
+    title: str
+    description: str
+    url: str | None
+    document_file_id: str | None
+
+
+class ResourceList(Answer):
+    """Resources in board and pin order."""
+
+    resources: tuple[Resource, ...]
+
+
+class Newsletter(Answer):
+    """A newsletter of the archive."""
+
+    id: int
+    title: str
+    text: str
+    document_file_id: str | None
+    published_at: datetime
+
+
+class Published(Answer):
+    """A newsletter just published and how many subscribers receive it."""
+
+    newsletter: Newsletter
+    count: int
+
+
+class NewsletterPage(Answer):
+    """Past newsletters, newest first."""
+
+    newsletters: tuple[Newsletter, ...]
+    next_cursor: str | None
+
+
+class FeedbackSent(Answer):
+    """The feedback's id; ``signposting``: show the helplines now."""
+
+    id: int
+    signposting: bool
+
+
+class AdminBoard(Answer):
+    """A board as admins see it."""
+
+    slug: str
+    title: str
+    description: str
+    approved_thread_count: int
+    core: bool
+    archived: bool

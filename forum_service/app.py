@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from forum_service.api import (
+    admin_board_routes,
     admin_expert_forum_routes,
     admin_membership_routes,
     admin_routes,
@@ -14,9 +15,12 @@ from forum_service.api import (
     bot_routes,
     draft_routes,
     expert_forum_routes,
+    feedback_routes,
     helpline_routes,
     membership_routes,
     moderation_routes,
+    newsletter_routes,
+    resource_routes,
     subscription_routes,
     system_routes,
 )
@@ -24,14 +28,18 @@ from forum_service.api.auth import service_token_middleware
 from forum_service.api.errors import error_middleware
 from forum_service.api.keys import (
     ADMIN,
+    BOARD_ADMIN,
     BOARDS,
     DATABASE,
     EXPERT_FORUMS,
+    FEEDBACK,
     HELPLINES,
     MEMBERSHIP,
     METRICS,
     MODERATION,
+    NEWSLETTERS,
     OUTBOX,
+    RESOURCES,
     SETTINGS,
     SUBSCRIPTIONS,
 )
@@ -42,11 +50,15 @@ from forum_service.domain import MembershipMode
 from forum_service.observability import Metrics, metrics_middleware
 from forum_service.pseudonyms import Pseudonymizer
 from forum_service.services.admin import AdminService
+from forum_service.services.board_admin import BoardAdminService
 from forum_service.services.boards import BoardService
 from forum_service.services.expert_forums import ExpertForumService
+from forum_service.services.feedback import FeedbackService
 from forum_service.services.membership import MembershipService
 from forum_service.services.moderation import ModerationService
+from forum_service.services.newsletters import NewsletterService
 from forum_service.services.outbox import OutboxService
+from forum_service.services.resources import ResourceService
 from forum_service.services.safeguarding import HelplineService
 from forum_service.services.subscriptions import SubscriptionService
 from forum_service.settings import ServiceSettings
@@ -116,6 +128,10 @@ def create_app(
             db, pseudonyms, mode=MembershipMode(settings.membership), clock=clock
         )
         app[HELPLINES] = HelplineService(db, pseudonyms, clock=clock)
+        app[RESOURCES] = ResourceService(db, pseudonyms, clock=clock)
+        app[NEWSLETTERS] = NewsletterService(db, pseudonyms, clock=clock)
+        app[FEEDBACK] = FeedbackService(db, pseudonyms, clock=clock)
+        app[BOARD_ADMIN] = BoardAdminService(db, pseudonyms, clock=clock)
         yield
         if own:
             await db.dispose()
@@ -133,4 +149,8 @@ def create_app(
     app.add_routes(expert_forum_routes.routes)
     app.add_routes(subscription_routes.routes)
     app.add_routes(helpline_routes.routes)
+    app.add_routes(resource_routes.routes)
+    app.add_routes(newsletter_routes.routes)
+    app.add_routes(feedback_routes.routes)
+    app.add_routes(admin_board_routes.routes)
     return app

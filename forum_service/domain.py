@@ -193,6 +193,10 @@ class Board:
     position: int
     approved_thread_count: int
     auto_approve_low_risk: bool
+    #: One of the eight MSCOS core outcomes: never archived.
+    core: bool = False
+    #: Out of /outcomes, no new threads; its threads stay readable.
+    archived: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -613,3 +617,36 @@ class Helpline:
     contact: str
     description: str
     position: int
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """A resource pinned to a board: a https ``url`` or a PDF by Telegram ``document_file_id``."""
+
+    id: int
+    board_slug: str
+    title: str
+    description: str
+    url: str | None
+    document_file_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Newsletter:
+    """A published weekly update: a text, a PDF by Telegram file id, or both."""
+
+    id: int
+    title: str
+    body: str
+    document_file_id: str | None
+    published_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Feedback:
+    """Anonymous feedback as admins see it: the text, when, whether it was answered."""
+
+    id: int
+    message: str
+    created_at: datetime
+    replied: bool

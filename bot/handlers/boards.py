@@ -9,7 +9,7 @@ import secrets
 from collections.abc import Sequence
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update
 from telegram.ext import CallbackQueryHandler
 
 from bot import render
@@ -17,6 +17,7 @@ from bot.callbacks import Button, build, parse, pattern
 from bot.context import Context, draft, identity, parse_id, reply, reply_many, services
 from bot.formatting import escape
 from bot.forum_models import Board
+from bot.handlers import resources
 from bot.handlers.quick_exit import exit_button
 
 PAGE = 5
@@ -86,7 +87,9 @@ async def show_board(update: Update, context: Context, slug: str, cursor: str | 
         await reply(update, f"There is no outcome called “{escape(slug[:40])}”. Try /outcomes.")
         return
     page = await forum.threads(key, slug, cursor, limit=PAGE)
-    rows = [
+    # The first page starts with the board's pinned resources.
+    pinned, rows = await resources.pinned(forum, key, slug) if cursor is None else ("", [])
+    rows += [
         [
             InlineKeyboardButton(
                 f"Open #{t.id}: {t.title[:40]}", callback_data=build(Button.THREAD, t.id)
@@ -100,8 +103,9 @@ async def show_board(update: Update, context: Context, slug: str, cursor: str | 
         rows.append([InlineKeyboardButton("More threads ›", callback_data=more)])
     await reply(
         update,
-        render.thread_list(board, page.threads),
+        pinned + render.thread_list(board, page.threads),
         reply_markup=InlineKeyboardMarkup(rows) if rows else None,
+        link_preview_options=LinkPreviewOptions(is_disabled=True),
     )
 
 

@@ -6,11 +6,15 @@ from aiohttp import web
 
 from forum_service.observability import Metrics
 from forum_service.services.admin import AdminService
+from forum_service.services.board_admin import BoardAdminService
 from forum_service.services.boards import BoardService
 from forum_service.services.expert_forums import ExpertForumService
+from forum_service.services.feedback import FeedbackService
 from forum_service.services.membership import MembershipService
 from forum_service.services.moderation import ModerationService
+from forum_service.services.newsletters import NewsletterService
 from forum_service.services.outbox import OutboxService
+from forum_service.services.resources import ResourceService
 from forum_service.services.safeguarding import HelplineService
 from forum_service.services.subscriptions import SubscriptionService
 from forum_service.settings import ServiceSettings
@@ -27,3 +31,7 @@ SUBSCRIPTIONS = web.AppKey("subscriptions", SubscriptionService)
 METRICS = web.AppKey("metrics", Metrics)
 MEMBERSHIP = web.AppKey("membership", MembershipService)
 HELPLINES = web.AppKey("helplines", HelplineService)
+RESOURCES = web.AppKey("resources", ResourceService)
+NEWSLETTERS = web.AppKey("newsletters", NewsletterService)
+FEEDBACK = web.AppKey("feedback", FeedbackService)
+BOARD_ADMIN = web.AppKey("board_admin", BoardAdminService)

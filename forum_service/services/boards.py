@@ -285,6 +285,10 @@ class BoardService:
         board = await boards_repo.board_by_slug(session, slug)
         if board is None:
             raise NotFound("board_not_found", f"there is no board called {slug!r}")
+        if board.archived:
+            raise Conflict(
+                "board_archived", f"the board {slug!r} is archived: it takes no new threads"
+            )
         thread_id = await boards_repo.insert_thread(
             session, board_id=board.id, title=title, now=now
         )

@@ -30,9 +30,15 @@ APPROVED = PostStatus.APPROVED.value
 HELD = PostStatus.HELD.value
 
 
-async def list_boards(session: AsyncSession) -> list[Board]:
-    """Return every board in display order with its count of approved threads."""
-    rows = await session.execute(select(BoardRow).order_by(BoardRow.position, BoardRow.id))
+async def list_boards(session: AsyncSession, *, archived: bool = False) -> list[Board]:
+    """Return the boards in display order with their counts of approved threads.
+
+    Archived boards only when ``archived`` is true (the admins' list).
+    """
+    stmt = select(BoardRow).order_by(BoardRow.position, BoardRow.id)
+    if not archived:
+        stmt = stmt.where(BoardRow.archived_at.is_(None))
+    rows = await session.execute(stmt)
     return [_board(row, row.approved_thread_count) for row in rows.scalars()]
 
 
@@ -45,6 +51,8 @@ def _board(row: BoardRow, count: int) -> Board:
         position=row.position,
         approved_thread_count=int(count),
         auto_approve_low_risk=row.auto_approve_low_risk,
+        core=row.core,
+        archived=row.archived_at is not None,
     )
 
 
@@ -458,3 +466,36 @@ async def threads_approved_between(
         DigestThread(id=thread_id, title=title, board_slug=slug, board_title=board_title)
         for thread_id, title, slug, board_title in rows.all()
     ]
+
+
+async def add_board(session: AsyncSession, *, slug: str, title: str, now: datetime) -> Board:
+    """Add a board after the last one (the caller checked the slug is free)."""
+    last = await session.scalar(select(func.max(BoardRow.position)))
+    row = BoardRow(
+        slug=slug,
+        title=title,
+        description="",
+        position=int(last or 0) + 1,
+        auto_approve_low_risk=False,
+        approved_thread_count=0,
+        core=False,
+        created_at=now,
+    )
+    session.add(row)
+    await session.flush()
+    return _board(row, 0)
+
+
+async def rename_board(session: AsyncSession, board_id: int, title: str) -> None:
+    """Give a board a new title (its slug stays: links and subscriptions keep working)."""
+    await session.execute(update(BoardRow).where(BoardRow.id == board_id).values(title=title))
+
+
+async def archive_board(session: AsyncSession, board_id: int, now: datetime) -> bool:
+    """Archive a board; False if it was archived already."""
+    result = await session.execute(
+        update(BoardRow)
+        .where(BoardRow.id == board_id, BoardRow.archived_at.is_(None))
+        .values(archived_at=now)
+    )
+    return (result.rowcount or 0) == 1  # type: ignore[attr-defined]

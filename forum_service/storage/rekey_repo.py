@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 from forum_service.storage import (
     boards_repo,
     expert_forums_repo,
+    feedback_repo,
     identities_repo,
     invites_repo,
     membership_repo,
@@ -22,6 +23,7 @@ from forum_service.storage import (
 from forum_service.storage.sessions import Session
 from forum_service.storage.tables import (
     Base,
+    FeedbackRow,
     IdentityRow,
     InviteRow,
     MembershipRequestRow,
@@ -71,6 +73,11 @@ SEALED_COLUMNS = (
     ),
     # Cleared (NULL) once the reporter has been told the outcome.
     SealedColumn(ReportRow, "reporter_seal", "reporter_tag", moderation_repo.reporter_context),
+    # Cleared (NULL) once an admin has replied.
+    SealedColumn(FeedbackRow, "author_seal", "author_tag", feedback_repo.author_context),
+    SealedColumn(
+        FeedbackRow, "message_seal", "author_tag", feedback_repo.message_context, PAD_BLOCK
+    ),
 )
 
 

@@ -79,6 +79,10 @@ class BoardRow(Base):
     # Maintained by boards_repo.set_post_status, the only place a thread's status changes.
     approved_thread_count: Mapped[int] = mapped_column(BIG_INT, default=0, server_default="0")
     created_at: Mapped[datetime]
+    # One of the eight MSCOS core outcomes (migration 0014): never archived.
+    core: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Archived boards leave /outcomes and take no new threads; their threads stay readable.
+    archived_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 #: Tags (``forum_service.vault``) are 32 hex characters; lookups 64.
@@ -427,3 +431,46 @@ class HelplineRow(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(BIG_INT, default=0)
     created_at: Mapped[datetime]
+
+
+class ResourceRow(Base):
+    """A resource an admin pinned to a board: a https link or a PDF by Telegram file id."""
+
+    __tablename__ = "resources"
+    __table_args__ = (Index("ix_resources_board", "board_id", "position", "id"),)
+    id: Mapped[int] = mapped_column(BIG_INT, primary_key=True)
+    board_id: Mapped[int] = mapped_column(ForeignKey("boards.id"))
+    title: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(String(200), default="")
+    url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    document_file_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    position: Mapped[int] = mapped_column(BIG_INT, default=0)
+    created_at: Mapped[datetime]
+
+
+class NewsletterRow(Base):
+    """A published weekly update: a text, a PDF by Telegram file id, or both."""
+
+    __tablename__ = "newsletters"
+    id: Mapped[int] = mapped_column(BIG_INT, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    document_file_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    published_at: Mapped[datetime]
+
+
+class FeedbackRow(Base):
+    """Anonymous feedback to the admins (``/feedback``), never shown publicly.
+
+    The author is ``author_tag`` (theirs for this one feedback only) and ``author_seal`` (their
+    identity key, sealed), kept only until an admin replies (once), then cleared. The text is
+    sealed too: only admins read it, through the service.
+    """
+
+    __tablename__ = "feedback"
+    id: Mapped[int] = mapped_column(BIG_INT, primary_key=True)
+    author_tag: Mapped[str] = mapped_column(TAG, unique=True)
+    author_seal: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    message_seal: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]
+    replied_at: Mapped[datetime | None] = mapped_column(nullable=True)

@@ -104,6 +104,16 @@ SAMPLE_BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/admin/membership-requests/{request_id}/decision"): {"approve": True},
     ("POST", "/api/v1/membership-requests"): {"text": "A caseworker at a partner charity"},
     ("POST", "/api/v1/admin/helplines"): {"name": "Helpline", "contact": "0800 000 000"},
+    ("POST", "/api/v1/admin/resources"): {
+        "board": "safety",
+        "title": "A handbook",
+        "url": "https://example.org/handbook.pdf",
+    },
+    ("POST", "/api/v1/admin/newsletters"): {"title": "Weekly update", "text": "News"},
+    ("POST", "/api/v1/feedback"): {"text": "The digest could come on Fridays"},
+    ("POST", "/api/v1/admin/feedback/{feedback_id}/reply"): {"text": "Thank you"},
+    ("POST", "/api/v1/admin/boards"): {"slug": "children", "title": "Children and young people"},
+    ("PATCH", "/api/v1/admin/boards/{slug}"): {"title": "Safety from any abuser"},
 }
 
 #: Who each kind of caller may reach; everyone else gets 401 (no or wrong token) or 403.
