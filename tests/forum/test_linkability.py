@@ -172,6 +172,8 @@ def notification_context(note: Mapping[str, Any]) -> Context:
         return ("subscription", "digest")
     if kind == "report_outcome":
         return ("report", payload["post_id"])
+    if kind == "feedback_reply":
+        return ("feedback", payload["feedback_id"])
     return ("notification", note["id"])
 
 
@@ -397,6 +399,32 @@ class Scenario:
         await self.step("staff", ("announcement", None))
         await self.deliver()
 
+    async def feedback(self, person: Person) -> int:
+        """Anonymous feedback to the admins (who are told at once)."""
+        sent = await self.api.call(
+            "POST",
+            "/api/v1/feedback",
+            self.keys[person],
+            json={"text": f"{self.word()} the digest could come on Fridays"},
+            expect=201,
+        )
+        feedback_id = int(sent["id"])
+        await self.step(person.owner, ("feedback", feedback_id))
+        await self.deliver()
+        return feedback_id
+
+    async def reply_feedback(self, feedback_id: int) -> None:
+        """An admin's one reply; its author is told, then forgotten."""
+        await self.api.call(
+            "POST",
+            f"/api/v1/admin/feedback/{feedback_id}/reply",
+            self.keys[ADMIN],
+            json={"text": f"{self.word()} thank you"},
+            expect=201,
+        )
+        await self.step("staff", ("feedback", feedback_id), adopt_changed=True)
+        await self.deliver()
+
     async def run_jobs_at(self, when: datetime, label: str) -> None:
         """Days later: the scheduler runs what fell due (one job), and the outbox is delivered."""
         self.clock.jump(when)
@@ -505,6 +533,11 @@ async def run(scenario: Scenario) -> None:
         await scenario.rsvp(person, forums[(i + 2) % 3], "interested")
     await scenario.announce()
 
+    # Each sends two feedbacks; the admins answer one of each.
+    feedback = [await scenario.feedback(person) for person in p + p]
+    for feedback_id in feedback[:3]:
+        await scenario.reply_feedback(feedback_id)
+
     # Days pass: the 24 h and 1 h reminders of each forum, then the Monday digest.
     for forum_id, when in zip(forums, starts, strict=True):
         await scenario.run_jobs_at(when - timedelta(hours=23), f"forum {forum_id} 24h")
@@ -554,10 +587,17 @@ async def test_no_row_links_a_practitioner_across_contexts_and_no_identifier_is_
         "announcement": 3,
         "forum_reminder": 12,
         "digest": 3,
+        "feedback": 6,
+        "feedback_reply": 3,
     }, kinds
     assert {
-        note["recipient"] for note in scenario.delivered if note["kind"] != "moderator_alert"
+        note["recipient"]
+        for note in scenario.delivered
+        if note["kind"] not in ("moderator_alert", "feedback")
     } == {scenario.keys[person] for person in PRACTITIONERS}
+    assert {note["recipient"] for note in scenario.delivered if note["kind"] == "feedback"} == {
+        scenario.keys[ADMIN]
+    }
     assert {
         note["recipient"] for note in scenario.delivered if note["kind"] == "moderator_alert"
     } == {scenario.keys[MODERATOR], scenario.keys[ADMIN]}
