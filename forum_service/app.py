@@ -14,6 +14,7 @@ from forum_service.api import (
     bot_routes,
     draft_routes,
     expert_forum_routes,
+    forum_question_routes,
     helpline_routes,
     membership_routes,
     moderation_routes,
@@ -27,6 +28,7 @@ from forum_service.api.keys import (
     BOARDS,
     DATABASE,
     EXPERT_FORUMS,
+    FORUM_QUESTIONS,
     HELPLINES,
     MEMBERSHIP,
     METRICS,
@@ -44,6 +46,7 @@ from forum_service.pseudonyms import Pseudonymizer
 from forum_service.services.admin import AdminService
 from forum_service.services.boards import BoardService
 from forum_service.services.expert_forums import ExpertForumService
+from forum_service.services.forum_questions import ForumQuestionService
 from forum_service.services.membership import MembershipService
 from forum_service.services.moderation import ModerationService
 from forum_service.services.outbox import OutboxService
@@ -111,6 +114,7 @@ def create_app(
         app[ADMIN] = AdminService(db, pseudonyms, clock=clock)
         app[OUTBOX] = OutboxService(db, clock=clock, on_settled=metrics.record_settled)
         app[EXPERT_FORUMS] = ExpertForumService(db, pseudonyms, clock=clock)
+        app[FORUM_QUESTIONS] = ForumQuestionService(db, pseudonyms, clock=clock)
         app[SUBSCRIPTIONS] = SubscriptionService(db, clock=clock)
         app[MEMBERSHIP] = MembershipService(
             db, pseudonyms, mode=MembershipMode(settings.membership), clock=clock
@@ -131,6 +135,7 @@ def create_app(
     app.add_routes(bot_routes.routes)
     app.add_routes(admin_expert_forum_routes.routes)
     app.add_routes(expert_forum_routes.routes)
+    app.add_routes(forum_question_routes.routes)
     app.add_routes(subscription_routes.routes)
     app.add_routes(helpline_routes.routes)
     return app
