@@ -59,7 +59,8 @@ COMMANDS: Final[tuple[Command, ...]] = (
     Command("reply", "practitioner", POSTING, "<thread id> [text]", "reply to a thread", "Reply to a thread"),
     Command("myposts", "practitioner", POSTING, "", "the status of your posts, reasons, resubmit", "Status of my posts"),
     Command("report", "practitioner", POSTING, "<post id> [reason]", "report a post to the moderators (one that identifies someone or is a safety risk is hidden at once)", "Report a post"),
-    Command("forums", "practitioner", FORUMS, "", "upcoming expert forums: going, interested, not going", "Upcoming expert forums"),
+    Command("forums", "practitioner", FORUMS, "[past | forum id]", "upcoming expert forums (going, interested, not going; each with a calendar file), past ones, or one forum with its follow-up", "Upcoming expert forums"),
+    Command("ask", "practitioner", FORUMS, "<forum> <question>", "send a question in advance, anonymously (going or interested; a moderator reviews it)"),
     Command("subscribe", "practitioner", FORUMS, "[all | digest | outcome]", "follow announcements, the weekly digest or an outcome", "Follow announcements, outcomes or the digest"),
     Command("unsubscribe", "practitioner", FORUMS, "[all | digest | outcome]", "stop following", "Stop following"),
     Command("timezone", "practitioner", FORUMS, "<Area/City>", "show forum times in your timezone", "Show times in my timezone"),
@@ -75,6 +76,7 @@ COMMANDS: Final[tuple[Command, ...]] = (
     Command("approve", "moderator", MODERATORS, "<item> [content note]", "approve a queue item (optionally with a content note)"),
     Command("reject", "moderator", MODERATORS, "<item> <reason>", "reject it; the author gets the reason"),
     Command("reports", "moderator", MODERATORS, "", "open reports"),
+    Command("questions", "moderator", MODERATORS, "<forum>", "a forum's questions in advance: approve or reject, and the list for the lead"),
     Command("invite", "admin", ADMINS, "[uses] [days] [label]", "a membership code and link for a partner organisation"),
     Command("invites", "admin", ADMINS, "", "membership codes with their links, uses left and labels"),
     Command("revokeinvite", "admin", ADMINS, "<code>", "withdraw a membership code"),
@@ -85,6 +87,7 @@ COMMANDS: Final[tuple[Command, ...]] = (
     Command("schedule", "admin", ADMINS, "", "schedule an expert forum, step by step"),
     Command("reschedule", "admin", ADMINS, "<forum> <YYYY-MM-DD HH:MM>", "move a forum; everyone concerned is told"),
     Command("cancelforum", "admin", ADMINS, "<forum> [reason]", "cancel a forum; everyone concerned is told"),
+    Command("forumheld", "admin", ADMINS, "<forum> [https recording link] [summary]", "mark a forum held; the follow-up (a PDF with this caption: the slides) reaches everyone who answered"),
     Command("announce", "admin", ADMINS, "<text>", "announce to all subscribers (or send a PDF with that caption)"),
 )
 # fmt: on
