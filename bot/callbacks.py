@@ -40,6 +40,7 @@ class Button(StrEnum):
     # Expert forums and subscriptions.
     SCHEDULE_BOARD = "sb"
     RSVP = "fr"
+    QUESTION_DECISION = "fq"  # a question in advance: its id and approve / reject
     SUBSCRIBE = "su"
     UNSUBSCRIBE = "un"
     # Membership requests: the request id and the admin's answer.
@@ -80,6 +81,7 @@ LAYOUTS: dict[Button, tuple[str, ...]] = {
     Button.THREAD_MORE: (_ID, _ID),
     Button.SCHEDULE_BOARD: (_NAME,),
     Button.RSVP: (_ID, "going|interested|not_going"),
+    Button.QUESTION_DECISION: (_ID, "approve|reject"),
     Button.SUBSCRIBE: (_NAME,),
     Button.UNSUBSCRIBE: (_NAME,),
     Button.MEMBERSHIP_DECISION: (_ID, "approve|decline"),

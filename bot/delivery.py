@@ -23,7 +23,7 @@ from datetime import timedelta
 from typing import Any
 
 from aiolimiter import AsyncLimiter
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
@@ -59,6 +59,8 @@ def render_notification(kind: str, payload: Mapping[str, Any], tz: str) -> str |
         return texts.MEMBERSHIP_APPROVED if payload.get("approved") else texts.MEMBERSHIP_DECLINED
     if kind == "moderator_alert":
         return render.moderator_alert(payload)
+    if kind == "forum_question_waiting":
+        return render.question_waiting(payload)
     if kind == "report_outcome":
         return render.report_outcome(payload)
     if kind in community.KINDS:
@@ -149,7 +151,16 @@ class Dispatcher:
         else:
             document = note.payload.get("document_file_id")
             markup = notification_markup(note.kind, note.payload)
-            ack = await self._send(note.id, chat_id, note.recipient, text, document, markup)
+            ack = await self._send(
+                note.id,
+                chat_id,
+                note.recipient,
+                text,
+                document,
+                markup,
+                calendar=calendar_of(note.payload),
+                keep_whole=note.kind == "forum_announcement",
+            )
         self.counters[ack.outcome] += 1
         return ack
 
@@ -161,12 +172,32 @@ class Dispatcher:
         text: str,
         document: str | None,
         markup: InlineKeyboardMarkup | None = None,
+        *,
+        calendar: tuple[str, bytes] | None = None,
+        keep_whole: bool = False,
     ) -> Ack:
         async with self._slots:
             await self._pace(chat_id)
             async with self._limiter:
                 try:
-                    if document:
+                    attached: str | InputFile | None = document or None
+                    if calendar is not None:
+                        attached = InputFile(calendar[1], filename=calendar[0])
+                    if attached is not None and keep_whole and caption(text) != text:
+                        # Too long for a caption: the notice whole, then its file.
+                        await self._bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
+                        await self._pace(chat_id)
+                        async with self._limiter:
+                            await self._bot.send_document(chat_id, attached)
+                    elif attached is not None:
+                        await self._bot.send_document(
+                            chat_id,
+                            attached,
+                            caption=caption(text),
+                            parse_mode=ParseMode.HTML,
+                            reply_markup=markup,
+                        )
+                    elif document:
                         # Forwarded by Telegram file id: the PDF is never downloaded or re-uploaded.
                         await self._bot.send_document(
                             chat_id, document, caption=caption(text), parse_mode=ParseMode.HTML
@@ -211,6 +242,14 @@ class Dispatcher:
             if claimed == 0:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=idle_seconds)
+
+
+def calendar_of(payload: Mapping[str, Any]) -> tuple[str, bytes] | None:
+    """The calendar file a forum notice carries, as (file name, bytes), or None."""
+    ics, name = payload.get("calendar"), payload.get("calendar_name")
+    if not isinstance(ics, str) or not ics or not isinstance(name, str) or not name:
+        return None
+    return name, ics.encode("utf-8")
 
 
 def _seconds(value: Any) -> float:

@@ -33,6 +33,7 @@ from bot.forum_models import (
     ForumDraft,
     ForumEnvelope,
     ForumList,
+    ForumQuestion,
     Granted,
     Helpline,
     HelplineList,
@@ -50,6 +51,8 @@ from bot.forum_models import (
     PostEnvelope,
     PostList,
     Published,
+    QuestionEnvelope,
+    QuestionList,
     QueueItem,
     QueueItemEnvelope,
     QueueList,
@@ -538,6 +541,55 @@ class ForumClient:
     async def upcoming_forums(self, identity: str) -> tuple[ExpertForum, ...]:
         """Forums to come, with the caller's answer."""
         return (await self._answer(ForumList, "GET", "/api/v1/forums", identity)).forums
+
+    async def past_forums(self, identity: str) -> tuple[ExpertForum, ...]:
+        """Forums held, cancelled or begun, newest first."""
+        path = "/api/v1/forums?when=past"
+        return (await self._answer(ForumList, "GET", path, identity)).forums
+
+    async def forum(self, identity: str, forum_id: int) -> ExpertForum:
+        """One forum with the caller's answer (and its follow-up once held)."""
+        path = f"/api/v1/forums/{forum_id}"
+        return (await self._answer(ForumEnvelope, "GET", path, identity)).forum
+
+    async def mark_forum_held(
+        self,
+        identity: str,
+        forum_id: int,
+        *,
+        recording_url: str | None,
+        slides_file_id: str | None,
+        summary: str | None,
+    ) -> ExpertForum:
+        """Mark a forum held with its follow-up; everyone who answered receives it."""
+        path = f"/api/v1/admin/forums/{forum_id}/held"
+        given = {
+            "recording_url": recording_url,
+            "slides_file_id": slides_file_id,
+            "summary": summary,
+        }
+        payload = {name: value for name, value in given.items() if value is not None}
+        return (await self._answer(ForumEnvelope, "POST", path, identity, json=payload)).forum
+
+    async def ask_question(self, identity: str, forum_id: int, text: str) -> ForumQuestion:
+        """Send a question in advance (a moderator reviews it before the lead sees it)."""
+        path = f"/api/v1/forums/{forum_id}/questions"
+        answer = await self._answer(QuestionEnvelope, "POST", path, identity, json={"text": text})
+        return answer.question
+
+    async def forum_questions(self, identity: str, forum_id: int) -> QuestionList:
+        """A forum's questions, every status (moderators and admins)."""
+        path = f"/api/v1/moderation/forums/{forum_id}/questions"
+        return await self._answer(QuestionList, "GET", path, identity)
+
+    async def decide_question(
+        self, identity: str, question_id: int, approve: bool
+    ) -> ForumQuestion:
+        """Approve or reject a question in advance."""
+        path = f"/api/v1/moderation/forum-questions/{question_id}/decision"
+        payload = {"approve": approve}
+        answer = await self._answer(QuestionEnvelope, "POST", path, identity, json=payload)
+        return answer.question
 
     async def rsvp(self, identity: str, forum_id: int, status: RsvpChoice) -> ExpertForum:
         """Answer for a forum; a full forum puts "going" on the waiting list."""

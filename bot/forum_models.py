@@ -217,8 +217,19 @@ class WatchedWord(Answer):
     action: str
 
 
+class ForumFollowUp(Answer):
+    """What an admin attached when marking a forum held."""
+
+    held_at: AwareDatetime
+    recording_url: str | None = None
+    slides_file_id: str | None = None
+    summary: str | None = None
+
+
 class ExpertForum(Answer):
-    """A scheduled online expert forum; ``join_link`` only for people going."""
+    """A scheduled online expert forum; ``join_link`` only for people going.
+
+    ``calendar`` is its ``.ics`` file (none while the date is TBC)."""
 
     id: int
     board_title: str
@@ -234,6 +245,10 @@ class ExpertForum(Answer):
     waiting: int
     my_rsvp: RsvpStatus | None
     join_link: str | None = None
+    status: str = "scheduled"
+    cancel_reason: str | None = None
+    calendar: str | None = None
+    follow_up: ForumFollowUp | None = None
 
 
 class Notification(Answer):
@@ -312,6 +327,29 @@ class ForumList(Answer):
     """Expert forums."""
 
     forums: tuple[ExpertForum, ...]
+
+
+class ForumQuestion(Answer):
+    """A question sent in advance of a forum (nobody is shown who asked it)."""
+
+    id: int
+    forum_id: int
+    text: str
+    status: Literal["pending", "approved", "rejected"]
+    decided_by: str | None = None
+
+
+class QuestionEnvelope(Answer):
+    """One question."""
+
+    question: ForumQuestion
+
+
+class QuestionList(Answer):
+    """A forum and its questions, oldest first."""
+
+    forum: ExpertForum
+    questions: tuple[ForumQuestion, ...]
 
 
 class SubscriptionList(Answer):

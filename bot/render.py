@@ -10,6 +10,7 @@ from bot.formatting import escape, paginate_blocks
 from bot.forum_models import (
     Board,
     ExpertForum,
+    ForumQuestion,
     Helpline,
     Post,
     QueueItem,
@@ -149,7 +150,63 @@ def expert_forum(forum: ExpertForum, tz: str) -> str:
         lines.append(f"Your answer: {escape(forum.my_rsvp.replace('_', ' '))}")
     if forum.join_link:
         lines.append(f"Join link: {escape(forum.join_link)}")
+    if forum.status == "cancelled":
+        reason = f": {escape(forum.cancel_reason)}" if forum.cancel_reason else ""
+        lines.append(f"❌ Cancelled{reason}")
+    if forum.follow_up is not None:
+        lines.append(forum_follow_up(forum))
     return "\n".join(lines)
+
+
+def forum_follow_up(forum: ExpertForum) -> str:
+    """The follow-up of a forum marked held, as its page shows it."""
+    follow_up = forum.follow_up
+    assert follow_up is not None
+    lines = ["📚 <b>Held.</b> Follow-up:"]
+    if follow_up.recording_url:
+        lines.append(f"Recording: {escape(follow_up.recording_url)}")
+    if follow_up.slides_file_id:
+        lines.append("Slides: the PDF below")
+    if follow_up.summary:
+        lines.append(f"Summary: {escape(follow_up.summary)}")
+    return "\n".join(lines)
+
+
+def past_forums(forums: Sequence[ExpertForum], tz: str) -> str:
+    """``/forums past``: one line per past forum, newest first."""
+    lines = ["<b>Past expert forums</b>"]
+    for forum in forums:
+        state = {"held": "held", "cancelled": "cancelled"}.get(forum.status, "took place")
+        lines.append(
+            f"• <b>{escape(forum.title)}</b> — "
+            f"{escape(show_start(forum.starts_at, forum.tbc_label, tz))}, {state}"
+            + (", follow-up" if forum.follow_up else "")
+            + f" · /forums {forum.id}"
+        )
+    return "\n".join(lines)
+
+
+def lead_questions(forum: ExpertForum, questions: Sequence[ForumQuestion]) -> str:
+    """The approved questions of a forum, numbered, for its lead."""
+    approved = [q for q in questions if q.status == "approved"]
+    head = f"<b>Questions for {escape(forum.lead)}</b> — {escape(forum.title)}"
+    lines = [f"{head} (forum {forum.id})"]
+    if not approved:
+        lines.append("No approved questions yet.")
+    lines.extend(f"{n}. {escape(q.text)}" for n, q in enumerate(approved, start=1))
+    return "\n".join(lines)
+
+
+def pending_question(question: ForumQuestion) -> str:
+    """A question waiting for a moderator's review."""
+    return f"❓ <b>Question {question.id}</b> (waiting for review)\n{escape(question.text)}"
+
+
+def question_waiting(payload: Mapping[str, Any]) -> str:
+    """Moderators hear that questions in advance wait for review (never their text)."""
+    forum = int(payload.get("forum_id", 0))
+    title = escape(str(payload.get("title", "")))
+    return f"❓ A question in advance for <b>{title}</b> waits for review: /questions {forum}"
 
 
 # Notifications: their payloads are free-form per kind, so these read them defensively.
@@ -198,6 +255,7 @@ FORUM_EVENTS = {
     "cancelled": "❌ Expert forum cancelled",
     "place_available": "🎟 A place opened up — you are going",
     "reminder": "⏰ Reminder",
+    "follow_up": "📚 After the expert forum: the follow-up",
 }
 
 
@@ -218,8 +276,16 @@ def forum_notice(kind: str, payload: Mapping[str, Any], tz: str) -> str:
         lines.append(f"Reason: {escape(str(payload['reason']))}")
     if payload.get("join_link"):
         lines.append(f"Join link: {escape(str(payload['join_link']))}")
+    if payload.get("recording_url"):
+        lines.append(f"Recording: {escape(str(payload['recording_url']))}")
+    if payload.get("summary"):
+        lines.append(f"Summary: {escape(str(payload['summary']))}")
+    if payload.get("event") == "follow_up":
+        lines.append(f"Kept on the forum's page: /forums {int(payload['forum_id'])}")
     if payload.get("event") in ("created", "date_confirmed", "rescheduled"):
         lines.append("Answer with /forums.")
+    if payload.get("calendar"):
+        lines.append("📅 Open the calendar file to put this in your calendar (or update it).")
     return "\n".join(lines)
 
 

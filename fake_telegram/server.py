@@ -195,6 +195,15 @@ class FakeTelegram:
             seen = [(r.method, r.chat_id, r.error_code) for r in self.sent[since:]][-10:]
             raise TimeoutError(f"no matching Bot API call within {timeout}s; saw {seen}") from None
 
+    def uploads_to(self, chat_id: int) -> list[tuple[str, bytes]]:
+        """Returns (file name, bytes) of every document the bot uploaded to a chat, in order."""
+        found = []
+        for message in self.messages_to(chat_id):
+            document = message.params.get("document")
+            if message.method == "sendDocument" and isinstance(document, dict):
+                found.append((str(document.get("filename")), bytes(document.get("content", b""))))
+        return found
+
     def messages_to(self, chat_id: int) -> list[SentMessage]:
         """Returns the new messages (``sendMessage``, ``sendDocument``) delivered to a chat."""
         return [m for m in self._new_messages() if m.chat_id == chat_id]
@@ -459,7 +468,15 @@ async def _read_params(request: web.Request) -> JSONDict:
         if isinstance(value, web.FileField):
             # Read and close now: an unclosed temporary file warns (an error under -W error).
             with value.file as upload:
-                raw[key] = {"filename": value.filename, "size": len(upload.read())}
+                content = upload.read()
+            # The bytes are kept (in what tests observe, never in the answer) so a test can
+            # read a file the bot made, e.g. a calendar file.
+            raw[key] = {
+                "filename": value.filename,
+                "size": len(content),
+                "content": content,
+                "content_type": value.content_type,
+            }
         else:
             raw[key] = value
     return params | decode_params(raw)

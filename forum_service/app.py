@@ -16,6 +16,7 @@ from forum_service.api import (
     draft_routes,
     expert_forum_routes,
     feedback_routes,
+    forum_question_routes,
     helpline_routes,
     membership_routes,
     moderation_routes,
@@ -33,6 +34,7 @@ from forum_service.api.keys import (
     DATABASE,
     EXPERT_FORUMS,
     FEEDBACK,
+    FORUM_QUESTIONS,
     HELPLINES,
     MEMBERSHIP,
     METRICS,
@@ -54,6 +56,7 @@ from forum_service.services.board_admin import BoardAdminService
 from forum_service.services.boards import BoardService
 from forum_service.services.expert_forums import ExpertForumService
 from forum_service.services.feedback import FeedbackService
+from forum_service.services.forum_questions import ForumQuestionService
 from forum_service.services.membership import MembershipService
 from forum_service.services.moderation import ModerationService
 from forum_service.services.newsletters import NewsletterService
@@ -123,6 +126,7 @@ def create_app(
         app[ADMIN] = AdminService(db, pseudonyms, clock=clock)
         app[OUTBOX] = OutboxService(db, clock=clock, on_settled=metrics.record_settled)
         app[EXPERT_FORUMS] = ExpertForumService(db, pseudonyms, clock=clock)
+        app[FORUM_QUESTIONS] = ForumQuestionService(db, pseudonyms, clock=clock)
         app[SUBSCRIPTIONS] = SubscriptionService(db, clock=clock)
         app[MEMBERSHIP] = MembershipService(
             db, pseudonyms, mode=MembershipMode(settings.membership), clock=clock
@@ -147,6 +151,7 @@ def create_app(
     app.add_routes(bot_routes.routes)
     app.add_routes(admin_expert_forum_routes.routes)
     app.add_routes(expert_forum_routes.routes)
+    app.add_routes(forum_question_routes.routes)
     app.add_routes(subscription_routes.routes)
     app.add_routes(helpline_routes.routes)
     app.add_routes(resource_routes.routes)

@@ -386,6 +386,8 @@ class ForumStatus(StrEnum):
     SCHEDULED = "scheduled"
     RESCHEDULED = "rescheduled"
     CANCELLED = "cancelled"
+    #: It took place; an admin marked it held and attached its follow-up.
+    HELD = "held"
 
 
 class RsvpStatus(StrEnum):
@@ -418,6 +420,39 @@ class ExpertForum:
     waiting: int
     my_rsvp: RsvpStatus | None
     join_link: str | None
+    #: Raised on every reschedule and on cancellation: the calendar file's SEQUENCE.
+    calendar_sequence: int = 0
+    follow_up: ForumFollowUp | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ForumFollowUp:
+    """What an admin attached when marking a forum held: any of a recording, slides, a summary."""
+
+    held_at: datetime
+    recording_url: str | None
+    slides_file_id: str | None
+    summary: str | None
+
+
+class QuestionStatus(StrEnum):
+    """A question sent in advance of an expert forum, through its moderator review."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True, slots=True)
+class ForumQuestion:
+    """A question for a forum's lead, anonymous: nobody is shown who asked it."""
+
+    id: int
+    forum_id: int
+    text: str
+    status: QuestionStatus
+    created_at: datetime
+    decided_by: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -513,6 +548,8 @@ class ExpertForumRecord:
     status: ForumStatus
     cancel_reason: str | None
     date_confirmed_at: datetime | None
+    calendar_sequence: int = 0
+    follow_up: ForumFollowUp | None = None
 
     def as_seen(
         self, *, going: int, interested: int, waiting: int, my_rsvp: RsvpStatus | None
@@ -536,6 +573,8 @@ class ExpertForumRecord:
             waiting=waiting,
             my_rsvp=my_rsvp,
             join_link=self.join_link if my_rsvp is RsvpStatus.GOING else None,
+            calendar_sequence=self.calendar_sequence,
+            follow_up=self.follow_up,
         )
 
 

@@ -26,6 +26,7 @@ from bot.callbacks import Button, build, parse, pattern
 from bot.context import Context, clear_draft, draft, identity, parse_id, reply, services
 from bot.formatting import escape
 from bot.forum_models import ForumDraft, RsvpChoice
+from bot.handlers import forum_lifecycle
 from bot.handlers.boards import ask_outcome, take_outcome
 from bot.handlers.common import cancel
 from bot.timefmt import TimeInputError, parse_start
@@ -186,7 +187,18 @@ async def cancel_forum(update: Update, context: Context) -> None:
 
 
 async def forums(update: Update, context: Context) -> None:
-    """/forums: upcoming forums, each with Going / Interested / Not going buttons."""
+    """/forums: upcoming forums, each with Going / Interested / Not going buttons and its
+    calendar file; /forums past; /forums <id> (one forum's page)."""
+    args = context.args or []
+    if args:
+        forum_id = parse_id(args[0]) if len(args) == 1 else None
+        if args == ["past"]:
+            await forum_lifecycle.past(update, context)
+        elif forum_id is not None:
+            await forum_lifecycle.page(update, context, forum_id)
+        else:
+            await reply(update, "Use /forums, /forums past or /forums &lt;forum id&gt;.")
+        return
     key = await identity(update, context)
     found = await services(context).forum.upcoming_forums(key)
     if not found:
@@ -203,6 +215,7 @@ async def forums(update: Update, context: Context) -> None:
             ]
         )
         await reply(update, render.expert_forum(forum, tz), reply_markup=buttons)
+        await forum_lifecycle.send_calendar(update, forum)
 
 
 async def on_rsvp(update: Update, context: Context) -> None:
@@ -226,6 +239,8 @@ async def on_rsvp(update: Update, context: Context) -> None:
         text = "Noted as interested: you will get the reminders (the join link is for those going)."
     else:
         text = "Noted: not going."
+    if mine in ("going", "interested", "waiting"):
+        text += f"\nA question for the lead in advance? /ask {forum.id} &lt;your question&gt;"
     await reply(update, f"<b>{escape(forum.title)}</b>\n{text}")
 
 

@@ -15,6 +15,7 @@ from forum_service.api.expert_forum_schemas import (
     CreateForumRequest,
     ForumEnvelope,
     ForumOut,
+    HeldRequest,
     RescheduleRequest,
 )
 from forum_service.api.keys import EXPERT_FORUMS
@@ -93,6 +94,30 @@ async def cancel(request: web.Request) -> web.Response:
     key = acting_identity(request)
     body = CancelForumRequest.model_validate(await json_body(request))
     forum = await request.app[EXPERT_FORUMS].cancel(key, path_id(request, "forum_id"), body.reason)
+    return json_response(ForumEnvelope(forum=ForumOut.of(forum)))
+
+
+@routes.post("/api/v1/admin/forums/{forum_id}/held")
+@documented(
+    Doc(
+        "Mark a forum held with its follow-up; everyone who answered receives it (admins)",
+        ForumEnvelope,
+        request=HeldRequest,
+        errors=ADMIN_ERRORS,
+        tags=("forums",),
+    )
+)
+async def held(request: web.Request) -> web.Response:
+    """Mark a forum held."""
+    key = acting_identity(request)
+    body = HeldRequest.model_validate(await json_body(request))
+    forum = await request.app[EXPERT_FORUMS].mark_held(
+        key,
+        path_id(request, "forum_id"),
+        recording_url=body.recording_url,
+        slides_file_id=body.slides_file_id,
+        summary=body.summary,
+    )
     return json_response(ForumEnvelope(forum=ForumOut.of(forum)))
 
 

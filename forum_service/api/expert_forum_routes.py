@@ -10,21 +10,42 @@ from aiohttp import web
 from forum_service.api.auth import acting_identity
 from forum_service.api.expert_forum_schemas import ForumEnvelope, ForumList, ForumOut, RsvpRequest
 from forum_service.api.keys import EXPERT_FORUMS
-from forum_service.api.openapi import Doc, documented
+from forum_service.api.openapi import Doc, Param, documented
 from forum_service.api.params import json_body, path_id
 from forum_service.api.responses import json_response
-from forum_service.domain import RsvpStatus
+from forum_service.domain import DomainError, RsvpStatus
 
 routes = web.RouteTableDef()
 
 ERRORS = (400, 403, 404, 409, 422)
 
 
+WHEN = Param(
+    "when",
+    "query",
+    "upcoming (default): soonest first; past: held, cancelled or started, newest first",
+    {"type": "string", "enum": ["upcoming", "past"]},
+)
+
+
 @routes.get("/api/v1/forums")
-@documented(Doc("Upcoming expert forums with my RSVP", ForumList, errors=(400,), tags=("forums",)))
+@documented(
+    Doc(
+        "Upcoming (or past) expert forums with my RSVP",
+        ForumList,
+        params=(WHEN,),
+        errors=(400,),
+        tags=("forums",),
+    )
+)
 async def upcoming(request: web.Request) -> web.Response:
-    """List upcoming forums."""
-    found = await request.app[EXPERT_FORUMS].upcoming(acting_identity(request))
+    """List upcoming forums, or past ones with ``?when=past``."""
+    when = request.query.get("when", "upcoming")
+    if when not in ("upcoming", "past"):
+        raise DomainError("invalid_query", "when must be upcoming or past")
+    service = request.app[EXPERT_FORUMS]
+    key = acting_identity(request)
+    found = await (service.past(key) if when == "past" else service.upcoming(key))
     return json_response(ForumList(forums=[ForumOut.of(f) for f in found]))
 
 

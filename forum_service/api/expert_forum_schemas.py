@@ -5,11 +5,20 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, StrictInt, StrictStr
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+)
 from pydantic_core import PydanticCustomError
 
 from forum_service.api.board_schemas import Request, custom_rule, text_schema
-from forum_service.domain import DomainError, ExpertForum
+from forum_service.domain import DomainError, ExpertForum, ForumFollowUp, ForumQuestion
+from forum_service.services.calendar import forum_calendar
 from forum_service.validation import clean_text
 
 #: Expert forums are planned this far ahead at most.
@@ -45,14 +54,27 @@ def _line(field: str, limit: int) -> AfterValidator:
     return AfterValidator(custom_rule(lambda raw: clean_text(raw, field=field, max_length=limit)))
 
 
-def _link(raw: str) -> str:
+def _https(raw: str, field: str) -> str:
     # The common text rule first (control and direction characters, invisible-only text).
-    link = clean_text(raw, field="join_link", max_length=500)
-    if not link.startswith("https://") or not link.isascii() or any(c.isspace() for c in link):
+    link = clean_text(raw, field=field, max_length=500)
+    if (
+        not link.startswith("https://")
+        or len(link) <= len("https://")
+        or not link.isascii()
+        or any(c.isspace() for c in link)
+    ):
         raise DomainError(
-            "join_link_invalid", "join_link must be an https:// URL in ASCII (≤ 500 chars)"
+            f"{field}_invalid", f"{field} must be an https:// URL in ASCII (≤ 500 chars)"
         )
     return link
+
+
+def _link(raw: str) -> str:
+    return _https(raw, "join_link")
+
+
+def _recording(raw: str) -> str:
+    return _https(raw, "recording_url")
 
 
 class CreateForumRequest(Request):
@@ -94,6 +116,45 @@ class AnnounceRequest(Request):
     document_file_id: Annotated[StrictStr, Field(min_length=1, max_length=200)] | None = None
 
 
+class HeldRequest(Request):
+    """Mark a forum held and attach its follow-up: at least one of the three."""
+
+    recording_url: Annotated[StrictStr, AfterValidator(custom_rule(_recording))] | None = None
+    slides_file_id: Annotated[StrictStr, Field(min_length=1, max_length=200)] | None = None
+    summary: Annotated[StrictStr, _line("summary", 1500), _documented(1500)] | None = None
+
+
+class QuestionRequest(Request):
+    """A question in advance (checked by the service: ≤ 500 characters, no personal data)."""
+
+    text: StrictStr
+
+
+class QuestionDecisionRequest(Request):
+    """Approve or reject a question."""
+
+    approve: StrictBool
+
+
+class FollowUpOut(BaseModel):
+    """What an admin attached when marking a forum held."""
+
+    held_at: datetime
+    recording_url: str | None
+    slides_file_id: str | None = Field(description="a Telegram file id of the slides (PDF)")
+    summary: str | None
+
+    @classmethod
+    def of(cls, follow_up: ForumFollowUp) -> FollowUpOut:
+        """Convert a domain follow-up."""
+        return cls(
+            held_at=follow_up.held_at,
+            recording_url=follow_up.recording_url,
+            slides_file_id=follow_up.slides_file_id,
+            summary=follow_up.summary,
+        )
+
+
 class ForumOut(BaseModel):
     """An expert forum."""
 
@@ -114,11 +175,17 @@ class ForumOut(BaseModel):
     waiting: int
     my_rsvp: str | None
     join_link: str | None = Field(description="only for people going")
+    calendar: str | None = Field(
+        default=None, description="the forum's .ics calendar file (none while the date is TBC)"
+    )
+    follow_up: FollowUpOut | None = None
 
     @classmethod
     def of(cls, forum: ExpertForum) -> ForumOut:
-        """Convert a domain forum."""
+        """Convert a domain forum (its calendar file stamped now)."""
         return cls(
+            calendar=forum_calendar(forum, stamp=datetime.now(UTC)),
+            follow_up=FollowUpOut.of(forum.follow_up) if forum.follow_up else None,
             id=forum.id,
             board=forum.board_slug,
             board_title=forum.board_title,
@@ -149,3 +216,39 @@ class ForumList(BaseModel):
     """Upcoming forums."""
 
     forums: list[ForumOut]
+
+
+class QuestionOut(BaseModel):
+    """A question sent in advance; nobody is shown who asked it."""
+
+    id: int
+    forum_id: int
+    text: str
+    status: str
+    created_at: datetime
+    decided_by: str | None = Field(description="the moderator's handle")
+
+    @classmethod
+    def of(cls, question: ForumQuestion) -> QuestionOut:
+        """Convert a domain question."""
+        return cls(
+            id=question.id,
+            forum_id=question.forum_id,
+            text=question.text,
+            status=question.status.value,
+            created_at=question.created_at,
+            decided_by=question.decided_by,
+        )
+
+
+class QuestionEnvelope(BaseModel):
+    """One question."""
+
+    question: QuestionOut
+
+
+class QuestionList(BaseModel):
+    """A forum and its questions (every status, oldest first)."""
+
+    forum: ForumOut
+    questions: list[QuestionOut]

@@ -10,6 +10,7 @@ from forum_service.services.board_admin import BoardAdminService
 from forum_service.services.boards import BoardService
 from forum_service.services.expert_forums import ExpertForumService
 from forum_service.services.feedback import FeedbackService
+from forum_service.services.forum_questions import ForumQuestionService
 from forum_service.services.membership import MembershipService
 from forum_service.services.moderation import ModerationService
 from forum_service.services.newsletters import NewsletterService
@@ -35,3 +36,4 @@ RESOURCES = web.AppKey("resources", ResourceService)
 NEWSLETTERS = web.AppKey("newsletters", NewsletterService)
 FEEDBACK = web.AppKey("feedback", FeedbackService)
 BOARD_ADMIN = web.AppKey("board_admin", BoardAdminService)
+FORUM_QUESTIONS = web.AppKey("forum_questions", ForumQuestionService)

@@ -15,12 +15,14 @@ from forum_service.domain import (
     ExpertForum,
     ExpertForumRecord,
     Forbidden,
+    ForumFollowUp,
     ForumStatus,
     IdentityKey,
     JobKind,
     NotFound,
     RsvpStatus,
 )
+from forum_service.services.calendar import calendar_file_name, forum_calendar
 from forum_service.services.staff import StaffService
 from forum_service.storage import (
     boards_repo,
@@ -36,10 +38,29 @@ from forum_service.vault import Vault
 
 REMINDER_OFFSETS = {"24h": timedelta(hours=24), "1h": timedelta(hours=1)}
 EVERYONE_WHO_ANSWERED = (RsvpStatus.GOING, RsvpStatus.INTERESTED, RsvpStatus.WAITING)
+#: The follow-up of a forum reaches everyone who answered at all: "not going" too, since a
+#: recording and slides matter most to those who could not come.
+FOLLOW_UP_RECIPIENTS = (*EVERYONE_WHO_ANSWERED, RsvpStatus.NOT_GOING)
+#: How many past forums ``/forums past`` lists.
+PAST_FORUMS_SHOWN = 20
 
 
-def forum_payload(forum: ExpertForumRecord, event: str) -> dict[str, Any]:
-    """The snapshot of a forum carried by its notifications (times in UTC, ISO 8601)."""
+def forum_payload(
+    forum: ExpertForumRecord, event: str, *, calendar_at: datetime | None = None
+) -> dict[str, Any]:
+    """The snapshot of a forum carried by its notifications (times in UTC, ISO 8601).
+
+    With ``calendar_at``, the payload also carries the forum's calendar file (``calendar``,
+    the ``.ics`` text, and ``calendar_name``) when it has a date.
+    """
+    payload = _snapshot(forum, event)
+    if calendar_at is not None and (ics := forum_calendar(forum, stamp=calendar_at)):
+        payload["calendar"] = ics
+        payload["calendar_name"] = calendar_file_name(forum.id)
+    return payload
+
+
+def _snapshot(forum: ExpertForumRecord, event: str) -> dict[str, Any]:
     return {
         "event": event,
         "forum_id": forum.id,
@@ -58,11 +79,13 @@ def announced_to(board_slug: str) -> list[str]:
 
 
 def _open(forum: ExpertForumRecord | None, forum_id: int) -> ExpertForumRecord:
-    """Return ``forum``, refusing one that does not exist or was cancelled."""
+    """Return ``forum``, refusing one that does not exist, was cancelled or was held."""
     if forum is None:
         raise NotFound("forum_not_found", f"there is no expert forum {forum_id}")
     if forum.status is ForumStatus.CANCELLED:
         raise Conflict("forum_cancelled", f"expert forum {forum_id} was cancelled")
+    if forum.status is ForumStatus.HELD:
+        raise Conflict("forum_held", f"expert forum {forum_id} has taken place already")
     return forum
 
 
@@ -131,7 +154,7 @@ class ExpertForumService(StaffService):
             await outbox_repo.fan_out(
                 session,
                 self._vault,
-                dict.fromkeys(recipients, forum_payload(forum, "created")),
+                dict.fromkeys(recipients, forum_payload(forum, "created", calendar_at=now)),
                 kind="forum_announcement",
                 dedupe_prefix=f"forum:{forum.id}:created",
                 now=now,
@@ -187,7 +210,7 @@ class ExpertForumService(StaffService):
             await outbox_repo.fan_out(
                 session,
                 self._vault,
-                dict.fromkeys(recipients, forum_payload(forum, event)),
+                dict.fromkeys(recipients, forum_payload(forum, event, calendar_at=now)),
                 kind="forum_announcement",
                 dedupe_prefix=prefix,
                 now=now,
@@ -204,7 +227,7 @@ class ExpertForumService(StaffService):
             _open(await expert_forums_repo.forum_record(session, forum_id), forum_id)
             forum = await expert_forums_repo.cancel(session, forum_id, reason=clean_reason, now=now)
             await jobs_repo.skip_pending_for_forum(session, forum_id, now)
-            payload = forum_payload(forum, "cancelled")
+            payload = forum_payload(forum, "cancelled", calendar_at=now)
             payload["reason"] = clean_reason
             recipients = await self._interested_parties(session, forum)
             await outbox_repo.fan_out(
@@ -234,6 +257,84 @@ class ExpertForumService(StaffService):
             return await expert_forums_repo.forums(
                 session, self._vault, viewer_key=key.value, upcoming_after=self._clock()
             )
+
+    async def past(self, key: IdentityKey) -> list[ExpertForum]:
+        """Past forums (held, cancelled, or whose start has passed), newest first."""
+        async with self._db.read("forums_past") as session:
+            return await expert_forums_repo.forums(
+                session,
+                self._vault,
+                viewer_key=key.value,
+                past_at=self._clock(),
+                limit=PAST_FORUMS_SHOWN,
+            )
+
+    async def mark_held(
+        self,
+        key: IdentityKey,
+        forum_id: int,
+        *,
+        recording_url: str | None,
+        slides_file_id: str | None,
+        summary: str | None,
+    ) -> ExpertForum:
+        """Mark a forum held with its follow-up, delivered to everyone who answered it.
+
+        Raises:
+            DomainError: ``follow_up_empty`` (no recording, slides nor summary).
+            Conflict: ``forum_cancelled``, ``forum_not_started`` (no date, or later),
+                ``forum_held`` (marked held already).
+        """
+        if not (recording_url or slides_file_id or summary):
+            raise DomainError(
+                "follow_up_empty", "attach a recording link, slides (a PDF) or a summary"
+            )
+        now = self._clock()
+        async with self._db.write("forum_held") as session:
+            await self._staff(session, key, admin=True)
+            forum = _open(await expert_forums_repo.forum_record(session, forum_id), forum_id)
+            if forum.starts_at is None or forum.starts_at > now:
+                raise Conflict(
+                    "forum_not_started", f"expert forum {forum_id} has not taken place yet"
+                )
+            follow_up = ForumFollowUp(
+                held_at=now,
+                recording_url=recording_url,
+                slides_file_id=slides_file_id,
+                summary=summary,
+            )
+            forum = await expert_forums_repo.mark_held(session, forum_id, follow_up, now)
+            payload = forum_payload(forum, "follow_up")
+            payload |= {
+                "recording_url": recording_url,
+                "summary": summary,
+                "document_file_id": slides_file_id,
+            }
+            answered = await expert_forums_repo.rsvp_identities(
+                session, self._vault, forum_id, FOLLOW_UP_RECIPIENTS
+            )
+            await outbox_repo.fan_out(
+                session,
+                self._vault,
+                dict.fromkeys(answered, payload),
+                kind="forum_announcement",
+                dedupe_prefix=f"forum:{forum_id}:follow_up",
+                now=now,
+            )
+            await self._audit(
+                session,
+                key,
+                "forum:held",
+                "expert_forum",
+                forum_id,
+                details={
+                    "recording": recording_url is not None,
+                    "slides": slides_file_id is not None,
+                    "summary": summary is not None,
+                    "recipients": len(answered),
+                },
+            )
+            return await _shown(session, self._vault, forum_id, None)
 
     async def get(self, key: IdentityKey, forum_id: int) -> ExpertForum:
         """One forum with my RSVP."""
@@ -281,7 +382,7 @@ class ExpertForumService(StaffService):
         )
         if promoted is None:
             return
-        payload = forum_payload(forum, "place_available")
+        payload = forum_payload(forum, "place_available", calendar_at=now)
         payload["join_link"] = forum.join_link
         await outbox_repo.fan_out(
             session,

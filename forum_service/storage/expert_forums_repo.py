@@ -12,7 +12,14 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from forum_service.domain import Board, ExpertForum, ExpertForumRecord, ForumStatus, RsvpStatus
+from forum_service.domain import (
+    Board,
+    ExpertForum,
+    ExpertForumRecord,
+    ForumFollowUp,
+    ForumStatus,
+    RsvpStatus,
+)
 from forum_service.storage.tables import BoardRow, ExpertForumRow, RsvpRow
 from forum_service.vault import Vault
 
@@ -33,6 +40,15 @@ def _record(row: ExpertForumRow, board_slug: str, board_title: str) -> ExpertFor
         status=ForumStatus(row.status),
         cancel_reason=row.cancel_reason,
         date_confirmed_at=row.date_confirmed_at,
+        calendar_sequence=row.calendar_sequence,
+        follow_up=None
+        if row.held_at is None
+        else ForumFollowUp(
+            held_at=row.held_at,
+            recording_url=row.recording_url,
+            slides_file_id=row.slides_file_id,
+            summary=row.summary,
+        ),
     )
 
 
@@ -110,6 +126,8 @@ async def reschedule(
     """
     row = await session.get_one(ExpertForumRow, forum_id)
     row.starts_at, row.tbc_label, row.status, row.updated_at = starts_at, None, status.value, now
+    # Calendars replace an entry only by a higher SEQUENCE (RFC 5545 3.8.7.4).
+    row.calendar_sequence += 1
     if date_confirmed_at is not None:
         row.date_confirmed_at = date_confirmed_at
     await session.flush()
@@ -119,9 +137,22 @@ async def reschedule(
 async def cancel(
     session: AsyncSession, forum_id: int, *, reason: str | None, now: datetime
 ) -> ExpertForumRecord:
-    """Mark a forum cancelled, with the reason people are told."""
+    """Mark a forum cancelled, with the reason people are told (a new calendar SEQUENCE too)."""
     row = await session.get_one(ExpertForumRow, forum_id)
     row.status, row.cancel_reason, row.updated_at = ForumStatus.CANCELLED.value, reason, now
+    row.calendar_sequence += 1
+    await session.flush()
+    return await _with_board(session, row)
+
+
+async def mark_held(
+    session: AsyncSession, forum_id: int, follow_up: ForumFollowUp, now: datetime
+) -> ExpertForumRecord:
+    """Mark a forum held and keep its follow-up (recording, slides, summary)."""
+    row = await session.get_one(ExpertForumRow, forum_id)
+    row.status, row.updated_at = ForumStatus.HELD.value, now
+    row.held_at, row.recording_url = follow_up.held_at, follow_up.recording_url
+    row.slides_file_id, row.summary = follow_up.slides_file_id, follow_up.summary
     await session.flush()
     return await _with_board(session, row)
 
@@ -173,8 +204,11 @@ async def forums(
     viewer_key: str | None,
     ids: list[int] | None = None,
     upcoming_after: datetime | None = None,
+    past_at: datetime | None = None,
+    limit: int | None = None,
 ) -> list[ExpertForum]:
-    """Return forums as domain objects (by id, or every upcoming one), soonest first, TBC last."""
+    """Return forums as domain objects: by id, or every upcoming one (soonest first, TBC last),
+    or the past ones at ``past_at`` (held, cancelled or started; newest first)."""
     stmt = select(ExpertForumRow, BoardRow.slug, BoardRow.title).join(
         BoardRow, BoardRow.id == ExpertForumRow.board_id
     )
@@ -182,12 +216,23 @@ async def forums(
         stmt = stmt.where(ExpertForumRow.id.in_(ids))
     if upcoming_after is not None:
         stmt = stmt.where(
-            ExpertForumRow.status != ForumStatus.CANCELLED.value,
+            ExpertForumRow.status.not_in([ForumStatus.CANCELLED.value, ForumStatus.HELD.value]),
             (ExpertForumRow.starts_at.is_(None)) | (ExpertForumRow.starts_at > upcoming_after),
         )
-    stmt = stmt.order_by(
-        ExpertForumRow.starts_at.is_(None), ExpertForumRow.starts_at, ExpertForumRow.id
-    )
+    if past_at is not None:
+        stmt = stmt.where(
+            ExpertForumRow.status.in_([ForumStatus.HELD.value, ForumStatus.CANCELLED.value])
+            | (ExpertForumRow.starts_at <= past_at)
+        ).order_by(
+            func.coalesce(ExpertForumRow.starts_at, ExpertForumRow.updated_at).desc(),
+            ExpertForumRow.id.desc(),
+        )
+    else:
+        stmt = stmt.order_by(
+            ExpertForumRow.starts_at.is_(None), ExpertForumRow.starts_at, ExpertForumRow.id
+        )
+    if limit is not None:
+        stmt = stmt.limit(limit)
     rows = (await session.execute(stmt)).all()
     forum_ids = [row.id for row, _, _ in rows]
     counts = await rsvp_counts(session, forum_ids)

@@ -353,6 +353,35 @@ class ExpertForumRow(Base):
     date_confirmed_at: Mapped[datetime | None] = mapped_column(nullable=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # Migration 0015: the calendar file's SEQUENCE, and the follow-up of a forum marked held.
+    calendar_sequence: Mapped[int] = mapped_column(BIG_INT, default=0, server_default="0")
+    held_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    recording_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    slides_file_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    summary: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class ForumQuestionRow(Base):
+    """A question sent in advance of a forum; shown to its lead only once a moderator approved it.
+
+    The asker is ``asker_tag`` only (their tag for this forum's questions, a scope of its own,
+    so it matches neither their RSVP nor anything else): enough to cap questions per person,
+    never enough to reach or name them. ``decided_by`` is the moderator's handle.
+    """
+
+    __tablename__ = "forum_questions"
+    __table_args__ = (
+        Index("ix_forum_questions_forum_status", "forum_id", "status", "id"),
+        Index("ix_forum_questions_forum_asker", "forum_id", "asker_tag"),
+    )
+    id: Mapped[int] = mapped_column(BIG_INT, primary_key=True)
+    forum_id: Mapped[int] = mapped_column(ForeignKey("expert_forums.id"))
+    asker_tag: Mapped[str] = mapped_column(TAG)
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    decided_by: Mapped[str | None] = mapped_column(String(40), nullable=True)
 
 
 class RsvpRow(Base):

@@ -294,3 +294,4 @@ async def test_documents_by_file_id_and_by_upload(
     assert uploaded["result"]["document"]["file_name"] == "guide.pdf"
     assert uploaded["result"]["document"]["file_size"] == 13
     assert [m.method for m in fake_telegram.messages_to(9)] == ["sendDocument", "sendDocument"]
+    assert fake_telegram.uploads_to(9) == [("guide.pdf", b"%PDF-1.4 tiny")]

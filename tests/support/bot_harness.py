@@ -198,6 +198,10 @@ def thread_id_of(reply: Reply) -> int:
     return int(match.group(1))
 
 
+#: The Bot API calls whose message a person sees (and tests wait for).
+SHOWN_METHODS = frozenset({"sendMessage", "sendDocument"})
+
+
 class Person:
     """A Telegram user in a private chat with the bot."""
 
@@ -214,7 +218,8 @@ class Person:
         """What Telegram shows for one of the bot's messages now (HTML parsed, after edits)."""
         current = self.telegram.current_message(self.chat_id, message.message_id or 0)
         assert current is not None, "the message was deleted"
-        return str(current.get("text", ""))
+        # A document (a forum's calendar file, a PDF) shows its caption.
+        return str(current.get("text", current.get("caption", "")))
 
     def mark(self) -> int:
         """A position in the record of Bot API calls; later waits look only after it."""
@@ -239,7 +244,7 @@ class Person:
         """Wait for a new message to this chat matching ``until``."""
 
         def mine(message: SentMessage) -> bool:
-            return message.method == "sendMessage" and message.chat_id == self.chat_id
+            return message.method in SHOWN_METHODS and message.chat_id == self.chat_id
 
         def matches(message: SentMessage) -> bool:
             if not mine(message):
@@ -263,7 +268,7 @@ class Person:
         return [
             self.shown(m)
             for m in self.telegram.sent[since:]
-            if m.ok and m.method == "sendMessage" and m.chat_id == self.chat_id
+            if m.ok and m.method in SHOWN_METHODS and m.chat_id == self.chat_id
         ]
 
 
