@@ -11,7 +11,7 @@ or rejects it. The asker is a tag in a scope of its own (``forum-question:<forum
 nothing else: no sealed key, since nobody is told anything about their question later.
 
 Revision ID: 0015
-Revises: 0009
+Revises: 0014
 Create Date: 2026-12-14
 """
 
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0015"
-down_revision: str | None = "0009"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
