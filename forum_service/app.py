@@ -19,6 +19,7 @@ from forum_service.api import (
     moderation_routes,
     subscription_routes,
     system_routes,
+    workload_routes,
 )
 from forum_service.api.auth import service_token_middleware
 from forum_service.api.errors import error_middleware
@@ -34,6 +35,7 @@ from forum_service.api.keys import (
     OUTBOX,
     SETTINGS,
     SUBSCRIPTIONS,
+    WORKLOAD,
 )
 from forum_service.api.membership_gate import membership_gate
 from forum_service.api.params import refuse_nul_in_path
@@ -49,6 +51,7 @@ from forum_service.services.moderation import ModerationService
 from forum_service.services.outbox import OutboxService
 from forum_service.services.safeguarding import HelplineService
 from forum_service.services.subscriptions import SubscriptionService
+from forum_service.services.workload import WorkloadService
 from forum_service.settings import ServiceSettings
 from forum_service.storage import vault_repo
 from forum_service.storage.database import Database
@@ -76,7 +79,7 @@ def create_app(
     Returns:
         The aiohttp application, ready for ``web.run_app`` or a test client.
     """
-    metrics = metrics or Metrics()
+    metrics = metrics or Metrics(clock=clock)
     app = web.Application(
         middlewares=[
             metrics_middleware(metrics),
@@ -116,6 +119,7 @@ def create_app(
             db, pseudonyms, mode=MembershipMode(settings.membership), clock=clock
         )
         app[HELPLINES] = HelplineService(db, pseudonyms, clock=clock)
+        app[WORKLOAD] = WorkloadService(db, pseudonyms, clock=clock)
         yield
         if own:
             await db.dispose()
@@ -133,4 +137,5 @@ def create_app(
     app.add_routes(expert_forum_routes.routes)
     app.add_routes(subscription_routes.routes)
     app.add_routes(helpline_routes.routes)
+    app.add_routes(workload_routes.routes)
     return app

@@ -13,6 +13,7 @@ from forum_service.services.moderation import ModerationService
 from forum_service.services.outbox import OutboxService
 from forum_service.services.safeguarding import HelplineService
 from forum_service.services.subscriptions import SubscriptionService
+from forum_service.services.workload import WorkloadService
 from forum_service.settings import ServiceSettings
 from forum_service.storage.database import Database
 
@@ -27,3 +28,4 @@ SUBSCRIPTIONS = web.AppKey("subscriptions", SubscriptionService)
 METRICS = web.AppKey("metrics", Metrics)
 MEMBERSHIP = web.AppKey("membership", MembershipService)
 HELPLINES = web.AppKey("helplines", HelplineService)
+WORKLOAD = web.AppKey("workload", WorkloadService)
