@@ -31,6 +31,7 @@ from bot.handlers import (
     announcements,
     boards,
     common,
+    duty,
     expert_forums,
     membership,
     moderation,
@@ -161,6 +162,7 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
             *announcements.handlers(),
             *subscriptions.handlers(),
             *timezone.handlers(),
+            *duty.handlers(),
             *safeguarding.handlers(),
             *quick_exit.handlers(),
         ]

@@ -59,6 +59,10 @@ def render_notification(kind: str, payload: Mapping[str, Any], tz: str) -> str |
         return texts.MEMBERSHIP_APPROVED if payload.get("approved") else texts.MEMBERSHIP_DECLINED
     if kind == "moderator_alert":
         return render.moderator_alert(payload)
+    if kind == "queue_alert":
+        return render.queue_alert(payload)
+    if kind == "queue_sla":
+        return render.queue_sla(payload)
     if kind == "report_outcome":
         return render.report_outcome(payload)
     return None
