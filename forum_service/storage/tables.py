@@ -180,6 +180,10 @@ class IdempotencyKeyRow(Base):
     created_at: Mapped[datetime]
 
 
+def _queued_when_created(context: Any) -> Any:
+    return context.get_current_parameters()["created_at"]
+
+
 class ModerationItemRow(Base):
     """One review item per post: screening results, queue state and the decision.
 
@@ -217,8 +221,8 @@ class ModerationItemRow(Base):
     updated_at: Mapped[datetime]
     decided_at: Mapped[datetime | None] = mapped_column(nullable=True)
     # When the item last entered the human queue (post, revision, report): time to decision
-    # is decided_at - queued_at.
-    queued_at: Mapped[datetime]
+    # is decided_at - queued_at. An insert that does not say is queued when it was created.
+    queued_at: Mapped[datetime] = mapped_column(default=_queued_when_created)
     # The worker auto-approved it: not counted in the moderators' workload figures.
     decided_by_policy: Mapped[bool] = mapped_column(Boolean, default=False)
 
