@@ -231,6 +231,7 @@ async def create_post(request: web.Request) -> web.Response:
                 open_reports=0,
                 created_at=now,
                 updated_at=now,
+                queued_at=now,
             )
         )
         state |= {"p": [*state["p"], post_id], "tp": [*recent, epoch_seconds(now)]}

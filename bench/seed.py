@@ -268,6 +268,7 @@ async def insert_forum(
                 "created_at": at,
                 "updated_at": at,
                 "decided_at": at,
+                "queued_at": at,
             }
         )
     await _insert(conn, PostRevisionRow.__table__, revisions)

@@ -80,6 +80,8 @@ COMMANDS: Final[tuple[Command, ...]] = (
     Command("reject", "moderator", MODERATORS, "<item> <reason>", "reject it; the author gets the reason"),
     Command("reports", "moderator", MODERATORS, "", "open reports"),
     Command("questions", "moderator", MODERATORS, "<forum>", "a forum's questions in advance: approve or reject, and the list for the lead"),
+    Command("duty", "moderator", MODERATORS, "[on | off]", "whether you are told when items enter the queue (on for a new moderator)"),
+    Command("modstats", "admin", ADMINS, "[days]", "moderators' workload: decided per day, median and p90 time to decision, oldest waiting, per lane"),
     Command("invite", "admin", ADMINS, "[uses] [days] [label]", "a membership code and link for a partner organisation"),
     Command("invites", "admin", ADMINS, "", "membership codes with their links, uses left and labels"),
     Command("revokeinvite", "admin", ADMINS, "<code>", "withdraw a membership code"),

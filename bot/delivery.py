@@ -61,6 +61,10 @@ def render_notification(kind: str, payload: Mapping[str, Any], tz: str) -> str |
         return render.moderator_alert(payload)
     if kind == "forum_question_waiting":
         return render.question_waiting(payload)
+    if kind == "queue_alert":
+        return render.queue_alert(payload)
+    if kind == "queue_sla":
+        return render.queue_sla(payload)
     if kind == "report_outcome":
         return render.report_outcome(payload)
     if kind in community.KINDS:

@@ -28,6 +28,7 @@ from bot.forum_models import (
     CreatedThread,
     Decision,
     DraftCheck,
+    Duty,
     ExpertForum,
     FeedbackSent,
     ForumDraft,
@@ -68,6 +69,7 @@ from bot.forum_models import (
     ThreadPage,
     WatchedWord,
     WatchedWordList,
+    Workload,
 )
 
 log = logging.getLogger(__name__)
@@ -299,6 +301,23 @@ class ForumClient:
         payload = {"version": version, **decision.as_json()}
         path = f"/api/v1/moderation/items/{item_id}/decision"
         return (await self._answer(QueueItemEnvelope, "POST", path, identity, json=payload)).item
+
+    async def duty(self, identity: str) -> bool:
+        """Whether the calling moderator is on duty."""
+        return (await self._answer(Duty, "GET", "/api/v1/moderation/duty", identity)).on_duty
+
+    async def set_duty(self, identity: str, on_duty: bool) -> bool:
+        """Go on or off duty; returns the new state."""
+        path = "/api/v1/moderation/duty"
+        answer = await self._answer(Duty, "PUT", path, identity, json={"on_duty": on_duty})
+        return answer.on_duty
+
+    async def modstats(self, identity: str, days: int = 7) -> Workload:
+        """The moderators' workload figures over the last ``days`` days (admins)."""
+        params = {"days": str(days)}
+        return await self._answer(
+            Workload, "GET", "/api/v1/admin/modstats", identity, params=params
+        )
 
     async def reports(self, identity: str) -> tuple[Report, ...]:
         """Open reports, oldest first."""

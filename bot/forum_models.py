@@ -506,3 +506,35 @@ class AdminBoard(Answer):
     approved_thread_count: int
     core: bool
     archived: bool
+
+
+class Duty(Answer):
+    """Whether a moderator is on duty (alerted about the queue)."""
+
+    on_duty: bool
+
+
+class DayCount(Answer):
+    """Items decided on one UTC day."""
+
+    date: str
+    count: int
+
+
+class LaneWorkload(Answer):
+    """Workload figures of one lane, or of all lanes (``all``)."""
+
+    lane: str
+    decided: int
+    per_day: tuple[DayCount, ...]
+    median_seconds: float | None
+    p90_seconds: float | None
+    waiting: int
+    oldest_waiting_seconds: float
+
+
+class Workload(Answer):
+    """Workload figures over the last ``days`` days, per lane and overall (last)."""
+
+    days: int
+    lanes: tuple[LaneWorkload, ...]

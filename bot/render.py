@@ -16,6 +16,7 @@ from bot.forum_models import (
     QueueItem,
     ThreadDetail,
     ThreadSummary,
+    Workload,
 )
 from bot.timefmt import parse_moment, show_start
 
@@ -317,9 +318,85 @@ def helplines(items: Sequence[Helpline], *, heading: str) -> str:
 
 
 def moderator_alert(payload: Mapping[str, Any]) -> str:
-    """An urgent item waits: why (never the post's text), and where to act."""
+    """An urgent item (or a reported post) waits: why (never the post's text), where to act."""
+    if payload.get("lane") == "report":
+        return "⚑ A reported post is back in the queue, /queue"
     reason = escape(str(payload.get("reason") or "urgent"))
     return f"🚨 Urgent post waiting in the queue: {reason}, /queue"
+
+
+# Moderators' workload: queue alerts, the SLA summary, /modstats.
+
+
+def _items(count: int) -> str:
+    return f"{count} item{'' if count == 1 else 's'}"
+
+
+def queue_alert(payload: Mapping[str, Any]) -> str:
+    """Items entered the queue: the first after a quiet queue, or how many wait now."""
+    count = int(payload.get("waiting", 0))
+    oldest = waited(int(payload.get("oldest_seconds", 0)))
+    if payload.get("first") and count <= 1:
+        return "📥 A post is waiting in the queue, /queue (/duty off to stop these alerts)"
+    verb = "waits" if count == 1 else "wait"
+    return f"📥 {_items(count)} {verb} in the queue, the oldest for {oldest}, /queue"
+
+
+LANE_NAMES = {
+    "urgent": "urgent",
+    "flagged": "flagged",
+    "review": "review",
+    "low_risk": "low risk",
+    "unscreened": "not yet screened",
+    "all": "all lanes",
+}
+
+
+def _lane(lane: str) -> str:
+    return escape(LANE_NAMES.get(lane, lane))
+
+
+def queue_sla(payload: Mapping[str, Any]) -> str:
+    """The admins' daily summary: what has waited longer than the SLA, per lane."""
+    hours = float(payload.get("sla_hours", 24))
+    lines = [
+        f"⏰ <b>{_items(int(payload.get('total', 0)))} waited longer than "
+        f"{hours:g} h</b>; the oldest for {waited(int(payload.get('oldest_seconds', 0)))}."
+    ]
+    for lane in payload.get("lanes", []):
+        lines.append(
+            f"• {_lane(str(lane.get('lane')))}: {int(lane.get('count', 0))}, oldest "
+            f"{waited(int(lane.get('oldest_seconds', 0)))}"
+        )
+    lines.append("/queue to work them; /modstats for the figures.")
+    return "\n".join(lines)
+
+
+def _duration(seconds: float | None) -> str:
+    return "–" if seconds is None else waited(int(seconds))
+
+
+def modstats(figures: Workload) -> str:
+    """/modstats: decided per day, time to decision and what waits, per lane."""
+    total = figures.lanes[-1]
+    days = " · ".join(f"{d.date[5:]}: {d.count}" for d in total.per_day)
+    lines = [
+        f"<b>Moderation, last {figures.days} days</b>",
+        f"Decided per day: {days}",
+        "",
+    ]
+    for lane in figures.lanes:
+        if lane.lane != "all" and lane.decided == 0 and lane.waiting == 0:
+            continue
+        line = (
+            f"• {_lane(lane.lane)}: {lane.decided} decided, median "
+            f"{_duration(lane.median_seconds)}, p90 {_duration(lane.p90_seconds)}; "
+            f"{lane.waiting} waiting"
+        )
+        if lane.waiting:
+            line += f", oldest {waited(int(lane.oldest_waiting_seconds))}"
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def report_outcome(payload: Mapping[str, Any]) -> str:

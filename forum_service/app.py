@@ -24,6 +24,7 @@ from forum_service.api import (
     resource_routes,
     subscription_routes,
     system_routes,
+    workload_routes,
 )
 from forum_service.api.auth import service_token_middleware
 from forum_service.api.errors import error_middleware
@@ -44,6 +45,7 @@ from forum_service.api.keys import (
     RESOURCES,
     SETTINGS,
     SUBSCRIPTIONS,
+    WORKLOAD,
 )
 from forum_service.api.membership_gate import membership_gate
 from forum_service.api.params import refuse_nul_in_path
@@ -64,6 +66,7 @@ from forum_service.services.outbox import OutboxService
 from forum_service.services.resources import ResourceService
 from forum_service.services.safeguarding import HelplineService
 from forum_service.services.subscriptions import SubscriptionService
+from forum_service.services.workload import WorkloadService
 from forum_service.settings import ServiceSettings
 from forum_service.storage import vault_repo
 from forum_service.storage.database import Database
@@ -91,7 +94,7 @@ def create_app(
     Returns:
         The aiohttp application, ready for ``web.run_app`` or a test client.
     """
-    metrics = metrics or Metrics()
+    metrics = metrics or Metrics(clock=clock)
     app = web.Application(
         middlewares=[
             metrics_middleware(metrics),
@@ -136,6 +139,7 @@ def create_app(
         app[NEWSLETTERS] = NewsletterService(db, pseudonyms, clock=clock)
         app[FEEDBACK] = FeedbackService(db, pseudonyms, clock=clock)
         app[BOARD_ADMIN] = BoardAdminService(db, pseudonyms, clock=clock)
+        app[WORKLOAD] = WorkloadService(db, pseudonyms, clock=clock)
         yield
         if own:
             await db.dispose()
@@ -158,4 +162,5 @@ def create_app(
     app.add_routes(newsletter_routes.routes)
     app.add_routes(feedback_routes.routes)
     app.add_routes(admin_board_routes.routes)
+    app.add_routes(workload_routes.routes)
     return app

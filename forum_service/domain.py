@@ -473,6 +473,11 @@ class StaffMember:
     key: str
     role: Role
     suspended: bool = False
+    #: Alerted about the queue (``/duty on``); see services/alerts.py.
+    on_duty: bool = True
+    #: When they were last alerted about the queue, and whether items arrived since.
+    alert_last_at: datetime | None = None
+    alert_pending: bool = False
 
 
 class MembershipMode(StrEnum):
@@ -583,6 +588,10 @@ class JobKind(StrEnum):
 
     REMINDER = "reminder"
     DIGEST = "digest"
+    #: Send the batched queue alerts whose window has passed.
+    ALERT_FLUSH = "alert_flush"
+    #: The admins' daily summary of items waiting longer than FORUM_QUEUE_SLA_HOURS.
+    QUEUE_SLA = "queue_sla"
 
 
 @dataclass(frozen=True, slots=True)
@@ -689,3 +698,57 @@ class Feedback:
     message: str
     created_at: datetime
     replied: bool
+
+
+# --- moderators' workload: alerts, the SLA summary, figures -----------------------------------
+
+#: Every lane the figures report, in display order; items not yet screened have no route.
+LANES: tuple[str, ...] = ("urgent", "flagged", "review", "low_risk", "unscreened")
+
+
+def lane_of(route: str | None) -> str:
+    """The lane an item counts in: its route, or ``unscreened`` before the worker saw it."""
+    return route or "unscreened"
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """Items waiting for a human in one lane (or all): how many, and since when the oldest."""
+
+    lane: str
+    count: int
+    oldest_queued_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Decided:
+    """One human decision: the item's lane, when it entered the queue and when it was decided."""
+
+    lane: str
+    queued_at: datetime
+    decided_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class LaneWorkload:
+    """Workload figures of one lane (or ``all``) over a window of days.
+
+    Attributes:
+        lane: the lane, or ``all``.
+        per_day: items decided on each UTC day of the window, oldest day first.
+        median_seconds / p90_seconds: time from entering the queue to the decision
+            (None when nothing was decided).
+        waiting: items waiting now; oldest_waiting_seconds: the oldest one's wait (0 if none).
+    """
+
+    lane: str
+    per_day: tuple[tuple[str, int], ...]
+    median_seconds: float | None
+    p90_seconds: float | None
+    waiting: int
+    oldest_waiting_seconds: float
+
+    @property
+    def decided(self) -> int:
+        """Items decided over the whole window."""
+        return sum(count for _, count in self.per_day)

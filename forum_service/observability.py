@@ -8,20 +8,22 @@ scrape time, so they are true whichever process did the work.
 from __future__ import annotations
 
 import logging
+import math
 import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from forum_service.clock import utc_now
+from forum_service.clock import Clock, utc_now
 from forum_service.services.health import queue_stats
 from forum_service.services.outbox import OutboxService
 from forum_service.services.screening import BatchReport
+from forum_service.services.workload import workload, workload_since
 from forum_service.storage.database import Database
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -36,6 +38,8 @@ class Metrics:
     registry: CollectorRegistry = field(
         default_factory=lambda: CollectorRegistry(auto_describe=True)
     )
+    #: The time the scrape-time figures are computed at (the app's clock).
+    clock: Clock = utc_now
 
     def __post_init__(self) -> None:
         r = self.registry
@@ -92,6 +96,29 @@ class Metrics:
         self.posts_created = Counter(
             "forum_posts_created", "Posts and replies stored (pending)", registry=r
         )
+        # Moderators' workload per lane (and lane="all"), read from the database at scrape.
+        self.decided_last_day = Gauge(
+            "forum_moderation_decided_last_day",
+            "Items a moderator decided in the last 24 hours, by lane",
+            ["lane"],
+            registry=r,
+        )
+        self.decision_seconds = Gauge(
+            "forum_moderation_decision_seconds",
+            "Time from entering the queue to the decision over the last 24 hours, by lane "
+            "(quantile 0.5 = median, 0.9 = p90; NaN when nothing was decided)",
+            ["lane", "quantile"],
+            registry=r,
+        )
+        self.lane_waiting = Gauge(
+            "forum_moderation_waiting", "Items waiting for a human, by lane", ["lane"], registry=r
+        )
+        self.lane_oldest_seconds = Gauge(
+            "forum_moderation_oldest_waiting_seconds",
+            "How long the oldest waiting item has waited, by lane",
+            ["lane"],
+            registry=r,
+        )
 
     def record_batch(self, report: BatchReport) -> None:
         """Record one worker batch."""
@@ -112,7 +139,7 @@ class Metrics:
 
     async def refresh_from_database(self, db: Database, now: datetime | None = None) -> None:
         """Read queue and outbox figures from the database (called at scrape time)."""
-        now = now or utc_now()
+        now = now or self.clock()
         queue = await queue_stats(db)
         counts = await OutboxService(db).counts()
         self.queue_depth.set(queue.pending)
@@ -122,6 +149,19 @@ class Metrics:
         self.queue_oldest_seconds.set(max(0.0, age))
         for status in ("pending", "sending"):
             self.notifications.labels(status).set(counts.get(status, 0))
+        await self._refresh_workload(db, now)
+
+    async def _refresh_workload(self, db: Database, now: datetime) -> None:
+        decided, waiting = await workload_since(db, now, now - timedelta(days=1))
+        decided = [d for d in decided if d.decided_at > now - timedelta(days=1)]
+        for figures in workload(decided, waiting, now=now, days=2):
+            self.decided_last_day.labels(figures.lane).set(figures.decided)
+            for quantile, value in (("0.5", figures.median_seconds), ("0.9", figures.p90_seconds)):
+                self.decision_seconds.labels(figures.lane, quantile).set(
+                    math.nan if value is None else value
+                )
+            self.lane_waiting.labels(figures.lane).set(figures.waiting)
+            self.lane_oldest_seconds.labels(figures.lane).set(figures.oldest_waiting_seconds)
 
 
 def metrics_middleware(metrics: Metrics) -> Middleware:

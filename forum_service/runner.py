@@ -38,6 +38,16 @@ def build_worker(settings: ServiceSettings, db: Database) -> ScreeningWorker:
         lease=timedelta(seconds=settings.moderation_lease_seconds),
         load_pii=lambda: load_pii_screen(settings.pii_spacy_model),
         scorer_timeout=settings.moderation_scorer_timeout_seconds,
+        alert_batch=timedelta(minutes=settings.alert_batch_minutes),
+    )
+
+
+def build_scheduler(settings: ServiceSettings, db: Database) -> Scheduler:
+    """Build the job scheduler from the settings."""
+    return Scheduler(
+        db,
+        alert_batch=timedelta(minutes=settings.alert_batch_minutes),
+        queue_sla=timedelta(hours=settings.queue_sla_hours),
     )
 
 
@@ -55,7 +65,7 @@ def attach_worker(app: web.Application, settings: ServiceSettings) -> None:
         worker.on_batch = metrics.record_batch
         app[WORKER_STOP] = stop
         app[WORKER_TASK] = asyncio.create_task(
-            _background(worker, Scheduler(app[DATABASE]), stop, settings),
+            _background(worker, build_scheduler(settings, app[DATABASE]), stop, settings),
             name="moderation-worker",
         )
         yield
@@ -104,6 +114,6 @@ async def run_worker(settings: ServiceSettings) -> None:
         start_http_server(settings.worker_metrics_port, registry=metrics.registry)
         worker.on_batch = metrics.record_batch
     try:
-        await _background(worker, Scheduler(db), stop, settings)
+        await _background(worker, build_scheduler(settings, db), stop, settings)
     finally:
         await db.dispose()

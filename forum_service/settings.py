@@ -102,6 +102,11 @@ class ServiceSettings(BaseSettings):
     # A batch whose scorer has not answered by then is queued "not screened" (fail closed).
     moderation_scorer_timeout_seconds: Annotated[float, Field(gt=0, le=3000)] = 60.0
     scheduler_poll_seconds: Annotated[float, Field(gt=0, le=300)] = 5.0
+    # Queue alerts to a moderator on duty: at most one message per this many minutes (the
+    # first item after a quiet queue, the urgent lane and reports are announced at once).
+    alert_batch_minutes: Annotated[int, Field(ge=1, le=1440)] = 10
+    # The admins' daily summary lists what has waited longer than this.
+    queue_sla_hours: Annotated[float, Field(gt=0, le=24 * 30)] = 24.0
     # A separate worker process exposes its own /metrics here (0: off).
     worker_metrics_port: Annotated[int, Field(ge=0, le=65535)] = 0
 

@@ -18,6 +18,7 @@ from forum_service.services.outbox import OutboxService
 from forum_service.services.resources import ResourceService
 from forum_service.services.safeguarding import HelplineService
 from forum_service.services.subscriptions import SubscriptionService
+from forum_service.services.workload import WorkloadService
 from forum_service.settings import ServiceSettings
 from forum_service.storage.database import Database
 
@@ -37,3 +38,4 @@ NEWSLETTERS = web.AppKey("newsletters", NewsletterService)
 FEEDBACK = web.AppKey("feedback", FeedbackService)
 BOARD_ADMIN = web.AppKey("board_admin", BoardAdminService)
 FORUM_QUESTIONS = web.AppKey("forum_questions", ForumQuestionService)
+WORKLOAD = web.AppKey("workload", WorkloadService)

@@ -513,7 +513,19 @@ class BoardService:
             if category.holds_post:
                 await self._hold(session, key, found[0], found[2], category, now)
             else:
-                await moderation_repo.reopen_for_report(session, post_id, now)
+                item = await moderation_repo.reopen_for_report(session, post_id, now)
+                # Reports are announced at once, like the urgent lane (never the reason: it
+                # is the reporter's free text).
+                await alert_staff(
+                    session,
+                    self._vault,
+                    item_id=item.id,
+                    version=item.version,
+                    reasons=["reported"],
+                    now=now,
+                    exclude={key.value, self._vault.open_key(found[2].blob, found[2].context)},
+                    lane="report",
+                )
             await identities_repo.save_state(
                 session,
                 self._vault,

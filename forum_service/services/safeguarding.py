@@ -1,4 +1,4 @@
-"""Safeguarding in the queue: alerting every moderator to an urgent item, telling reporters
+"""Safeguarding in the queue: alerting staff on duty to an urgent item, telling reporters
 the outcome of their report, and the signposting card's helplines.
 
 Alerts and outcomes are outbox rows written in the caller's transaction, like every other
@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from forum_service.domain import DomainError, Helpline, IdentityKey, NotFound, Post, Role
+from forum_service.domain import URGENT_LANE, DomainError, Helpline, IdentityKey, NotFound, Post
+from forum_service.services.alerts import urgent_recipients
 from forum_service.services.staff import StaffService
-from forum_service.storage import helplines_repo, identities_repo, moderation_repo, outbox_repo
+from forum_service.storage import helplines_repo, moderation_repo, outbox_repo
 from forum_service.storage.sessions import Session
 from forum_service.validation import clean_text
 from forum_service.vault import Vault
@@ -37,24 +38,22 @@ async def alert_staff(
     reasons: Sequence[str],
     now: datetime,
     exclude: Collection[str] = (),
+    lane: str = URGENT_LANE,
 ) -> int:
-    """Alert every moderator and admin (not suspended) that an urgent item waits.
+    """Alert staff at once that an urgent item (or, ``lane="report"``, a reported post) waits.
 
-    Once per item version: the dedupe key names both, so a retried transaction queues no
-    second alert. ``exclude`` holds identity keys not to alert (the item's own author or
-    reporter). Returns how many were alerted.
+    Goes to every moderator and admin on duty (``alerts.urgent_recipients``: every admin when
+    nobody is), outside the batch window of ordinary queue alerts. Once per item version: the
+    dedupe key names both, so a retried transaction queues no second alert. ``exclude`` holds
+    identity keys not to alert (the item's own author or reporter). Returns how many were
+    alerted.
     """
-    staff = await identities_repo.staff(session, vault, [Role.MODERATOR, Role.ADMIN])
-    payload = {"item_id": item_id, "reason": "; ".join(reasons)}
-    recipients = {
-        member.key: payload
-        for member in staff
-        if member.key not in exclude and not member.suspended
-    }
+    staff = await urgent_recipients(session, vault, exclude=exclude)
+    payload = {"item_id": item_id, "reason": "; ".join(reasons), "lane": lane}
     return await outbox_repo.fan_out(
         session,
         vault,
-        recipients,
+        {member.key: payload for member in staff},
         kind=MODERATOR_ALERT,
         dedupe_prefix=f"{MODERATOR_ALERT}:{item_id}:{version}",
         now=now,

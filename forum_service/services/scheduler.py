@@ -1,4 +1,5 @@
-"""Due-dated jobs: forum reminders (24 h and 1 h before) and the weekly digest.
+"""Due-dated jobs: forum reminders (24 h and 1 h before), the weekly digest, the batched queue
+alerts and the admins' daily SLA summary (`services/alerts.py`).
 
 Jobs are rows (``scheduled_jobs``), not timers: whatever is due when the scheduler runs —
 even hours late after a restart — is processed once (the job's status flips in the same
@@ -17,6 +18,7 @@ from typing import Any
 
 from forum_service.clock import Clock, utc_now
 from forum_service.domain import ForumStatus, JobKind, RsvpStatus, ScheduledJob
+from forum_service.services import alerts
 from forum_service.services.expert_forums import forum_payload
 from forum_service.storage import (
     boards_repo,
@@ -48,11 +50,22 @@ class Scheduler:
     Args:
         db: the database.
         clock: time source.
+        alert_batch: the queue alerts' batch window (``FORUM_ALERT_BATCH_MINUTES``).
+        queue_sla: the wait after which an item is in the SLA summary (``FORUM_QUEUE_SLA_HOURS``).
     """
 
-    def __init__(self, db: Database, *, clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        clock: Clock = utc_now,
+        alert_batch: timedelta = alerts.DEFAULT_BATCH_WINDOW,
+        queue_sla: timedelta = alerts.DEFAULT_SLA,
+    ) -> None:
         self._db = db
         self._clock = clock
+        self._alert_batch = alert_batch
+        self._queue_sla = queue_sla
 
     async def ensure_digest(self) -> None:
         """Make sure the next weekly digest is scheduled (its key makes this idempotent)."""
@@ -61,6 +74,13 @@ class Scheduler:
             if not await jobs_repo.has_pending(session, JobKind.DIGEST):
                 due = next_digest_time(now)
                 await _schedule_digest(session, since=due - timedelta(days=7), due=due, now=now)
+
+    async def ensure_sla_summary(self) -> None:
+        """Make sure the next daily SLA summary is scheduled (idempotent, like the digest)."""
+        now = self._clock()
+        async with self._db.write("sla_summary_ensure") as session:
+            if not await jobs_repo.has_pending(session, JobKind.QUEUE_SLA):
+                await alerts.schedule_sla_summary(session, due=alerts.next_sla_time(now), now=now)
 
     async def run_due(self, limit: int = 20) -> int:
         """Process due jobs; returns how many."""
@@ -77,6 +97,18 @@ class Scheduler:
                     ran = await self._reminder(session, job, now)
                 elif job.kind == JobKind.DIGEST:
                     await self._digest(session, job, now)
+                elif job.kind == JobKind.ALERT_FLUSH:
+                    await alerts.flush_batches(
+                        session, self._db.vault, now=now, window=self._alert_batch
+                    )
+                elif job.kind == JobKind.QUEUE_SLA:
+                    # The next summary is scheduled in the same transaction: the chain holds.
+                    await alerts.schedule_sla_summary(
+                        session, due=alerts.next_sla_time(now), now=now
+                    )
+                    await alerts.sla_summary(
+                        session, self._db.vault, job_key=job.job_key, now=now, sla=self._queue_sla
+                    )
                 (done if ran else skipped).append(job.id)
             await jobs_repo.finish(session, done=done, skipped=skipped, now=now)
         return len(jobs)
@@ -146,6 +178,7 @@ class Scheduler:
         while not stop.is_set():
             try:
                 await self.ensure_digest()
+                await self.ensure_sla_summary()
                 while await self.run_due():
                     pass
             except Exception as error:  # keep scheduling; jobs stay pending on failure

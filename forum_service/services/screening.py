@@ -4,7 +4,9 @@ The screening itself is `moderation.screen_texts`, the one pipeline, run off the
 It fails closed: when the model cannot load, errors, answers wrongly or too late, the batch is
 recorded as "not screened" (humans still review it, with high priority) and the component
 status says "degraded". An urgent verdict (locating, a threat, the author's own crisis) alerts
-every moderator and admin through the outbox in the same transaction, once per item version.
+the moderators and admins on duty through the outbox in the same transaction, once per item
+version; any other item that reaches the human queue is announced, at once or in a batch
+(`services/alerts.py`).
 Crash safety: items are leased; a worker that dies leaves leases that
 expire, and the next claim takes those items again. A verdict is stored only by the lease
 holder and only for the revision it screened, so every revision is recorded once in effect.
@@ -26,9 +28,15 @@ from datetime import timedelta
 
 from forum_service.clock import Clock, utc_now
 from forum_service.domain import PostStatus, Screening
+from forum_service.services.alerts import DEFAULT_BATCH_WINDOW, item_queued
 from forum_service.services.conclusion import Conclusion, conclude_item
 from forum_service.services.safeguarding import alert_staff
-from forum_service.storage import component_status_repo, moderation_repo, watched_words_repo
+from forum_service.storage import (
+    component_status_repo,
+    moderation_repo,
+    watched_words_repo,
+    workload_repo,
+)
 from forum_service.storage.database import Database
 from forum_service.storage.moderation_repo import ScreeningTask
 from forum_service.storage.sessions import Session
@@ -77,6 +85,7 @@ class ScreeningWorker:
             rules only when None.
         scorer_timeout: seconds the scorer may take on one batch before the batch is queued
             "not screened"; keep it well under ``lease``.
+        alert_batch: the queue alerts' batch window (``FORUM_ALERT_BATCH_MINUTES``).
     """
 
     def __init__(
@@ -90,6 +99,7 @@ class ScreeningWorker:
         clock: Clock = utc_now,
         load_pii: Callable[[], PiiScreen] | None = None,
         scorer_timeout: float = 60.0,
+        alert_batch: timedelta = DEFAULT_BATCH_WINDOW,
     ) -> None:
         self._db = db
         self._load_scorer = load_scorer
@@ -105,6 +115,7 @@ class ScreeningWorker:
         self._scorer_timeout = scorer_timeout
         self._scorer_calls = ScorerCalls()
         self._pii_failed = False
+        self._alert_batch = alert_batch
         self.on_batch: Callable[[BatchReport], None] | None = None
 
     async def start(self) -> None:
@@ -182,6 +193,8 @@ class ScreeningWorker:
                     and await self._auto_approve(session, task)
                 ):
                     auto += 1
+                elif result.route is not Route.URGENT:
+                    await self._announce(session, task)
         report = BatchReport(
             len(tasks),
             recorded,
@@ -278,6 +291,24 @@ class ScreeningWorker:
             exclude={self._db.vault.open_key(author.blob, author.context)},
         )
 
+    async def _announce(self, session: Session, task: ScreeningTask) -> None:
+        """Tell the staff on duty that an item entered the queue (at once or batched), unless
+        a moderator decided it meanwhile; never its own author."""
+        found = await moderation_repo.item(session, task.item_id, "", self._clock())
+        assert found is not None  # the verdict was just recorded on it
+        item, author = found
+        if item.status != PostStatus.PENDING.value:
+            return
+        await item_queued(
+            session,
+            self._db.vault,
+            item_id=task.item_id,
+            version=task.version,
+            now=self._clock(),
+            window=self._alert_batch,
+            exclude={self._db.vault.open_key(author.blob, author.context)},
+        )
+
     async def _auto_approve(self, session: Session, task: ScreeningTask) -> bool:
         """Publish a low-risk post of an auto-approve board; False if it changed meanwhile.
 
@@ -306,6 +337,7 @@ class ScreeningWorker:
             ),
             now=self._clock(),
         )
+        await workload_repo.mark_decided_by_policy(session, task.item_id)
         return True
 
     async def run_forever(self, stop: asyncio.Event, *, idle_seconds: float = 1.0) -> None:

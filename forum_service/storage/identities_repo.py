@@ -143,7 +143,13 @@ async def staff(session: AsyncSession, vault: Vault, roles: list[Role]) -> list[
     )
     return [
         StaffMember(
-            id=row.id, key=_opened(vault, row)[0], role=Role(row.role), suspended=row.suspended
+            id=row.id,
+            key=_opened(vault, row)[0],
+            role=Role(row.role),
+            suspended=row.suspended,
+            on_duty=row.on_duty,
+            alert_last_at=row.alert_last_at,
+            alert_pending=row.alert_pending,
         )
         for row in rows.scalars()
     ]

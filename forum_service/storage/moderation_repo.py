@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import case, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum_service.domain import (
@@ -65,6 +65,7 @@ async def open_item(session: AsyncSession, post_id: int, now: datetime) -> None:
             open_reports=0,
             created_at=now,
             updated_at=now,
+            queued_at=now,
         )
     )
     await session.flush()
@@ -92,6 +93,7 @@ async def reopen_for_revision(session: AsyncSession, post_id: int, now: datetime
             claim_expires_at=None,
             decided_at=None,
             updated_at=now,
+            queued_at=now,
         )
     )
 
@@ -114,6 +116,11 @@ async def reopen_for_report(
         "claimed_by": None,
         "claim_expires_at": None,
         "updated_at": now,
+        # A second report on an item already waiting does not restart its wait.
+        "queued_at": case(
+            (ModerationItemRow.status == PENDING, ModerationItemRow.queued_at),
+            else_=literal(now, ModerationItemRow.queued_at.type),
+        ),
     }
     if urgent_reason is not None:
         current = await session.scalar(
@@ -421,6 +428,7 @@ async def conclude(
         "status": status.value,
         "version": expected_version + 1,
         "decided_at": now,
+        "decided_by_policy": False,
         "claimed_by": None,
         "claim_expires_at": None,
         "updated_at": now,

@@ -107,6 +107,11 @@ class IdentityRow(Base):
     # Has sent their one membership request (approval mode).
     membership_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     state: Mapped[bytes] = mapped_column(LargeBinary)
+    # Staff only: alerted about the queue (on for a new moderator); when last alerted, and
+    # whether items arrived since (the next batched alert). See services/alerts.py.
+    on_duty: Mapped[bool] = mapped_column(Boolean, default=True)
+    alert_last_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    alert_pending: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class ThreadRow(Base):
@@ -179,6 +184,10 @@ class IdempotencyKeyRow(Base):
     created_at: Mapped[datetime]
 
 
+def _queued_when_created(context: Any) -> Any:
+    return context.get_current_parameters()["created_at"]
+
+
 class ModerationItemRow(Base):
     """One review item per post: screening results, queue state and the decision.
 
@@ -215,6 +224,11 @@ class ModerationItemRow(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     decided_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # When the item last entered the human queue (post, revision, report): time to decision
+    # is decided_at - queued_at. An insert that does not say is queued when it was created.
+    queued_at: Mapped[datetime] = mapped_column(default=_queued_when_created)
+    # The worker auto-approved it: not counted in the moderators' workload figures.
+    decided_by_policy: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class ReportRow(Base):

@@ -305,8 +305,7 @@ class Scenario:
             expect=201,
         )
         await self.step(person.owner, ("report", post_id))
-        if category != "other":
-            await self.deliver()
+        await self.deliver()  # every report alerts the staff on duty at once
 
     async def rsvp(self, person: Person, forum_id: int, status: str) -> None:
         """Answer for an expert forum."""
@@ -330,12 +329,22 @@ class Scenario:
         for person in (MODERATOR, ADMIN):  # the bot delivers their urgent alerts
             await self.store.remember(self.keys[person], person.chat_id)
         await self.step("staff", ("delivery-store", "staff"))
+        for on_duty in (False, True):  # /duty off, /duty on: a flag on the moderator's row
+            await self.api.call(
+                "PUT",
+                "/api/v1/moderation/duty",
+                self.keys[MODERATOR],
+                json={"on_duty": on_duty},
+                expect=200,
+            )
+            await self.step("staff", ("duty", on_duty))
 
     async def screen(self) -> None:
         """One batch of the screening worker."""
         report = await self.worker.run_once()
         assert report.claimed > 0, report
         await self.step("system", ("screening", None))
+        await self.deliver()  # the staff on duty are told the queue has items
 
     async def decide(self, post_id: int, action: str, **decision: str) -> None:
         """A moderator decides the queue item of ``post_id``; the outbox is delivered."""
@@ -423,6 +432,14 @@ class Scenario:
             expect=201,
         )
         await self.step("staff", ("feedback", feedback_id), adopt_changed=True)
+        await self.deliver()
+
+    async def flush_alerts(self) -> None:
+        """After the batch window: the scheduler's alert flushes run (the queue is empty by
+        now, so they send nothing and only clear the batches)."""
+        self.clock.jump(self.clock() + timedelta(minutes=11))
+        assert await self.scheduler.run_due() >= 1
+        await self.step("system", ("scheduler", "alert batches"))
         await self.deliver()
 
     async def run_jobs_at(self, when: datetime, label: str) -> None:
@@ -522,6 +539,8 @@ async def run(scenario: Scenario) -> None:
     await scenario.decide(kept[1], "approve")
     await scenario.decide(kept[5], "reject", reason_code="personal_details")
 
+    await scenario.flush_alerts()
+
     # Three expert forums; everyone answers for two, every forum has two answers.
     starts = [START + timedelta(days=days) for days in (2, 3, 4)]
     forums = [
@@ -582,7 +601,10 @@ async def test_no_row_links_a_practitioner_across_contexts_and_no_identifier_is_
     assert kinds == {
         "post_decision": 9 + 6 + 3 + 3 + 1 + 2,
         "report_outcome": 6 + 2,
-        "moderator_alert": 2 * 2,
+        # Fast reports (2) and the other reports (6), to the moderator and the admin.
+        "moderator_alert": (2 + 6) * 2,
+        # The first item of each of the three screenings, the queue being empty before it.
+        "queue_alert": 3 * 2,
         "forum_announcement": 9,
         "announcement": 3,
         "forum_reminder": 12,
@@ -593,14 +615,16 @@ async def test_no_row_links_a_practitioner_across_contexts_and_no_identifier_is_
     assert {
         note["recipient"]
         for note in scenario.delivered
-        if note["kind"] not in ("moderator_alert", "feedback")
+        if note["kind"] not in ("moderator_alert", "queue_alert", "feedback")
     } == {scenario.keys[person] for person in PRACTITIONERS}
     assert {note["recipient"] for note in scenario.delivered if note["kind"] == "feedback"} == {
         scenario.keys[ADMIN]
     }
-    assert {
-        note["recipient"] for note in scenario.delivered if note["kind"] == "moderator_alert"
-    } == {scenario.keys[MODERATOR], scenario.keys[ADMIN]}
+    for kind in ("moderator_alert", "queue_alert"):
+        assert {note["recipient"] for note in scenario.delivered if note["kind"] == kind} == {
+            scenario.keys[MODERATOR],
+            scenario.keys[ADMIN],
+        }
     everything = await dump_all_tables(database_url)
     assert {name: len(rows) for name, rows in everything.items()} == {
         name: len(table.rows) for name, table in final.items()

@@ -77,6 +77,7 @@ SAMPLE_BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/posts/{post_id}/revise"): {"body": "Revised"},
     ("POST", "/api/v1/posts/{post_id}/reports"): {"reason": "Spam"},
     ("POST", "/api/v1/moderation/items/{item_id}/claim"): {"version": 1},
+    ("PUT", "/api/v1/moderation/duty"): {"on_duty": False},
     ("POST", "/api/v1/moderation/items/{item_id}/decision"): {"version": 1, "action": "approve"},
     ("POST", "/api/v1/moderation/posts/{post_id}/hide"): {"reason": "Unsafe"},
     ("POST", "/api/v1/moderation/posts/{post_id}/author-suspension"): {
