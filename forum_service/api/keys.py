@@ -10,6 +10,7 @@ from forum_service.services.boards import BoardService
 from forum_service.services.expert_forums import ExpertForumService
 from forum_service.services.membership import MembershipService
 from forum_service.services.moderation import ModerationService
+from forum_service.services.moderation_notes import NotesService
 from forum_service.services.outbox import OutboxService
 from forum_service.services.safeguarding import HelplineService
 from forum_service.services.subscriptions import SubscriptionService
@@ -27,3 +28,4 @@ SUBSCRIPTIONS = web.AppKey("subscriptions", SubscriptionService)
 METRICS = web.AppKey("metrics", Metrics)
 MEMBERSHIP = web.AppKey("membership", MembershipService)
 HELPLINES = web.AppKey("helplines", HelplineService)
+MODERATION_NOTES = web.AppKey("moderation_notes", NotesService)

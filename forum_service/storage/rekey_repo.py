@@ -15,6 +15,7 @@ from forum_service.storage import (
     identities_repo,
     invites_repo,
     membership_repo,
+    moderation_notes_repo,
     moderation_repo,
     outbox_repo,
     subscriptions_repo,
@@ -25,6 +26,7 @@ from forum_service.storage.tables import (
     IdentityRow,
     InviteRow,
     MembershipRequestRow,
+    ModerationNoteRow,
     NotificationRow,
     PostRow,
     ReportRow,
@@ -71,6 +73,9 @@ SEALED_COLUMNS = (
     ),
     # Cleared (NULL) once the reporter has been told the outcome.
     SealedColumn(ReportRow, "reporter_seal", "reporter_tag", moderation_repo.reporter_context),
+    SealedColumn(
+        ModerationNoteRow, "body_seal", "subject", moderation_notes_repo.body_context, PAD_BLOCK
+    ),
 )
 
 
