@@ -334,6 +334,9 @@ class ModerationItem:
     redactions: tuple[str, ...] = ()
     #: Until when the viewer may undo their decision on this item (None: not undoable by them).
     undo_until: datetime | None = None
+    #: Seconds left on the live claim, and on the viewer's undo window (0: none).
+    claim_seconds_left: int = 0
+    undo_seconds_left: int = 0
 
 
 @dataclass(frozen=True, slots=True)

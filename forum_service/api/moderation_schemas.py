@@ -162,6 +162,8 @@ class QueueItemOut(BaseModel):
     undo_until: datetime | None = Field(
         default=None, description="until when the caller may undo their decision on it"
     )
+    claim_seconds_left: int = Field(default=0, description="seconds left on the live claim")
+    undo_seconds_left: int = Field(default=0, description="seconds left to undo my decision")
 
     @classmethod
     def of(cls, item: ModerationItem) -> QueueItemOut:
@@ -189,6 +191,8 @@ class QueueItemOut(BaseModel):
             claimed_by=item.claimed_by,
             redactions=list(item.redactions),
             undo_until=item.undo_until,
+            claim_seconds_left=item.claim_seconds_left,
+            undo_seconds_left=item.undo_seconds_left,
         )
 
 

@@ -70,13 +70,13 @@ def _redaction_changes(kinds: tuple[str, ...]) -> list[str]:
     ]
 
 
-def claimed_message(item: ModerationItem, now: datetime) -> str:
+def claimed_message(item: ModerationItem) -> str:
     """Who holds an item and for how long ("Moderator 4F2A9 is working on item 5 (claimed
     for 8 more minutes)")."""
     who = item.claimed_by or "Another moderator"
-    if item.claim_expires_at is None:
+    if not item.claim_seconds_left:
         return f"{who} is working on item {item.id}"
-    minutes = max(1, math.ceil((item.claim_expires_at - now).total_seconds() / 60))
+    minutes = max(1, math.ceil(item.claim_seconds_left / 60))
     return (
         f"{who} is working on item {item.id} (claimed for {minutes} more "
         f"minute{'s' if minutes != 1 else ''}); it comes back when they skip it or the claim ends"
@@ -290,7 +290,7 @@ class ModerationService(StaffService):
                 f"item {item.id} changed (now version {item.version}); reload it and try again",
             )
         if item.claimed_by_other:
-            raise Conflict("claimed_by_other", claimed_message(item, now))
+            raise Conflict("claimed_by_other", claimed_message(item))
 
     async def decide(
         self,

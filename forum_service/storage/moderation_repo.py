@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -281,6 +282,14 @@ def _item(row: ModerationItemRow, post: Any, viewer_claim: str, now: datetime) -
     claim_live = row.claimed_by is not None and (
         row.claim_expires_at is not None and row.claim_expires_at > now
     )
+    undo_until = (
+        row.undo_until
+        if row.decided_by is not None
+        and row.decided_by == viewer_claim
+        and row.undo_until is not None
+        and row.undo_until > now
+        else None
+    )
     return ModerationItem(
         id=row.id,
         version=row.version,
@@ -306,13 +315,14 @@ def _item(row: ModerationItemRow, post: Any, viewer_claim: str, now: datetime) -
         rank=round(queue_rank(row.priority, (now - row.created_at).total_seconds()), 6),
         claimed_by=row.claimed_by_handle if claim_live else None,
         redactions=tuple((row.redactions or {}).get("kinds", [])),
-        undo_until=row.undo_until
-        if row.decided_by is not None
-        and row.decided_by == viewer_claim
-        and row.undo_until is not None
-        and row.undo_until > now
-        else None,
+        undo_until=undo_until,
+        claim_seconds_left=_seconds_until(row.claim_expires_at, now) if claim_live else 0,
+        undo_seconds_left=_seconds_until(undo_until, now),
     )
+
+
+def _seconds_until(at: datetime | None, now: datetime) -> int:
+    return 0 if at is None else max(0, math.ceil((at - now).total_seconds()))
 
 
 async def queue(
