@@ -451,6 +451,9 @@ class ModerationService(StaffService):
             # Every post gets its item when it is created (boards service, one insert path).
             assert item is not None
             await moderation_repo.resolve_reports(session, post_id)
+            # An approval still in its undo window has not been told yet: the author hears
+            # "hidden" only, not "approved" five minutes after it.
+            await outbox_repo.withdraw(session, _decision_key(item.id, item.version - 1))
             await conclude_item(
                 session,
                 item_id=item.id,

@@ -304,3 +304,26 @@ async def test_notes_on_items_and_authors_are_for_staff_sealed_and_come_with_his
     assert len(rows) == 2
     assert all(b"shelter" not in r.body_seal and b"rephrase" not in r.body_seal for r in rows)
     assert {r.subject.split(":")[0] for r in rows} == {"item", "author"}
+
+
+@pytest.mark.undo_window(300)
+async def test_hiding_a_post_inside_its_undo_window_tells_the_author_only_hidden(
+    api: Api, app: web.Application
+) -> None:
+    author = api.new_identity()
+    (mod,) = await _moderators(api, 1)
+    created = await api.new_thread(author)
+    item = await _item(api, mod, created["post"]["id"])
+    await api.call(
+        "POST",
+        f"/api/v1/moderation/items/{item['id']}/decision",
+        mod,
+        json={"version": item["version"], "action": "approve"},
+    )
+    await api.call(
+        "POST",
+        f"/api/v1/moderation/posts/{created['post']['id']}/hide",
+        mod,
+        json={"reason": "Names a shelter."},
+    )
+    assert [p["outcome"] for _, p in await _notifications(app)] == ["hidden"]
