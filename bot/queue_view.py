@@ -92,7 +92,8 @@ def view(item: QueueItem, notes: ItemNotes, others: Sequence[QueueItem] = ()) ->
         else None
     )
     extra = [b for b in (mine, others_block(others), findings_block(item)) if b]
-    return [*render.queue_item(item), *paginate_blocks([*extra, notes_block(notes)])]
+    # As few messages as fit: a short item is one message, its buttons under the post.
+    return paginate_blocks([*render.queue_item(item), *extra, notes_block(notes)])
 
 
 def buttons(item: QueueItem) -> InlineKeyboardMarkup:
