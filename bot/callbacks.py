@@ -24,6 +24,8 @@ class Button(StrEnum):
     SKIP = "qs"
     REJECT_BECAUSE = "qc"  # a canned reason
     REJECT_OTHER = "qo"  # a reason the moderator types
+    REDACT = "qx"  # and the finding's position
+    UNDO = "qu"  # the item's version after the decision
     # Posting.
     NEW_THREAD_BOARD = "nb"
     NEW_THREAD_CONFIRM = "nc"
@@ -67,6 +69,8 @@ LAYOUTS: dict[Button, tuple[str, ...]] = {
     Button.SKIP: (_ID, _ID),
     Button.REJECT_BECAUSE: (_ID, _ID, _CODE),
     Button.REJECT_OTHER: (_ID, _ID),
+    Button.REDACT: (_ID, _ID, _ID),
+    Button.UNDO: (_ID, _ID),
     Button.NEW_THREAD_BOARD: (_NAME,),
     Button.NEW_THREAD_CONFIRM: ("send|cancel",),
     Button.REPLY: (_ID,),

@@ -39,13 +39,16 @@ from bot.forum_models import (
     Helpline,
     HelplineList,
     Invite,
+    ItemNotes,
     Me,
     MemberInvite,
     MemberInviteList,
+    ModerationNote,
     Moderator,
     ModeratorList,
     Newsletter,
     NewsletterPage,
+    NoteEnvelope,
     Notification,
     NotificationList,
     Post,
@@ -318,6 +321,42 @@ class ForumClient:
         return await self._answer(
             Workload, "GET", "/api/v1/admin/modstats", identity, params=params
         )
+
+    async def claim(self, identity: str, item_id: int, version: int) -> QueueItem:
+        """Claim an item for 10 minutes (409 ``claimed_by_other`` when someone holds it)."""
+        path = f"/api/v1/moderation/items/{item_id}/claim"
+        payload = {"version": version}
+        return (await self._answer(QueueItemEnvelope, "POST", path, identity, json=payload)).item
+
+    async def release(self, identity: str, item_id: int) -> QueueItem:
+        """Release my claim on an item (Skip)."""
+        path = f"/api/v1/moderation/items/{item_id}/claim"
+        return (await self._answer(QueueItemEnvelope, "DELETE", path, identity)).item
+
+    async def redact(self, identity: str, item_id: int, version: int, finding: int) -> QueueItem:
+        """Replace finding number ``finding`` (0-based) by its placeholder; the item as now."""
+        path = f"/api/v1/moderation/items/{item_id}/redactions"
+        payload = {"version": version, "finding": finding}
+        return (await self._answer(QueueItemEnvelope, "POST", path, identity, json=payload)).item
+
+    async def undo(self, identity: str, item_id: int, version: int) -> QueueItem:
+        """Undo my decision (``version``: the item's version after it); the item as now."""
+        path = f"/api/v1/moderation/items/{item_id}/undo"
+        payload = {"version": version}
+        return (await self._answer(QueueItemEnvelope, "POST", path, identity, json=payload)).item
+
+    async def item_notes(self, identity: str, item_id: int) -> ItemNotes:
+        """The notes on an item and its author, with the author's history line."""
+        path = f"/api/v1/moderation/items/{item_id}/notes"
+        return await self._answer(ItemNotes, "GET", path, identity)
+
+    async def add_note(
+        self, identity: str, item_id: int, text: str, *, about: str = "item"
+    ) -> ModerationNote:
+        """Write a note on an item (``about="item"``) or on its post's author (``"author"``)."""
+        path = f"/api/v1/moderation/items/{item_id}/notes"
+        payload = {"text": text, "about": about}
+        return (await self._answer(NoteEnvelope, "POST", path, identity, json=payload)).note
 
     async def reports(self, identity: str) -> tuple[Report, ...]:
         """Open reports, oldest first."""

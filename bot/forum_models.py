@@ -163,9 +163,12 @@ class Created(Answer):
 
 
 class Finding(Answer):
-    """A PII finding in a queued post."""
+    """A PII finding in a queued post: its kind, the text it covers, what redacting puts in."""
 
     kind: str
+    excerpt: str = ""
+    label: str = ""
+    placeholder: str = ""
 
 
 class QueueItem(Answer):
@@ -184,6 +187,41 @@ class QueueItem(Answer):
     claimed_by_other: bool
     post: Post
     waited_seconds: int = 0
+    claimed_by_me: bool = False
+    #: The handle holding a live claim, and until when.
+    claimed_by: str | None = None
+    claim_expires_at: AwareDatetime | None = None
+    #: Kinds redacted in this version (the author is told with the decision).
+    redactions: tuple[str, ...] = ()
+    #: Until when I may undo my decision on it.
+    undo_until: AwareDatetime | None = None
+    #: Seconds left on the live claim and on my undo window (0: none), by the service's clock.
+    claim_seconds_left: int = 0
+    undo_seconds_left: int = 0
+
+
+class ModerationNote(Answer):
+    """A moderators' note on an item or its author."""
+
+    id: int
+    about: str
+    author_handle: str
+    text: str
+    created_at: AwareDatetime
+
+
+class NoteEnvelope(Answer):
+    """One note."""
+
+    note: ModerationNote
+
+
+class ItemNotes(Answer):
+    """The notes on an item and on its author, and the author's history line."""
+
+    item_id: int
+    notes: tuple[ModerationNote, ...]
+    history: str
 
 
 class Report(Answer):

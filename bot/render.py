@@ -241,6 +241,10 @@ def decision(payload: Mapping[str, Any]) -> str:
             f"{note}"
         )
     reason = escape(str(payload.get("reason") or ""))
+    changes = "; ".join(str(c) for c in payload.get("changes") or [])
+    if changes:
+        # A moderator redacted personal details before rejecting: the stored text changed.
+        reason += f"\nBefore deciding, a moderator changed: {escape(changes)}"
     if outcome == "hidden":
         return f"🚫 Your post in <b>{title}</b> was hidden: {reason}"
     return (

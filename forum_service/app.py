@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 from aiohttp import web
 
@@ -20,6 +21,7 @@ from forum_service.api import (
     helpline_routes,
     membership_routes,
     moderation_routes,
+    moderation_view_routes,
     newsletter_routes,
     resource_routes,
     subscription_routes,
@@ -40,6 +42,7 @@ from forum_service.api.keys import (
     MEMBERSHIP,
     METRICS,
     MODERATION,
+    MODERATION_NOTES,
     NEWSLETTERS,
     OUTBOX,
     RESOURCES,
@@ -61,6 +64,7 @@ from forum_service.services.feedback import FeedbackService
 from forum_service.services.forum_questions import ForumQuestionService
 from forum_service.services.membership import MembershipService
 from forum_service.services.moderation import ModerationService
+from forum_service.services.moderation_notes import NotesService
 from forum_service.services.newsletters import NewsletterService
 from forum_service.services.outbox import OutboxService
 from forum_service.services.resources import ResourceService
@@ -125,7 +129,10 @@ def create_app(
         app[BOARDS] = BoardService(
             db, pseudonyms, posts_per_hour=settings.posts_per_hour, clock=clock
         )
-        app[MODERATION] = ModerationService(db, pseudonyms, clock=clock)
+        app[MODERATION] = ModerationService(
+            db, pseudonyms, clock=clock, undo_window=timedelta(seconds=settings.undo_seconds)
+        )
+        app[MODERATION_NOTES] = NotesService(db, pseudonyms, clock=clock)
         app[ADMIN] = AdminService(db, pseudonyms, clock=clock)
         app[OUTBOX] = OutboxService(db, clock=clock, on_settled=metrics.record_settled)
         app[EXPERT_FORUMS] = ExpertForumService(db, pseudonyms, clock=clock)
@@ -149,6 +156,7 @@ def create_app(
     app.add_routes(board_routes.routes)
     app.add_routes(draft_routes.routes)
     app.add_routes(moderation_routes.routes)
+    app.add_routes(moderation_view_routes.routes)
     app.add_routes(admin_routes.routes)
     app.add_routes(membership_routes.routes)
     app.add_routes(admin_membership_routes.routes)

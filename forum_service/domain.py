@@ -332,6 +332,35 @@ class ModerationItem:
     #: Seconds since the item entered the queue, and its place there (`queue_rank`).
     waited_seconds: int = 0
     rank: float = 0.0
+    #: The handle of the moderator holding a live claim ("Moderator 4F2A9"), if any.
+    claimed_by: str | None = None
+    #: Kinds a moderator redacted in this version (the author is told with the decision).
+    redactions: tuple[str, ...] = ()
+    #: Until when the viewer may undo their decision on this item (None: not undoable by them).
+    undo_until: datetime | None = None
+    #: Seconds left on the live claim, and on the viewer's undo window (0: none).
+    claim_seconds_left: int = 0
+    undo_seconds_left: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ModerationNote:
+    """A moderators' note on a queue item or on an author (``about``: ``item``/``author``)."""
+
+    id: int
+    about: str
+    author_handle: str
+    text: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ItemNotes:
+    """What moderators wrote about an item and its author, and the author's history line."""
+
+    item_id: int
+    notes: tuple[ModerationNote, ...]
+    history: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,6 +60,9 @@ class ServiceSettings(BaseSettings):
     port: Annotated[int, Field(ge=0, le=65535)] = 8080
     # How many write actions of one kind an identity may take per hour (posts, replies, reports).
     posts_per_hour: Annotated[int, Field(ge=1, le=10_000)] = 20
+    # How long a moderator may undo a decision; the author is told once it has passed (0: no
+    # undo, told at once).
+    undo_seconds: Annotated[int, Field(ge=0, le=3600)] = 300
     # Who may read and post: everybody (open), members who joined with an invite code
     # (invite), or also those whose one request an admin approved (approval).
     membership: Literal["open", "invite", "approval"] = "invite"

@@ -251,6 +251,8 @@ async def run_demo(out: TextIO = sys.stdout) -> int:
             port=port,
             moderation_poll_seconds=0.2,
             scheduler_poll_seconds=0.5,
+            # The scripted author is told of the approval at once, not after the undo window.
+            undo_seconds=0,
             _env_file=None,
         )
         service_url = f"http://127.0.0.1:{port}"

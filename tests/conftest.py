@@ -76,12 +76,16 @@ def settings(database_url: str, request: pytest.FixtureRequest) -> ServiceSettin
     """
     marker = request.node.get_closest_marker("membership")
     membership = getattr(request, "param", marker.args[0] if marker else "open")
+    # Decisions are told at once (no undo) unless a test asks for the undo window with
+    # ``@pytest.mark.undo_window(seconds)``.
+    undo = request.node.get_closest_marker("undo_window")
     return ServiceSettings(
         database_url=database_url,
         service_token=SERVICE_TOKEN,
         pseudonym_secret=PSEUDONYM_SECRET,
         at_rest_key=AT_REST_KEY,
         membership=membership,
+        undo_seconds=undo.args[0] if undo else 0,
         _env_file=None,
     )
 

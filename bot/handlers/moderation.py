@@ -1,4 +1,5 @@
-"""/queue with Approve / Edit / Reject / Skip buttons, /approve, /reject, /reports.
+"""/queue with Redact / Approve / Edit / Reject / Skip buttons and Undo, /approve, /reject,
+/reports, and the moderators' notes (/note, /authornote, /notes).
 
 Each button has its own small handler; all of them start the moderation conversation, whose
 one state waits for an edited text or a typed reason.
@@ -22,7 +23,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot import render
+from bot import queue_view
 from bot.callbacks import Button, build, parse, pattern
 from bot.context import Context, identity, parse_id, reply, reply_many, services
 from bot.formatting import escape, paginate_blocks
@@ -42,48 +43,72 @@ REASONS = [
 ]
 
 
-def _item_buttons(item: QueueItem) -> InlineKeyboardMarkup:
-    ref = (item.id, item.version)
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton("Approve", callback_data=build(Button.APPROVE, *ref)),
-                InlineKeyboardButton("Edit", callback_data=build(Button.EDIT, *ref)),
-            ],
-            [
-                InlineKeyboardButton("Reject", callback_data=build(Button.REJECT, *ref)),
-                InlineKeyboardButton("Skip", callback_data=build(Button.SKIP, *ref)),
-            ],
-        ]
+async def _show(
+    update: Update, context: Context, item: QueueItem, others: tuple[QueueItem, ...] = ()
+) -> None:
+    """Send the queue view of ``item`` with its buttons."""
+    key = await identity(update, context)
+    notes = await services(context).forum.item_notes(key, item.id)
+    await reply_many(
+        update, queue_view.view(item, notes, others), reply_markup=queue_view.buttons(item)
     )
 
 
 async def queue(update: Update, context: Context) -> None:
-    """Show the highest-risk item not claimed by someone else and not skipped."""
+    """Claim and show the first item nobody else holds and this chat did not skip.
+
+    Claiming is what keeps two moderators apart: the second one's /queue skips what the first
+    holds (and a claim lost to a race is skipped too).
+    """
     key = await identity(update, context)
     skipped: set[int] = (context.chat_data or {}).get("skipped", set())
-    found = await services(context).forum.queue(key, limit=50)
-    items = [i for i in found if not i.claimed_by_other and i.id not in skipped]
-    if not items:
-        await reply(
-            update,
-            "The queue is empty. Thank you!"
-            if not skipped
-            else "No more items (you skipped some; /queue again after they are decided).",
-        )
-        if context.chat_data is not None:
-            context.chat_data["skipped"] = set()
+    forum = services(context).forum
+    found = await forum.queue(key, limit=50)
+    others = tuple(i for i in found if i.claimed_by_other)
+    for candidate in found:
+        if candidate.claimed_by_other or candidate.id in skipped:
+            continue
+        try:
+            item = await forum.claim(key, candidate.id, candidate.version)
+        except ForumError as error:
+            if error.status == 409:  # claimed or decided in the meantime: the next one
+                continue
+            raise
+        await _show(update, context, item, others)
         return
-    item = items[0]
-    await reply_many(update, render.queue_item(item), reply_markup=_item_buttons(item))
+    if skipped:
+        text = "No more items (you skipped some; /queue again after they are decided)."
+    elif others:
+        text = "Nothing free: " + "; ".join(queue_view.claimed_line(i) for i in others) + "."
+    else:
+        text = "The queue is empty. Thank you!"
+    await reply(update, text)
+    if context.chat_data is not None:
+        context.chat_data["skipped"] = set()
 
 
 async def _decide(
     update: Update, context: Context, item_id: int, version: int, decision: Decision
 ) -> None:
     key = await identity(update, context)
-    await services(context).forum.decide(key, item_id, version, decision)
-    await reply(update, f"Done: item {item_id} — {decision.action.replace('_', ' ')}.")
+    item = await services(context).forum.decide(key, item_id, version, decision)
+    done = f"Done: item {item_id} — {decision.action.replace('_', ' ')}."
+    if item.undo_seconds_left:
+        await reply(
+            update,
+            f"{done} The author is told in {queue_view.minutes(item.undo_seconds_left)}; "
+            "until then you can undo it.",
+            reply_markup=queue_view.undo_button(item),
+        )
+    else:
+        await reply(update, done)
+
+
+def _refusal(item_id: int, error: ForumError) -> str:
+    """What a moderator is told when the service refuses a decision on an item."""
+    if error.code == "claimed_by_other":
+        return f"Not decided: {escape(error.message)}. /queue gives you another item."
+    return f"Item {item_id} has changed: {escape(error.message)} Use /queue."
 
 
 async def _pressed(update: Update, button: Button) -> tuple[int, int, tuple[str, ...]] | None:
@@ -105,7 +130,7 @@ async def _decide_pressed(
         await _decide(update, context, item_id, version, decision)
     except ForumError as error:
         if error.status == 409:
-            await reply(update, f"Item {item_id} has changed: {escape(error.message)} Use /queue.")
+            await reply(update, _refusal(item_id, error))
             return ConversationHandler.END
         raise
     return ConversationHandler.END
@@ -127,7 +152,54 @@ async def on_skip(update: Update, context: Context) -> int:
         return ConversationHandler.END
     assert context.chat_data is not None
     context.chat_data.setdefault("skipped", set()).add(pressed[0])
+    await services(context).forum.release(await identity(update, context), pressed[0])
     await queue(update, context)
+    return ConversationHandler.END
+
+
+async def on_redact(update: Update, context: Context) -> int:
+    """Redact one finding: the span becomes its placeholder in a new revision; the result is
+    shown again, with fresh buttons, before anything is approved."""
+    pressed = await _pressed(update, Button.REDACT)
+    if pressed is None:
+        return ConversationHandler.END
+    item_id, version, (index,) = pressed
+    key = await identity(update, context)
+    try:
+        item = await services(context).forum.redact(key, item_id, version, int(index))
+    except ForumError as error:
+        if error.status in (400, 404, 409, 422):
+            await reply(update, _refusal(item_id, error))
+            return ConversationHandler.END
+        raise
+    await reply(
+        update,
+        f"Redacted in item {item_id}. Check the text before you approve; the author is told "
+        "what was redacted with your decision.",
+    )
+    await _show(update, context, item)
+    return ConversationHandler.END
+
+
+async def on_undo(update: Update, context: Context) -> int:
+    """Undo my decision: the item is back in the queue, claimed by me, shown again."""
+    pressed = await _pressed(update, Button.UNDO)
+    if pressed is None:
+        return ConversationHandler.END
+    item_id, version, _ = pressed
+    key = await identity(update, context)
+    try:
+        item = await services(context).forum.undo(key, item_id, version)
+    except ForumError as error:
+        if error.status in (403, 409):
+            await reply(update, f"Cannot undo: {escape(error.message)}.")
+            return ConversationHandler.END
+        raise
+    await reply(
+        update,
+        f"Undone: item {item_id} is back in the queue, claimed by you; the author was not told.",
+    )
+    await _show(update, context, item)
     return ConversationHandler.END
 
 
@@ -265,6 +337,58 @@ async def reports(update: Update, context: Context) -> None:
     await reply_many(update, paginate_blocks(blocks, separator="\n"))
 
 
+def _item_and_text(update: Update, context: Context) -> tuple[int | None, str]:
+    """The item id and the rest of the line of ``/note <item> <text>``."""
+    args = context.args or []
+    item_id = parse_id(args[0]) if args else None
+    assert update.effective_message is not None and update.effective_message.text is not None
+    words = update.effective_message.text.split(maxsplit=2)
+    return item_id, words[2].strip() if len(words) > 2 else ""
+
+
+async def _add_note(update: Update, context: Context, about: str) -> None:
+    item_id, text = _item_and_text(update, context)
+    command = "note" if about == "item" else "authornote"
+    if item_id is None or not text:
+        await reply(
+            update,
+            f"Use /{command} &lt;item id&gt; &lt;text&gt; (ids are shown in /queue), e.g. "
+            f"/{command} 7 asked to rephrase before.",
+        )
+        return
+    key = await identity(update, context)
+    await services(context).forum.add_note(key, item_id, text, about=about)
+    if about == "item":
+        await reply(update, f"Note added to item {item_id}; moderators see it in its queue view.")
+    else:
+        await reply(
+            update,
+            f"Note added on the author of item {item_id} (they stay anonymous); moderators see "
+            "it with every post of theirs in the queue.",
+        )
+
+
+async def note_command(update: Update, context: Context) -> None:
+    """/note <item> <text>: a note on a queue item."""
+    await _add_note(update, context, "item")
+
+
+async def authornote_command(update: Update, context: Context) -> None:
+    """/authornote <item> <text>: a note on the author of an item's post."""
+    await _add_note(update, context, "author")
+
+
+async def notes_command(update: Update, context: Context) -> None:
+    """/notes <item>: the notes on an item and its author, with the history line."""
+    item_id, _ = _item_and_text(update, context)
+    if item_id is None:
+        await reply(update, "Use /notes &lt;item id&gt; (ids are shown in /queue).")
+        return
+    key = await identity(update, context)
+    notes = await services(context).forum.item_notes(key, item_id)
+    await reply_many(update, paginate_blocks([queue_view.notes_block(notes)]))
+
+
 def conversation() -> ConversationHandler[Any]:
     """The queue buttons, with a text step for edits and free-text reasons."""
     with warnings.catch_warnings():
@@ -277,6 +401,8 @@ def conversation() -> ConversationHandler[Any]:
                 CallbackQueryHandler(on_skip, pattern=pattern(Button.SKIP)),
                 CallbackQueryHandler(on_reject_because, pattern=pattern(Button.REJECT_BECAUSE)),
                 CallbackQueryHandler(on_reject_other, pattern=pattern(Button.REJECT_OTHER)),
+                CallbackQueryHandler(on_redact, pattern=pattern(Button.REDACT)),
+                CallbackQueryHandler(on_undo, pattern=pattern(Button.UNDO)),
             ],
             states={MOD_TEXT: [MessageHandler(filters.TEXT & ~filters.COMMAND, on_text)]},
             fallbacks=[CommandHandler("cancel", cancel)],
@@ -292,4 +418,7 @@ def commands() -> list[CommandHandler[Any, Any]]:
         CommandHandler("approve", approve_command),
         CommandHandler("reject", reject_command),
         CommandHandler("reports", reports),
+        CommandHandler("note", note_command),
+        CommandHandler("authornote", authornote_command),
+        CommandHandler("notes", notes_command),
     ]

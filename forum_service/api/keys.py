@@ -13,6 +13,7 @@ from forum_service.services.feedback import FeedbackService
 from forum_service.services.forum_questions import ForumQuestionService
 from forum_service.services.membership import MembershipService
 from forum_service.services.moderation import ModerationService
+from forum_service.services.moderation_notes import NotesService
 from forum_service.services.newsletters import NewsletterService
 from forum_service.services.outbox import OutboxService
 from forum_service.services.resources import ResourceService
@@ -39,3 +40,4 @@ FEEDBACK = web.AppKey("feedback", FeedbackService)
 BOARD_ADMIN = web.AppKey("board_admin", BoardAdminService)
 FORUM_QUESTIONS = web.AppKey("forum_questions", ForumQuestionService)
 WORKLOAD = web.AppKey("workload", WorkloadService)
+MODERATION_NOTES = web.AppKey("moderation_notes", NotesService)

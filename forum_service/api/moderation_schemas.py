@@ -16,7 +16,15 @@ from forum_service.api.board_schemas import (
     Title,
     custom_rule,
 )
-from forum_service.domain import MAX_ID, AuditEntry, ModerationItem, NoteChange, Report
+from forum_service.domain import (
+    MAX_ID,
+    AuditEntry,
+    Finding,
+    ModerationItem,
+    NoteChange,
+    Report,
+)
+from forum_service.services import redaction
 from forum_service.validation import REASON_MAX, clean_reason
 
 Reason = Annotated[
@@ -103,6 +111,24 @@ class FindingOut(BaseModel):
     kind: str
     start: int
     end: int
+    excerpt: str = Field(default="", description="the text the span covers (moderators only)")
+    label: str = Field(default="", description='what its redact button says ("phone number")')
+    placeholder: str = Field(default="", description='what redacting puts in ("[phone number]")')
+
+    @classmethod
+    def of(cls, item: ModerationItem, finding: Finding) -> FindingOut:
+        """Describe one finding of ``item``."""
+        post = item.post
+        return cls(
+            kind=finding.kind,
+            start=finding.start,
+            end=finding.end,
+            excerpt=redaction.excerpt(
+                post.thread_title if post.is_opening else None, post.body, finding
+            ),
+            label=redaction.button_name(finding.kind),
+            placeholder=redaction.placeholder(finding.kind),
+        )
 
 
 class QueueItemOut(BaseModel):
@@ -127,6 +153,17 @@ class QueueItemOut(BaseModel):
     created_at: datetime
     waited_seconds: int = Field(description="seconds since the item entered the queue")
     rank: float = Field(description="place in the queue: priority + hours waited / 12")
+    claimed_by: str | None = Field(
+        default=None, description='handle of the moderator holding a live claim ("Moderator 4F2A9")'
+    )
+    redactions: list[str] = Field(
+        default_factory=list, description="kinds a moderator redacted in this version"
+    )
+    undo_until: datetime | None = Field(
+        default=None, description="until when the caller may undo their decision on it"
+    )
+    claim_seconds_left: int = Field(default=0, description="seconds left on the live claim")
+    undo_seconds_left: int = Field(default=0, description="seconds left to undo my decision")
 
     @classmethod
     def of(cls, item: ModerationItem) -> QueueItemOut:
@@ -140,7 +177,7 @@ class QueueItemOut(BaseModel):
             priority=item.priority,
             scorer=item.scorer,
             scores=item.scores,
-            pii=[FindingOut(kind=f.kind, start=f.start, end=f.end) for f in item.findings],
+            pii=[FindingOut.of(item, f) for f in item.findings],
             watched_words=[dict(m) for m in item.watch_matches],
             reasons=list(item.reasons),
             open_reports=item.open_reports,
@@ -151,6 +188,11 @@ class QueueItemOut(BaseModel):
             created_at=item.created_at,
             waited_seconds=item.waited_seconds,
             rank=item.rank,
+            claimed_by=item.claimed_by,
+            redactions=list(item.redactions),
+            undo_until=item.undo_until,
+            claim_seconds_left=item.claim_seconds_left,
+            undo_seconds_left=item.undo_seconds_left,
         )
 
 

@@ -33,6 +33,8 @@ class Conclusion:
         dedupe_key: Makes the notification once-only when the same conclusion is retried.
         clear_reports: Whether the post's open reports are settled by this conclusion (their
             reporters are then told whether the post was kept or removed).
+        notify_at: When the author's notification may go out (None: at once); a decision
+            that can still be undone is told after its undo window.
     """
 
     status: PostStatus
@@ -44,6 +46,7 @@ class Conclusion:
     notice: dict[str, Any] = field(default_factory=dict)
     dedupe_key: str | None = None
     clear_reports: bool = False
+    notify_at: datetime | None = None
 
 
 async def conclude_item(
@@ -106,6 +109,7 @@ async def conclude_item(
             },
             now=now,
             dedupe_key=conclusion.dedupe_key,
+            available_at=conclusion.notify_at,
         )
     if conclusion.clear_reports:
         await tell_reporters(session, vault, post=post, kept=approved, now=now)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,6 +33,15 @@ from forum_service.storage.tables import (
 )
 
 PENDING = PostStatus.PENDING.value
+#: What a new version of an item (a revision, a report) starts without: nobody is looking at
+#: it, no decision to undo, nothing redacted yet.
+_FRESH_VERSION: dict[str, Any] = {
+    "claimed_by_handle": None,
+    "decided_by": None,
+    "undo_until": None,
+    "undo_post_status": None,
+    "redactions": None,
+}
 #: What a fast report adds to an item's priority (on top of every report's 1.0).
 URGENT_REPORT_PRIORITY = 3.0
 
@@ -94,6 +104,7 @@ async def reopen_for_revision(session: AsyncSession, post_id: int, now: datetime
             decided_at=None,
             updated_at=now,
             queued_at=now,
+            **_FRESH_VERSION,
         )
     )
 
@@ -121,6 +132,7 @@ async def reopen_for_report(
             (ModerationItemRow.status == PENDING, ModerationItemRow.queued_at),
             else_=literal(now, ModerationItemRow.queued_at.type),
         ),
+        **_FRESH_VERSION,
     }
     if urgent_reason is not None:
         current = await session.scalar(
@@ -277,6 +289,14 @@ def _item(row: ModerationItemRow, post: Any, viewer_claim: str, now: datetime) -
     claim_live = row.claimed_by is not None and (
         row.claim_expires_at is not None and row.claim_expires_at > now
     )
+    undo_until = (
+        row.undo_until
+        if row.decided_by is not None
+        and row.decided_by == viewer_claim
+        and row.undo_until is not None
+        and row.undo_until > now
+        else None
+    )
     return ModerationItem(
         id=row.id,
         version=row.version,
@@ -300,7 +320,16 @@ def _item(row: ModerationItemRow, post: Any, viewer_claim: str, now: datetime) -
         created_at=row.created_at,
         waited_seconds=max(0, int((now - row.created_at).total_seconds())),
         rank=round(queue_rank(row.priority, (now - row.created_at).total_seconds()), 6),
+        claimed_by=row.claimed_by_handle if claim_live else None,
+        redactions=tuple((row.redactions or {}).get("kinds", [])),
+        undo_until=undo_until,
+        claim_seconds_left=_seconds_until(row.claim_expires_at, now) if claim_live else 0,
+        undo_seconds_left=_seconds_until(undo_until, now),
     )
+
+
+def _seconds_until(at: datetime | None, now: datetime) -> int:
+    return 0 if at is None else max(0, math.ceil((at - now).total_seconds()))
 
 
 async def queue(
@@ -382,8 +411,9 @@ async def set_claim(
     moderator_claim: str,
     expires_at: datetime,
     now: datetime,
+    handle: str | None = None,
 ) -> bool:
-    """Claim a pending item for a moderator.
+    """Claim a pending item for a moderator (``handle``: how other moderators are told who).
 
     Returns:
         False if it changed since ``expected_version`` or another moderator holds a live claim
@@ -401,9 +431,143 @@ async def set_claim(
                 ModerationItemRow.claim_expires_at <= now,
             ),
         )
-        .values(claimed_by=moderator_claim, claim_expires_at=expires_at, updated_at=now)
+        .values(
+            claimed_by=moderator_claim,
+            claimed_by_handle=handle,
+            claim_expires_at=expires_at,
+            updated_at=now,
+        )
     )
     return (result.rowcount or 0) == 1  # type: ignore[attr-defined]
+
+
+async def release_claim(
+    session: AsyncSession, item_id: int, *, moderator_claim: str, now: datetime
+) -> bool:
+    """Drop a moderator's own claim on an item (Skip); False when they held none."""
+    result = await session.execute(
+        update(ModerationItemRow)
+        .where(ModerationItemRow.id == item_id, ModerationItemRow.claimed_by == moderator_claim)
+        .values(claimed_by=None, claimed_by_handle=None, claim_expires_at=None, updated_at=now)
+    )
+    return (result.rowcount or 0) == 1  # type: ignore[attr-defined]
+
+
+async def mark_undoable(
+    session: AsyncSession,
+    item_id: int,
+    *,
+    version: int,
+    decided_by: str,
+    until: datetime,
+    post_status: PostStatus,
+) -> None:
+    """Let the moderator who just decided ``version`` undo it until ``until``."""
+    await session.execute(
+        update(ModerationItemRow)
+        .where(ModerationItemRow.id == item_id, ModerationItemRow.version == version)
+        .values(decided_by=decided_by, undo_until=until, undo_post_status=post_status.value)
+    )
+
+
+async def undo_state(session: AsyncSession, item_id: int) -> tuple[str | None, datetime | None]:
+    """Who made an item's undoable decision (their claim tag) and until when it may be undone."""
+    row = (
+        await session.execute(
+            select(ModerationItemRow.decided_by, ModerationItemRow.undo_until).where(
+                ModerationItemRow.id == item_id
+            )
+        )
+    ).one()
+    return row[0], row[1]
+
+
+async def undo_decision(
+    session: AsyncSession,
+    item_id: int,
+    *,
+    expected_version: int,
+    decided_by: str,
+    now: datetime,
+    claim_expires_at: datetime,
+    handle: str,
+) -> PostStatus | None:
+    """Put a decided item back in the queue, claimed by the moderator who decided it.
+
+    One guarded UPDATE: still at ``expected_version``, decided by ``decided_by`` and inside
+    the undo window. Returns the post's status before the decision, or None (nothing written).
+    """
+    prior = await session.scalar(
+        select(ModerationItemRow.undo_post_status).where(ModerationItemRow.id == item_id)
+    )
+    result = await session.execute(
+        update(ModerationItemRow)
+        .where(
+            ModerationItemRow.id == item_id,
+            ModerationItemRow.version == expected_version,
+            ModerationItemRow.status != PENDING,
+            ModerationItemRow.decided_by == decided_by,
+            ModerationItemRow.undo_until > now,
+        )
+        .values(
+            status=PENDING,
+            version=expected_version + 1,
+            decided_at=None,
+            decided_by=None,
+            undo_until=None,
+            undo_post_status=None,
+            claimed_by=decided_by,
+            claimed_by_handle=handle,
+            claim_expires_at=claim_expires_at,
+            updated_at=now,
+        )
+    )
+    if (result.rowcount or 0) != 1 or prior is None:  # type: ignore[attr-defined]
+        return None
+    return PostStatus(prior)
+
+
+async def record_redaction(
+    session: AsyncSession,
+    item_id: int,
+    *,
+    expected_version: int,
+    findings: list[Finding],
+    kinds: list[str],
+    revision: int,
+    now: datetime,
+) -> bool:
+    """Store what is left to redact after a moderator's redaction (spans on the new revision).
+
+    The item gets a new version (buttons on the old text go stale) and keeps its claim.
+    Returns False when it changed meanwhile.
+    """
+    current = await session.scalar(
+        select(ModerationItemRow.findings).where(ModerationItemRow.id == item_id)
+    )
+    result = await session.execute(
+        update(ModerationItemRow)
+        .where(ModerationItemRow.id == item_id, ModerationItemRow.version == expected_version)
+        .values(
+            version=expected_version + 1,
+            findings={
+                **(current or {}),
+                "pii": [{"kind": f.kind, "start": f.start, "end": f.end} for f in findings],
+            },
+            screened_revision=revision,
+            redactions={"kinds": kinds},
+            updated_at=now,
+        )
+    )
+    return (result.rowcount or 0) == 1  # type: ignore[attr-defined]
+
+
+async def screened_revision(session: AsyncSession, item_id: int) -> int | None:
+    """The post revision an item's findings point into."""
+    revision: int | None = await session.scalar(
+        select(ModerationItemRow.screened_revision).where(ModerationItemRow.id == item_id)
+    )
+    return revision
 
 
 async def conclude(
@@ -430,7 +594,10 @@ async def conclude(
         "decided_at": now,
         "decided_by_policy": False,
         "claimed_by": None,
+        "claimed_by_handle": None,
         "claim_expires_at": None,
+        "decided_by": None,
+        "undo_until": None,
         "updated_at": now,
     }
     if clear_reports:

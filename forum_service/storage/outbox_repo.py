@@ -180,6 +180,16 @@ async def retry_later(session: AsyncSession, notification_id: int, available_at:
     )
 
 
+async def withdraw(session: AsyncSession, dedupe_key: str) -> int:
+    """Delete a notification not handed out yet (an undone decision's); return how many."""
+    result = await session.execute(
+        delete(NotificationRow).where(
+            NotificationRow.dedupe_key == dedupe_key, NotificationRow.status == "pending"
+        )
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
 async def counts(session: AsyncSession) -> dict[str, int]:
     """Return the number of notifications per status."""
     rows = await session.execute(

@@ -16,6 +16,7 @@ from forum_service.storage import (
     identities_repo,
     invites_repo,
     membership_repo,
+    moderation_notes_repo,
     moderation_repo,
     outbox_repo,
     subscriptions_repo,
@@ -27,6 +28,7 @@ from forum_service.storage.tables import (
     IdentityRow,
     InviteRow,
     MembershipRequestRow,
+    ModerationNoteRow,
     NotificationRow,
     PostRow,
     ReportRow,
@@ -77,6 +79,9 @@ SEALED_COLUMNS = (
     SealedColumn(FeedbackRow, "author_seal", "author_tag", feedback_repo.author_context),
     SealedColumn(
         FeedbackRow, "message_seal", "author_tag", feedback_repo.message_context, PAD_BLOCK
+    ),
+    SealedColumn(
+        ModerationNoteRow, "body_seal", "subject", moderation_notes_repo.body_context, PAD_BLOCK
     ),
 )
 

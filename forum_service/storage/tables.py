@@ -229,6 +229,32 @@ class ModerationItemRow(Base):
     queued_at: Mapped[datetime] = mapped_column(default=_queued_when_created)
     # The worker auto-approved it: not counted in the moderators' workload figures.
     decided_by_policy: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The claiming moderator's handle, to tell others who is looking (the audit log names
+    # them already).
+    claimed_by_handle: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    # An undoable decision: who made it (claim tag), until when, and the post's status before.
+    decided_by: Mapped[str | None] = mapped_column(TAG, nullable=True)
+    undo_until: Mapped[datetime | None] = mapped_column(nullable=True)
+    undo_post_status: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # The kinds a moderator redacted in this version ({"kinds": [...]}), told to the author.
+    redactions: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class ModerationNoteRow(Base):
+    """A moderators' note on a queue item or on an author, seen by moderators and admins only.
+
+    ``subject`` is ``item:<item id>`` or ``author:<the author's tag for moderation:notes>``
+    (one scope for every note on one person, unrelated to their posts' tags); the text is
+    sealed, bound to the subject. Nothing here names the post an author note was written from.
+    """
+
+    __tablename__ = "moderation_notes"
+    __table_args__ = (Index("ix_moderation_notes_subject", "subject"),)
+    id: Mapped[int] = mapped_column(BIG_INT, primary_key=True)
+    subject: Mapped[str] = mapped_column(String(48))
+    author_handle: Mapped[str] = mapped_column(String(40))
+    body_seal: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]
 
 
 class ReportRow(Base):

@@ -77,6 +77,8 @@ def _settings(url: str, **overrides: Any) -> ServiceSettings:
         "pseudonym_secret": PSEUDONYM_SECRET,
         "at_rest_key": AT_REST_KEY,
         "membership": "open",
+        # Decisions told at once, as before the undo window existed.
+        "undo_seconds": 0,
         **overrides,
     }
     return ServiceSettings(**values, _env_file=None)

@@ -79,6 +79,9 @@ SAMPLE_BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/moderation/items/{item_id}/claim"): {"version": 1},
     ("PUT", "/api/v1/moderation/duty"): {"on_duty": False},
     ("POST", "/api/v1/moderation/items/{item_id}/decision"): {"version": 1, "action": "approve"},
+    ("POST", "/api/v1/moderation/items/{item_id}/redactions"): {"version": 1, "finding": 0},
+    ("POST", "/api/v1/moderation/items/{item_id}/undo"): {"version": 1},
+    ("POST", "/api/v1/moderation/items/{item_id}/notes"): {"text": "A note"},
     ("POST", "/api/v1/moderation/posts/{post_id}/hide"): {"reason": "Unsafe"},
     ("POST", "/api/v1/moderation/posts/{post_id}/author-suspension"): {
         "suspended": True,
