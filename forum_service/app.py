@@ -17,6 +17,7 @@ from forum_service.api import (
     helpline_routes,
     membership_routes,
     moderation_routes,
+    staff_routes,
     subscription_routes,
     system_routes,
 )
@@ -24,6 +25,7 @@ from forum_service.api.auth import service_token_middleware
 from forum_service.api.errors import error_middleware
 from forum_service.api.keys import (
     ADMIN,
+    APPEALS,
     BOARDS,
     DATABASE,
     EXPERT_FORUMS,
@@ -32,8 +34,10 @@ from forum_service.api.keys import (
     METRICS,
     MODERATION,
     OUTBOX,
+    REASONS,
     SETTINGS,
     SUBSCRIPTIONS,
+    SUSPENSIONS,
 )
 from forum_service.api.membership_gate import membership_gate
 from forum_service.api.params import refuse_nul_in_path
@@ -42,13 +46,16 @@ from forum_service.domain import MembershipMode
 from forum_service.observability import Metrics, metrics_middleware
 from forum_service.pseudonyms import Pseudonymizer
 from forum_service.services.admin import AdminService
+from forum_service.services.appeals import AppealService
 from forum_service.services.boards import BoardService
 from forum_service.services.expert_forums import ExpertForumService
 from forum_service.services.membership import MembershipService
 from forum_service.services.moderation import ModerationService
 from forum_service.services.outbox import OutboxService
+from forum_service.services.reasons import ReasonService
 from forum_service.services.safeguarding import HelplineService
 from forum_service.services.subscriptions import SubscriptionService
+from forum_service.services.suspensions import SuspensionService
 from forum_service.settings import ServiceSettings
 from forum_service.storage import vault_repo
 from forum_service.storage.database import Database
@@ -116,6 +123,9 @@ def create_app(
             db, pseudonyms, mode=MembershipMode(settings.membership), clock=clock
         )
         app[HELPLINES] = HelplineService(db, pseudonyms, clock=clock)
+        app[REASONS] = ReasonService(db, pseudonyms, clock=clock)
+        app[SUSPENSIONS] = SuspensionService(db, pseudonyms, clock=clock)
+        app[APPEALS] = AppealService(db, pseudonyms, clock=clock)
         yield
         if own:
             await db.dispose()
@@ -133,4 +143,5 @@ def create_app(
     app.add_routes(expert_forum_routes.routes)
     app.add_routes(subscription_routes.routes)
     app.add_routes(helpline_routes.routes)
+    app.add_routes(staff_routes.routes)
     return app

@@ -6,13 +6,16 @@ from aiohttp import web
 
 from forum_service.observability import Metrics
 from forum_service.services.admin import AdminService
+from forum_service.services.appeals import AppealService
 from forum_service.services.boards import BoardService
 from forum_service.services.expert_forums import ExpertForumService
 from forum_service.services.membership import MembershipService
 from forum_service.services.moderation import ModerationService
 from forum_service.services.outbox import OutboxService
+from forum_service.services.reasons import ReasonService
 from forum_service.services.safeguarding import HelplineService
 from forum_service.services.subscriptions import SubscriptionService
+from forum_service.services.suspensions import SuspensionService
 from forum_service.settings import ServiceSettings
 from forum_service.storage.database import Database
 
@@ -27,3 +30,6 @@ SUBSCRIPTIONS = web.AppKey("subscriptions", SubscriptionService)
 METRICS = web.AppKey("metrics", Metrics)
 MEMBERSHIP = web.AppKey("membership", MembershipService)
 HELPLINES = web.AppKey("helplines", HelplineService)
+REASONS = web.AppKey("reasons", ReasonService)
+SUSPENSIONS = web.AppKey("suspensions", SuspensionService)
+APPEALS = web.AppKey("appeals", AppealService)

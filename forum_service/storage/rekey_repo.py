@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from forum_service.storage import (
+    appeals_repo,
     boards_repo,
     expert_forums_repo,
     identities_repo,
@@ -21,6 +22,7 @@ from forum_service.storage import (
 )
 from forum_service.storage.sessions import Session
 from forum_service.storage.tables import (
+    AppealRow,
     Base,
     IdentityRow,
     InviteRow,
@@ -71,6 +73,9 @@ SEALED_COLUMNS = (
     ),
     # Cleared (NULL) once the reporter has been told the outcome.
     SealedColumn(ReportRow, "reporter_seal", "reporter_tag", moderation_repo.reporter_context),
+    # Both cleared (NULL) once the appeal is answered.
+    SealedColumn(AppealRow, "appellant_seal", "appellant_tag", appeals_repo.appellant_context),
+    SealedColumn(AppealRow, "text_seal", "appellant_tag", appeals_repo.text_context, PAD_BLOCK),
 )
 
 

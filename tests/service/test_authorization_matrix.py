@@ -104,6 +104,15 @@ SAMPLE_BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/admin/membership-requests/{request_id}/decision"): {"approve": True},
     ("POST", "/api/v1/membership-requests"): {"text": "A caseworker at a partner charity"},
     ("POST", "/api/v1/admin/helplines"): {"name": "Helpline", "contact": "0800 000 000"},
+    ("POST", "/api/v1/admin/reject-reasons"): {"label": "Spam"},
+    ("POST", "/api/v1/admin/reject-reasons/{reason_id}/move"): {"position": 1},
+    ("POST", "/api/v1/admin/staff-suspension"): {
+        "handle": "Moderator 00000",
+        "suspended": True,
+        "reason": "Abuse",
+    },
+    ("POST", "/api/v1/appeals"): {"text": "Please reconsider"},
+    ("POST", "/api/v1/admin/appeals/{appeal_id}/decision"): {"lift": False},
 }
 
 #: Who each kind of caller may reach; everyone else gets 401 (no or wrong token) or 403.
