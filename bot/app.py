@@ -37,6 +37,7 @@ from bot.handlers import (
     posting,
     quick_exit,
     safeguarding,
+    staff,
     subscriptions,
     timezone,
 )
@@ -163,6 +164,7 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
             *timezone.handlers(),
             *safeguarding.handlers(),
             *quick_exit.handlers(),
+            *staff.handlers(),
         ]
     )
     application.add_error_handler(common.on_error)

@@ -46,12 +46,15 @@ class Button(StrEnum):
     MEMBERSHIP_DECISION = "md"
     # Quick exit (no fields).
     EXIT = "ex"
+    # Appeals: the appeal id and the admin's answer.
+    APPEAL = "ap"
 
 
 # What one field may hold.
 _ID = "[0-9]+"
 _NAME = "[^:]+"  # a board slug, a topic, a cursor token
 _CODE = "[a-z_]+"
+_REASON = "[a-z0-9_]+"  # a reject reason's code (admins' own are ``reason_<id>``)
 
 #: The fields after each prefix.
 LAYOUTS: dict[Button, tuple[str, ...]] = {
@@ -59,7 +62,7 @@ LAYOUTS: dict[Button, tuple[str, ...]] = {
     Button.EDIT: (_ID, _ID),
     Button.REJECT: (_ID, _ID),
     Button.SKIP: (_ID, _ID),
-    Button.REJECT_BECAUSE: (_ID, _ID, _CODE),
+    Button.REJECT_BECAUSE: (_ID, _ID, _REASON),
     Button.REJECT_OTHER: (_ID, _ID),
     Button.NEW_THREAD_BOARD: (_NAME,),
     Button.NEW_THREAD_CONFIRM: ("send|cancel",),
@@ -79,6 +82,7 @@ LAYOUTS: dict[Button, tuple[str, ...]] = {
     Button.UNSUBSCRIBE: (_NAME,),
     Button.MEMBERSHIP_DECISION: (_ID, "approve|decline"),
     Button.EXIT: (),
+    Button.APPEAL: (_ID, "lift|uphold"),
 }
 
 

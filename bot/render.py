@@ -16,6 +16,7 @@ from bot.forum_models import (
     ThreadDetail,
     ThreadSummary,
 )
+from bot.staff_notices import post_appeal_hint
 from bot.timefmt import parse_moment, show_start
 
 STATUS_LABEL = {
@@ -184,7 +185,9 @@ def decision(payload: Mapping[str, Any]) -> str:
         )
     reason = escape(str(payload.get("reason") or ""))
     if outcome == "hidden":
-        return f"🚫 Your post in <b>{title}</b> was hidden: {reason}"
+        return f"🚫 Your post in <b>{title}</b> was hidden: {reason}\n" + post_appeal_hint(
+            payload.get("post_id")
+        )
     return (
         f"↩️ Your post in <b>{title}</b> was not published: {reason}\n"
         f"You can revise and resubmit it from /myposts."
