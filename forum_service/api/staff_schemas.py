@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StrictBool, StrictInt, StrictStr
+from pydantic import AfterValidator, BaseModel, Field, StrictBool, StrictInt, StrictStr
 
-from forum_service.api.board_schemas import TEXT_PATTERN, Request
+from forum_service.api.board_schemas import TEXT_PATTERN, Request, custom_rule
 from forum_service.api.moderation_schemas import BodyId, Reason
 from forum_service.domain import RejectReason
 from forum_service.services.appeals import APPEAL_MAX
 from forum_service.services.reasons import LABEL_MAX, TEXT_MAX
 from forum_service.services.suspensions import MAX_DAYS
+from forum_service.validation import clean_text
 
 
 def _text(max_length: int, description: str) -> object:
@@ -87,8 +88,17 @@ class SuspensionOut(BaseModel):
 class AppealRequest(Request):
     """My one appeal: against my suspension, or with ``post_id`` against hiding my post."""
 
+    # Length checked by the text rule, so that the refusal says how long it was.
     text: Annotated[
-        StrictStr, _text(APPEAL_MAX, "refused if it contains personal data; at most 1,000")
+        StrictStr,
+        Field(
+            min_length=1,
+            json_schema_extra={"pattern": TEXT_PATTERN, "maxLength": APPEAL_MAX},
+            description="refused if it contains personal data; at most 1,000 characters",
+        ),
+        AfterValidator(
+            custom_rule(lambda raw: clean_text(raw, field="appeal", max_length=APPEAL_MAX))
+        ),
     ]
     post_id: BodyId | None = None
 
