@@ -43,6 +43,7 @@ from bot.handlers import (
     quick_exit,
     resources,
     safeguarding,
+    staff,
     subscriptions,
     timezone,
 )
@@ -176,6 +177,7 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
             *newsletters.handlers(),
             *feedback.handlers(),
             *board_admin.handlers(),
+            *staff.handlers(),
         ]
     )
     application.add_error_handler(common.on_error)

@@ -54,12 +54,15 @@ class Button(StrEnum):
     FEEDBACK_REPLY = "fb"
     # Quick exit (no fields).
     EXIT = "ex"
+    # Appeals: the appeal id and the admin's answer.
+    APPEAL = "ap"
 
 
 # What one field may hold.
 _ID = "[0-9]+"
 _NAME = "[^:]+"  # a board slug, a topic, a cursor token
 _CODE = "[a-z_]+"
+_REASON = "[a-z0-9_]+"  # a reject reason's code (admins' own are ``reason_<id>``)
 
 #: The fields after each prefix.
 LAYOUTS: dict[Button, tuple[str, ...]] = {
@@ -67,7 +70,7 @@ LAYOUTS: dict[Button, tuple[str, ...]] = {
     Button.EDIT: (_ID, _ID),
     Button.REJECT: (_ID, _ID),
     Button.SKIP: (_ID, _ID),
-    Button.REJECT_BECAUSE: (_ID, _ID, _CODE),
+    Button.REJECT_BECAUSE: (_ID, _ID, _REASON),
     Button.REJECT_OTHER: (_ID, _ID),
     Button.REDACT: (_ID, _ID, _ID),
     Button.UNDO: (_ID, _ID),
@@ -94,6 +97,7 @@ LAYOUTS: dict[Button, tuple[str, ...]] = {
     Button.NEWSLETTER_PAGE: (_ID,),
     Button.FEEDBACK_REPLY: (_ID,),
     Button.EXIT: (),
+    Button.APPEAL: (_ID, "lift|uphold"),
 }
 
 

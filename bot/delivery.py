@@ -27,7 +27,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot import community, render, texts
+from bot import community, render, staff_notices, texts
 from bot.callbacks import Button, build
 from bot.delivery_store import DeliveryStore
 from bot.formatting import escape, split_message
@@ -69,14 +69,18 @@ def render_notification(kind: str, payload: Mapping[str, Any], tz: str) -> str |
         return render.report_outcome(payload)
     if kind in community.KINDS:
         return community.notification(kind, payload)
+    if kind in staff_notices.KINDS:
+        return staff_notices.render(kind, payload, tz)
     return None
 
 
 def notification_markup(kind: str, payload: Mapping[str, Any]) -> InlineKeyboardMarkup | None:
     """The buttons under a notification: Approve / Decline under a membership request, Reply
-    under a feedback."""
+    under a feedback, the answer buttons under an appeal."""
     if kind in community.KINDS:
         return community.markup(kind, payload)
+    if kind in staff_notices.KINDS:
+        return staff_notices.markup(kind, payload)
     if kind != "membership_request":
         return None
     request_id = int(payload.get("request_id", 0))

@@ -20,6 +20,9 @@ from bot.forum_models import (
     Ack,
     AdminBoard,
     Answer,
+    AppealDecision,
+    AuditLine,
+    AuditList,
     Board,
     BoardList,
     Count,
@@ -60,6 +63,8 @@ from bot.forum_models import (
     QueueItem,
     QueueItemEnvelope,
     QueueList,
+    RejectReason,
+    RejectReasonList,
     Report,
     ReportCategory,
     ReportList,
@@ -68,6 +73,7 @@ from bot.forum_models import (
     Role,
     RsvpChoice,
     SubscriptionList,
+    Suspension,
     ThreadDetail,
     ThreadPage,
     WatchedWord,
@@ -689,3 +695,91 @@ class ForumClient:
         return (
             await self._answer(SubscriptionList, "DELETE", "/api/v1/me/subscriptions", identity)
         ).topics
+
+    # Staff operations: reject reasons, hiding, suspensions, the audit log, appeals.
+
+    async def reject_reasons(self, identity: str) -> tuple[RejectReason, ...]:
+        """The reject reasons in keyboard order (moderators)."""
+        path = "/api/v1/moderation/reject-reasons"
+        return (await self._answer(RejectReasonList, "GET", path, identity)).reasons
+
+    async def add_reject_reason(self, identity: str, label: str, text: str | None) -> RejectReason:
+        """Add a reject reason at the end (admins)."""
+        payload = {"label": label, **({"text": text} if text else {})}
+        path = "/api/v1/admin/reject-reasons"
+        return await self._answer(RejectReason, "POST", path, identity, json=payload)
+
+    async def remove_reject_reason(self, identity: str, reason_id: int) -> None:
+        """Remove a reject reason (admins)."""
+        path = f"/api/v1/admin/reject-reasons/{reason_id}"
+        await self._answer(Count, "DELETE", path, identity)
+
+    async def move_reject_reason(
+        self, identity: str, reason_id: int, position: int
+    ) -> tuple[RejectReason, ...]:
+        """Move a reject reason to ``position`` (admins); returns the new order."""
+        path = f"/api/v1/admin/reject-reasons/{reason_id}/move"
+        payload = {"position": position}
+        return (await self._answer(RejectReasonList, "POST", path, identity, json=payload)).reasons
+
+    async def hide_post(self, identity: str, post_id: int, reason: str) -> None:
+        """Hide an approved post; its author is told why (moderators)."""
+        path = f"/api/v1/moderation/posts/{post_id}/hide"
+        await self._answer(Count, "POST", path, identity, json={"reason": reason})
+
+    async def suspend_author(
+        self, identity: str, post_id: int, reason: str, days: int | None
+    ) -> Suspension:
+        """Suspend the author of a post for ``days`` (None: until lifted)."""
+        payload: dict[str, Any] = {"suspended": True, "reason": reason}
+        if days is not None:
+            payload["days"] = days
+        path = f"/api/v1/moderation/posts/{post_id}/author-suspension"
+        return await self._answer(Suspension, "POST", path, identity, json=payload)
+
+    async def unsuspend_author(self, identity: str, post_id: int) -> None:
+        """Reinstate the author of a post."""
+        path = f"/api/v1/moderation/posts/{post_id}/author-suspension"
+        await self._answer(Suspension, "POST", path, identity, json={"suspended": False})
+
+    async def suspend_staff(
+        self, identity: str, handle: str, reason: str, days: int | None
+    ) -> Suspension:
+        """Suspend a moderator or admin by handle (admins)."""
+        payload: dict[str, Any] = {"handle": handle, "suspended": True, "reason": reason}
+        if days is not None:
+            payload["days"] = days
+        path = "/api/v1/admin/staff-suspension"
+        return await self._answer(Suspension, "POST", path, identity, json=payload)
+
+    async def unsuspend_staff(self, identity: str, handle: str) -> None:
+        """Reinstate a moderator or admin by handle (admins)."""
+        path = "/api/v1/admin/staff-suspension"
+        payload = {"handle": handle, "suspended": False}
+        await self._answer(Suspension, "POST", path, identity, json=payload)
+
+    async def audit_log(self, identity: str, limit: int) -> tuple[AuditLine, ...]:
+        """The last ``limit`` audit lines, newest first (admins)."""
+        path = "/api/v1/admin/audit"
+        params = {"limit": str(limit)}
+        return (await self._answer(AuditList, "GET", path, identity, params=params)).entries
+
+    async def set_auto_approve(self, identity: str, board: str, enabled: bool) -> None:
+        """Switch a board's auto-approval of low-risk posts (admins)."""
+        path = f"/api/v1/admin/boards/{_segment(board)}/auto-approve"
+        await self._answer(Count, "PUT", path, identity, json={"enabled": enabled})
+
+    async def appeal(self, identity: str, text: str, post_id: int | None) -> int:
+        """Send my one appeal against my suspension or (``post_id``) a hidden post."""
+        payload: dict[str, Any] = {"text": text}
+        if post_id is not None:
+            payload["post_id"] = post_id
+        return (await self._answer(Created, "POST", "/api/v1/appeals", identity, json=payload)).id
+
+    async def decide_appeal(
+        self, identity: str, appeal_id: int, *, lift: bool, message: str | None
+    ) -> str:
+        """Answer an appeal (admins); returns ``lifted`` or ``upheld``."""
+        payload: dict[str, Any] = {"lift": lift, **({"message": message} if message else {})}
+        path = f"/api/v1/admin/appeals/{appeal_id}/decision"
+        return (await self._answer(AppealDecision, "POST", path, identity, json=payload)).status

@@ -576,3 +576,52 @@ class Workload(Answer):
 
     days: int
     lanes: tuple[LaneWorkload, ...]
+
+
+# Staff operations (issue 19): reject reasons, suspensions, the audit log, appeals.
+
+
+class RejectReason(Answer):
+    """A reject reason: the button label, the sentence the author receives, its code."""
+
+    id: int
+    code: str
+    label: str
+    text: str
+    position: int
+
+
+class RejectReasonList(Answer):
+    """The reasons in the reject keyboard's order."""
+
+    reasons: tuple[RejectReason, ...]
+
+
+class Suspension(Answer):
+    """What a suspension became (``until`` None: until lifted)."""
+
+    until: AwareDatetime | None = None
+
+
+class AuditLine(Answer):
+    """One line of the audit log, by moderator handle."""
+
+    id: int
+    actor: str
+    action: str
+    target_type: str
+    target_id: int | None
+    reason: str | None
+    created_at: AwareDatetime
+
+
+class AuditList(Answer):
+    """Audit lines, newest first."""
+
+    entries: tuple[AuditLine, ...]
+
+
+class AppealDecision(Answer):
+    """The answer an admin gave to an appeal (``upheld`` or ``lifted``)."""
+
+    status: str

@@ -18,6 +18,7 @@ from bot.forum_models import (
     ThreadSummary,
     Workload,
 )
+from bot.staff_notices import post_appeal_hint
 from bot.timefmt import parse_moment, show_start
 
 STATUS_LABEL = {
@@ -246,7 +247,9 @@ def decision(payload: Mapping[str, Any]) -> str:
         # A moderator redacted personal details before rejecting: the stored text changed.
         reason += f"\nBefore deciding, a moderator changed: {escape(changes)}"
     if outcome == "hidden":
-        return f"🚫 Your post in <b>{title}</b> was hidden: {reason}"
+        return f"🚫 Your post in <b>{title}</b> was hidden: {reason}\n" + post_appeal_hint(
+            payload.get("post_id")
+        )
     return (
         f"↩️ Your post in <b>{title}</b> was not published: {reason}\n"
         f"You can revise and resubmit it from /myposts."

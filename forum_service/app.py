@@ -24,6 +24,7 @@ from forum_service.api import (
     moderation_view_routes,
     newsletter_routes,
     resource_routes,
+    staff_routes,
     subscription_routes,
     system_routes,
     workload_routes,
@@ -32,6 +33,7 @@ from forum_service.api.auth import service_token_middleware
 from forum_service.api.errors import error_middleware
 from forum_service.api.keys import (
     ADMIN,
+    APPEALS,
     BOARD_ADMIN,
     BOARDS,
     DATABASE,
@@ -45,9 +47,11 @@ from forum_service.api.keys import (
     MODERATION_NOTES,
     NEWSLETTERS,
     OUTBOX,
+    REASONS,
     RESOURCES,
     SETTINGS,
     SUBSCRIPTIONS,
+    SUSPENSIONS,
     WORKLOAD,
 )
 from forum_service.api.membership_gate import membership_gate
@@ -57,6 +61,7 @@ from forum_service.domain import MembershipMode
 from forum_service.observability import Metrics, metrics_middleware
 from forum_service.pseudonyms import Pseudonymizer
 from forum_service.services.admin import AdminService
+from forum_service.services.appeals import AppealService
 from forum_service.services.board_admin import BoardAdminService
 from forum_service.services.boards import BoardService
 from forum_service.services.expert_forums import ExpertForumService
@@ -67,9 +72,11 @@ from forum_service.services.moderation import ModerationService
 from forum_service.services.moderation_notes import NotesService
 from forum_service.services.newsletters import NewsletterService
 from forum_service.services.outbox import OutboxService
+from forum_service.services.reasons import ReasonService
 from forum_service.services.resources import ResourceService
 from forum_service.services.safeguarding import HelplineService
 from forum_service.services.subscriptions import SubscriptionService
+from forum_service.services.suspensions import SuspensionService
 from forum_service.services.workload import WorkloadService
 from forum_service.settings import ServiceSettings
 from forum_service.storage import vault_repo
@@ -147,6 +154,9 @@ def create_app(
         app[FEEDBACK] = FeedbackService(db, pseudonyms, clock=clock)
         app[BOARD_ADMIN] = BoardAdminService(db, pseudonyms, clock=clock)
         app[WORKLOAD] = WorkloadService(db, pseudonyms, clock=clock)
+        app[REASONS] = ReasonService(db, pseudonyms, clock=clock)
+        app[SUSPENSIONS] = SuspensionService(db, pseudonyms, clock=clock)
+        app[APPEALS] = AppealService(db, pseudonyms, clock=clock)
         yield
         if own:
             await db.dispose()
@@ -171,4 +181,5 @@ def create_app(
     app.add_routes(feedback_routes.routes)
     app.add_routes(admin_board_routes.routes)
     app.add_routes(workload_routes.routes)
+    app.add_routes(staff_routes.routes)
     return app

@@ -159,6 +159,20 @@ class PersonState:
     posts: tuple[int, ...] = ()
     post_times: tuple[int, ...] = ()
     report_times: tuple[int, ...] = ()
+    #: The current suspension, while the ``suspended`` flag is set.
+    suspension: SuspensionState | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SuspensionState:
+    """One suspension as the sealed state keeps it.
+
+    ``audit_id`` is the audit line that started it: the suspension's identity, so an appeal is
+    once per suspension. ``until`` is seconds since the epoch, None until a moderator lifts it.
+    """
+
+    audit_id: int
+    until: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,15 +287,53 @@ class DecisionAction(StrEnum):
     REJECT = "reject"
 
 
-#: Canned rejection reasons: code → the sentence the author receives.
-CANNED_REASONS: dict[str, str] = {
-    "personal_details": "It contains personal details that could identify someone.",
-    "abusive": "It is abusive or disrespectful towards other members.",
-    "unsafe": "It could put a survivor, a witness or a member at risk.",
-    "off_topic": "It is off topic for this board.",
-    "duplicate": "It repeats an existing thread.",
-    "other": "",
-}
+@dataclass(frozen=True, slots=True)
+class RejectReason:
+    """A canned rejection reason that admins keep (``/reasons``): a button label and the
+    sentence the author receives, in the reject keyboard's order."""
+
+    id: int
+    code: str
+    label: str
+    text: str
+    position: int
+
+
+class AppealStatus(StrEnum):
+    """Where an appeal stands."""
+
+    PENDING = "pending"
+    UPHELD = "upheld"
+    LIFTED = "lifted"
+
+
+@dataclass(frozen=True, slots=True)
+class Appeal:
+    """An appeal against a suspension or a hidden post.
+
+    ``subject`` is ``suspension:<audit id>`` or ``post:<post id>`` (one appeal per subject).
+    ``text`` and ``appellant`` are None once the appeal has been answered (both are cleared).
+    """
+
+    id: int
+    subject: str
+    status: AppealStatus
+    text: str | None
+    appellant: Sealed | None
+    created_at: datetime
+    decided_at: datetime | None
+
+    @property
+    def post_id(self) -> int | None:
+        """The hidden post appealed against, if any."""
+        kind, _, ref = self.subject.partition(":")
+        return int(ref) if kind == "post" else None
+
+    @property
+    def suspension_audit_id(self) -> int | None:
+        """The audit line of the suspension appealed against, if any."""
+        kind, _, ref = self.subject.partition(":")
+        return int(ref) if kind == "suspension" else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,14 +34,6 @@ from bot.handlers.common import cancel
 MOD_TEXT = 20
 OUT_OF_DATE = "That button is out of date; use /queue."
 
-REASONS = [
-    ("personal_details", "Personal details"),
-    ("abusive", "Abusive"),
-    ("unsafe", "Puts someone at risk"),
-    ("off_topic", "Off topic"),
-    ("duplicate", "Duplicate"),
-]
-
 
 async def _show(
     update: Update, context: Context, item: QueueItem, others: tuple[QueueItem, ...] = ()
@@ -204,18 +196,20 @@ async def on_undo(update: Update, context: Context) -> int:
 
 
 async def on_reject(update: Update, context: Context) -> int:
-    """Reject: offer the canned reasons and "Other"."""
+    """Reject: offer the reject reasons and "Other"."""
     pressed = await _pressed(update, Button.REJECT)
     if pressed is None:
         return ConversationHandler.END
     item_id, version, _ = pressed
+    # The reasons admins keep (/reasons), in their order; "Other" is always there.
+    reasons = await services(context).forum.reject_reasons(await identity(update, context))
     rows = [
         [
             InlineKeyboardButton(
-                label, callback_data=build(Button.REJECT_BECAUSE, item_id, version, code)
+                r.label, callback_data=build(Button.REJECT_BECAUSE, item_id, version, r.code)
             )
         ]
-        for code, label in REASONS
+        for r in reasons
     ]
     other = build(Button.REJECT_OTHER, item_id, version)
     rows.append([InlineKeyboardButton("Other (type a reason)", callback_data=other)])

@@ -6,6 +6,7 @@ from aiohttp import web
 
 from forum_service.observability import Metrics
 from forum_service.services.admin import AdminService
+from forum_service.services.appeals import AppealService
 from forum_service.services.board_admin import BoardAdminService
 from forum_service.services.boards import BoardService
 from forum_service.services.expert_forums import ExpertForumService
@@ -16,9 +17,11 @@ from forum_service.services.moderation import ModerationService
 from forum_service.services.moderation_notes import NotesService
 from forum_service.services.newsletters import NewsletterService
 from forum_service.services.outbox import OutboxService
+from forum_service.services.reasons import ReasonService
 from forum_service.services.resources import ResourceService
 from forum_service.services.safeguarding import HelplineService
 from forum_service.services.subscriptions import SubscriptionService
+from forum_service.services.suspensions import SuspensionService
 from forum_service.services.workload import WorkloadService
 from forum_service.settings import ServiceSettings
 from forum_service.storage.database import Database
@@ -41,3 +44,6 @@ BOARD_ADMIN = web.AppKey("board_admin", BoardAdminService)
 FORUM_QUESTIONS = web.AppKey("forum_questions", ForumQuestionService)
 WORKLOAD = web.AppKey("workload", WorkloadService)
 MODERATION_NOTES = web.AppKey("moderation_notes", NotesService)
+REASONS = web.AppKey("reasons", ReasonService)
+SUSPENSIONS = web.AppKey("suspensions", SuspensionService)
+APPEALS = web.AppKey("appeals", AppealService)

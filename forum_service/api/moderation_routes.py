@@ -6,7 +6,7 @@ from aiohttp import web
 
 from forum_service.api.auth import acting_identity
 from forum_service.api.board_schemas import PostEnvelope, PostOut
-from forum_service.api.keys import BOARDS, MODERATION
+from forum_service.api.keys import BOARDS, MODERATION, SUSPENSIONS
 from forum_service.api.moderation_schemas import (
     ClaimRequest,
     CountOut,
@@ -25,7 +25,9 @@ from forum_service.api.moderation_schemas import (
 from forum_service.api.openapi import Doc, documented
 from forum_service.api.params import QueryInt, json_body, path_id
 from forum_service.api.responses import json_response
+from forum_service.api.staff_schemas import SuspensionOut
 from forum_service.domain import DecisionAction, ReportCategory
+from forum_service.services.suspensions import Target
 
 routes = web.RouteTableDef()
 
@@ -176,8 +178,9 @@ async def hide(request: web.Request) -> web.Response:
 @routes.post("/api/v1/moderation/posts/{post_id}/author-suspension")
 @documented(
     Doc(
-        "Suspend or reinstate the author of a post, without revealing who it is",
-        CountOut,
+        "Suspend (reason, optional days) or reinstate the author of a post, without revealing "
+        "who it is; they are told",
+        SuspensionOut,
         request=SuspendRequest,
         errors=MOD_ERRORS,
         tags=("moderation",),
@@ -187,10 +190,13 @@ async def suspend(request: web.Request) -> web.Response:
     """Suspend or reinstate a post's author."""
     key = acting_identity(request)
     body = SuspendRequest.model_validate(await json_body(request))
-    await request.app[MODERATION].set_author_suspended(
-        key, path_id(request, "post_id"), suspended=body.suspended, reason_text=body.reason
-    )
-    return json_response(CountOut(count=1))
+    service = request.app[SUSPENSIONS]
+    target = Target(post_id=path_id(request, "post_id"))
+    if not body.suspended:
+        await service.lift(key, target)
+        return json_response(SuspensionOut())
+    done = await service.suspend(key, target, body.reason, body.days)
+    return json_response(SuspensionOut(until=done.until))
 
 
 @routes.get("/api/v1/moderation/reports")

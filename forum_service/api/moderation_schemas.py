@@ -103,6 +103,9 @@ class SuspendRequest(Request):
 
     suspended: StrictBool
     reason: Reason | None = None
+    days: Annotated[StrictInt, Field(ge=1, le=365)] | None = Field(
+        default=None, description="suspend for this many days; absent: until lifted"
+    )
 
 
 class FindingOut(BaseModel):

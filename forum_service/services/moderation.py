@@ -1,4 +1,5 @@
-"""The moderators' use cases: the queue, claims, decisions, hiding, suspensions, reports."""
+"""The moderators' use cases: the queue, claims, decisions, hiding, reports (suspensions:
+``services.suspensions``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from typing import Any
 
 from forum_service.clock import Clock, utc_now
 from forum_service.domain import (
-    CANNED_REASONS,
     Conflict,
     DecisionAction,
     DomainError,
@@ -25,7 +25,12 @@ from forum_service.pseudonyms import Pseudonymizer
 from forum_service.services import redaction
 from forum_service.services.conclusion import Conclusion, conclude_item
 from forum_service.services.staff import StaffService
-from forum_service.storage import boards_repo, identities_repo, moderation_repo, outbox_repo
+from forum_service.storage import (
+    boards_repo,
+    moderation_repo,
+    outbox_repo,
+    reject_reasons_repo,
+)
 from forum_service.storage.database import Database
 from forum_service.storage.sessions import Session
 from forum_service.validation import clean_body, clean_text, clean_title
@@ -37,18 +42,20 @@ REASON_MAX = 500
 UNDO_WINDOW = timedelta(minutes=5)
 
 
-def rejection_reason(code: str | None, text: str | None) -> str:
-    """Build the sentence an author receives from a canned reason and/or free text.
+async def rejection_reason(session: Session, code: str | None, text: str | None) -> str:
+    """Build the sentence an author receives from a reject reason (``/reasons``) and/or text.
 
     Raises:
         DomainError: ``reason_unknown`` for an unknown code, ``reason_required`` when neither
-            a canned reason (other than "other") nor text is given.
+            a reason (other than "other", the free-text option) nor text is given.
     """
-    if code is not None and code not in CANNED_REASONS:
-        raise DomainError(
-            "reason_unknown", f"unknown reason; use one of {', '.join(sorted(CANNED_REASONS))}"
-        )
-    canned = CANNED_REASONS.get(code or "", "")
+    canned = ""
+    if code is not None and code != "other":
+        found = await reject_reasons_repo.by_code(session, code)
+        if found is None:
+            known = ", ".join(r.code for r in await reject_reasons_repo.reasons(session))
+            raise DomainError("reason_unknown", f"unknown reason; use one of {known}, other")
+        canned = found.text
     extra = clean_text(text, field="reason", max_length=REASON_MAX) if text else ""
     reason = " ".join(part for part in (canned, extra) if part)
     if not reason:
@@ -330,7 +337,7 @@ class ModerationService(StaffService):
             notice: dict[str, Any] = {}
             reason: str | None = None
             if action is DecisionAction.REJECT:
-                reason = rejection_reason(reason_code, reason_text)
+                reason = await rejection_reason(session, reason_code, reason_text)
                 new_status = PostStatus.HIDDEN if reopened_report else PostStatus.REJECTED
                 outcome = "hidden" if reopened_report else "rejected"
                 notice["reason"] = reason
@@ -438,8 +445,8 @@ class ModerationService(StaffService):
     async def hide(self, key: IdentityKey, post_id: int, reason_text: str) -> None:
         """Hide an approved post now (e.g. after a report); the author is told why."""
         now = self._clock()
-        reason = rejection_reason(None, reason_text)
         async with self._db.write("moderation_hide") as session:
+            reason = await rejection_reason(session, None, reason_text)
             await self._staff(session, key, admin=False)
             found = await boards_repo.post_with_author(session, post_id)
             if found is None:
@@ -471,36 +478,6 @@ class ModerationService(StaffService):
                     clear_reports=True,
                 ),
                 now=now,
-            )
-
-    async def set_author_suspended(
-        self, key: IdentityKey, post_id: int, *, suspended: bool, reason_text: str | None
-    ) -> None:
-        """Suspend (or lift the suspension of) the author of a post, without revealing who."""
-        reason = (
-            clean_text(reason_text, field="reason", max_length=REASON_MAX) if reason_text else None
-        )
-        if suspended and reason is None:
-            raise DomainError("reason_required", "give a reason for the suspension")
-        async with self._db.write("moderation_suspend") as session:
-            moderator = await self._staff(session, key, admin=False)
-            author_key, author = await self._author_of_post(session, post_id)
-            if author_key == key.value:
-                raise DomainError("cannot_suspend_self", "you cannot suspend yourself")
-            if not moderator.role.may_act_on(author.role):
-                raise Forbidden(
-                    "outranked",
-                    "moderators can suspend practitioners only; ask an admin",
-                )
-            await identities_repo.set_suspended(session, author.id, suspended)
-            await self._audit(
-                session,
-                key,
-                "suspend" if suspended else "unsuspend",
-                "author_of_post",
-                post_id,
-                reason=reason,
-                details=None,
             )
 
     async def reports(self, key: IdentityKey, limit: int) -> list[Report]:

@@ -14,7 +14,6 @@ from collections import Counter
 from typing import Literal
 
 from forum_service.domain import (
-    CANNED_REASONS,
     DomainError,
     IdentityKey,
     ItemNotes,
@@ -22,12 +21,14 @@ from forum_service.domain import (
     NotFound,
     Post,
     PostStatus,
+    RejectReason,
 )
 from forum_service.services.staff import StaffService
 from forum_service.storage import (
     boards_repo,
     moderation_notes_repo,
     moderation_repo,
+    reject_reasons_repo,
 )
 from forum_service.storage.sessions import Session
 from forum_service.validation import clean_text
@@ -35,7 +36,8 @@ from forum_service.validation import clean_text
 NOTE_MAX = 500
 #: Notes shown with an item (its own and its author's), newest kept.
 NOTES_SHOWN = 20
-#: How the history line names a rejection reason (by the canned sentence it starts with).
+#: How the history line names the seeded reject reasons (by the sentence a rejection starts
+#: with); a reason the admins added (``/reasons``) is named by its button label.
 REASON_LABELS = {
     "personal_details": "identifying details",
     "abusive": "abusive",
@@ -46,28 +48,28 @@ REASON_LABELS = {
 NoteAbout = Literal["item", "author"]
 
 
-def history_line(earlier: list[Post]) -> str:
+def history_line(earlier: list[Post], reasons: list[RejectReason]) -> str:
     """ "2 earlier posts by this author were rejected: identifying details (2)" from the
-    author's earlier posts; reasons by their canned label, "other reasons" otherwise."""
+    author's earlier posts and the reject reasons in use; "other reasons" for free text."""
     refused = [p for p in earlier if p.status in (PostStatus.REJECTED, PostStatus.HIDDEN)]
     if not refused:
         return "No earlier post by this author was rejected."
     labels: Counter[str] = Counter()
     for post in refused:
-        reason = post.rejection_reason or ""
+        said = post.rejection_reason or ""
         label = next(
             (
-                REASON_LABELS[code]
-                for code, sentence in CANNED_REASONS.items()
-                if code in REASON_LABELS and sentence and reason.startswith(sentence)
+                REASON_LABELS.get(reason.code, reason.label.lower())
+                for reason in reasons
+                if reason.text and said.startswith(reason.text)
             ),
             "other reasons",
         )
         labels[label] += 1
-    reasons = ", ".join(f"{label} ({n})" if n > 1 else label for label, n in labels.items())
+    named = ", ".join(f"{label} ({n})" if n > 1 else label for label, n in labels.items())
     count = len(refused)
     were = "post by this author was" if count == 1 else "posts by this author were"
-    return f"{count} earlier {were} rejected: {reasons}"
+    return f"{count} earlier {were} rejected: {named}"
 
 
 class NotesService(StaffService):
@@ -121,7 +123,9 @@ class NotesService(StaffService):
             )
             earlier = [p for p in author.state.posts if p < post.id]
             posts = await boards_repo.posts_by_ids(session, earlier)
-            return ItemNotes(item_id=item_id, notes=tuple(notes), history=history_line(posts))
+            reasons = await reject_reasons_repo.reasons(session)
+            history = history_line(posts, reasons)
+            return ItemNotes(item_id=item_id, notes=tuple(notes), history=history)
 
     async def _post_of_item(self, session: Session, item_id: int) -> Post:
         found = await moderation_repo.item(session, item_id, "", self._clock())

@@ -20,6 +20,7 @@ from forum_service.clock import Clock, utc_now
 from forum_service.domain import ForumStatus, JobKind, RsvpStatus, ScheduledJob
 from forum_service.services import alerts
 from forum_service.services.expert_forums import forum_payload
+from forum_service.services.suspensions import end_expired_suspensions
 from forum_service.storage import (
     boards_repo,
     expert_forums_repo,
@@ -113,6 +114,10 @@ class Scheduler:
             await jobs_repo.finish(session, done=done, skipped=skipped, now=now)
         return len(jobs)
 
+    async def end_suspensions(self) -> int:
+        """End the suspensions whose time is up; returns how many."""
+        return await end_expired_suspensions(self._db, self._clock())
+
     async def _reminder(self, session: Session, job: ScheduledJob, now: datetime) -> bool:
         """Remind those going or interested; False (skipped) when the forum no longer starts
         at the time the reminder was scheduled for (rescheduled, cancelled, gone)."""
@@ -181,6 +186,7 @@ class Scheduler:
                 await self.ensure_sla_summary()
                 while await self.run_due():
                     pass
+                await self.end_suspensions()
             except Exception as error:  # keep scheduling; jobs stay pending on failure
                 log.error("scheduler pass failed: %s", type(error).__name__)
             with contextlib.suppress(TimeoutError):

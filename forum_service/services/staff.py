@@ -72,9 +72,9 @@ class StaffService:
         target_id: int | None,
         reason: str | None = None,
         details: dict[str, Any] | None = None,
-    ) -> None:
-        """Append one line to the audit log under the caller's handle."""
-        await audit_repo.audit(
+    ) -> int:
+        """Append one line to the audit log under the caller's handle; returns its id."""
+        return await audit_repo.audit(
             session,
             actor=self.handle(key),
             action=action,

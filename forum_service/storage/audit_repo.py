@@ -22,20 +22,20 @@ async def audit(
     reason: str | None,
     details: dict[str, Any] | None,
     now: datetime,
-) -> None:
-    """Append one line to the audit log."""
-    session.add(
-        AuditEntryRow(
-            actor=actor,
-            action=action,
-            target_type=target_type,
-            target_id=target_id,
-            reason=reason,
-            details=details,
-            created_at=now,
-        )
+) -> int:
+    """Append one line to the audit log; returns its id."""
+    row = AuditEntryRow(
+        actor=actor,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        reason=reason,
+        details=details,
+        created_at=now,
     )
+    session.add(row)
     await session.flush()
+    return row.id
 
 
 async def audit_log(
@@ -45,16 +45,23 @@ async def audit_log(
     stmt = select(AuditEntryRow).order_by(AuditEntryRow.id.desc()).limit(limit)
     if before_id is not None:
         stmt = stmt.where(AuditEntryRow.id < before_id)
-    return [
-        AuditEntry(
-            id=row.id,
-            actor=row.actor,
-            action=row.action,
-            target_type=row.target_type,
-            target_id=row.target_id,
-            reason=row.reason,
-            details=row.details,
-            created_at=row.created_at,
-        )
-        for row in (await session.execute(stmt)).scalars()
-    ]
+    return [_entry(row) for row in (await session.execute(stmt)).scalars()]
+
+
+async def entry(session: AsyncSession, entry_id: int) -> AuditEntry | None:
+    """One audit line, or None."""
+    row = await session.get(AuditEntryRow, entry_id)
+    return None if row is None else _entry(row)
+
+
+def _entry(row: AuditEntryRow) -> AuditEntry:
+    return AuditEntry(
+        id=row.id,
+        actor=row.actor,
+        action=row.action,
+        target_type=row.target_type,
+        target_id=row.target_id,
+        reason=row.reason,
+        details=row.details,
+        created_at=row.created_at,
+    )

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from forum_service.domain import Identity, PersonState, Role, StaffMember
+from forum_service.domain import Identity, PersonState, Role, StaffMember, SuspensionState
 from forum_service.storage.sessions import insert_or_ignore
 from forum_service.storage.tables import IdentityRow
 from forum_service.vault import Vault, epoch_seconds, from_epoch
@@ -32,16 +32,22 @@ def _sealed_state(vault: Vault, key: str, lookup: str, state: PersonState) -> by
         "tp": list(state.post_times),
         "tr": list(state.report_times),
     }
+    if state.suspension is not None:
+        document["s"] = {"a": state.suspension.audit_id, "u": state.suspension.until}
     return vault.seal_json(document, state_context(lookup))
 
 
 def _opened(vault: Vault, row: IdentityRow) -> tuple[str, PersonState]:
     document = vault.open_json(row.state, state_context(row.lookup))
+    held = document.get("s")  # states sealed before suspensions had an end have none
     state = PersonState(
         created_at=int(document["c"]),
         posts=tuple(document["p"]),
         post_times=tuple(document["tp"]),
         report_times=tuple(document["tr"]),
+        suspension=None
+        if held is None
+        else SuspensionState(audit_id=int(held["a"]), until=held["u"]),
     )
     return str(document["k"]), state
 
@@ -113,6 +119,12 @@ async def set_suspended(session: AsyncSession, identity_id: int, suspended: bool
     await session.execute(
         update(IdentityRow).where(IdentityRow.id == identity_id).values(suspended=suspended)
     )
+
+
+async def suspended_identities(session: AsyncSession, vault: Vault) -> list[tuple[str, Identity]]:
+    """Every suspended identity with its key (to end suspensions that have run out)."""
+    rows = await session.execute(select(IdentityRow).where(IdentityRow.suspended.is_(True)))
+    return [(_opened(vault, row)[0], _identity(vault, row)) for row in rows.scalars()]
 
 
 async def set_member(session: AsyncSession, identity_id: int, member: bool) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from forum_service.storage import (
+    appeals_repo,
     boards_repo,
     expert_forums_repo,
     feedback_repo,
@@ -23,6 +24,7 @@ from forum_service.storage import (
 )
 from forum_service.storage.sessions import Session
 from forum_service.storage.tables import (
+    AppealRow,
     Base,
     FeedbackRow,
     IdentityRow,
@@ -83,6 +85,9 @@ SEALED_COLUMNS = (
     SealedColumn(
         ModerationNoteRow, "body_seal", "subject", moderation_notes_repo.body_context, PAD_BLOCK
     ),
+    # Both cleared (NULL) once the appeal is answered.
+    SealedColumn(AppealRow, "appellant_seal", "appellant_tag", appeals_repo.appellant_context),
+    SealedColumn(AppealRow, "text_seal", "appellant_tag", appeals_repo.text_context, PAD_BLOCK),
 )
 
 

@@ -517,6 +517,21 @@ class ResourceRow(Base):
     created_at: Mapped[datetime]
 
 
+class RejectReasonRow(Base):
+    """A canned rejection reason (admins keep them): the reject keyboard's buttons, in order.
+
+    ``code`` is what a decision names (``reason_code``); ``text`` what the author receives.
+    """
+
+    __tablename__ = "reject_reasons"
+    id: Mapped[int] = mapped_column(BIG_INT, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    label: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(String(300))
+    position: Mapped[int] = mapped_column(BIG_INT, default=0)
+    created_at: Mapped[datetime]
+
+
 class NewsletterRow(Base):
     """A published weekly update: a text, a PDF by Telegram file id, or both."""
 
@@ -543,3 +558,22 @@ class FeedbackRow(Base):
     message_seal: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime]
     replied_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class AppealRow(Base):
+    """An appeal against a suspension or a hidden post: one per ``subject``.
+
+    ``subject`` is ``suspension:<audit id>`` or ``post:<post id>``. The person is
+    ``appellant_tag`` (theirs for this appeal only) and ``appellant_seal``; their text is sealed
+    too. Both seals are cleared once an admin has answered and the person has been told.
+    """
+
+    __tablename__ = "appeals"
+    id: Mapped[int] = mapped_column(BIG_INT, primary_key=True)
+    subject: Mapped[str] = mapped_column(String(40), unique=True)
+    appellant_tag: Mapped[str] = mapped_column(TAG)
+    appellant_seal: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    text_seal: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None] = mapped_column(nullable=True)

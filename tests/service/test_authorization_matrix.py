@@ -121,6 +121,15 @@ SAMPLE_BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/admin/feedback/{feedback_id}/reply"): {"text": "Thank you"},
     ("POST", "/api/v1/admin/boards"): {"slug": "children", "title": "Children and young people"},
     ("PATCH", "/api/v1/admin/boards/{slug}"): {"title": "Safety from any abuser"},
+    ("POST", "/api/v1/admin/reject-reasons"): {"label": "Spam"},
+    ("POST", "/api/v1/admin/reject-reasons/{reason_id}/move"): {"position": 1},
+    ("POST", "/api/v1/admin/staff-suspension"): {
+        "handle": "Moderator 00000",
+        "suspended": True,
+        "reason": "Abuse",
+    },
+    ("POST", "/api/v1/appeals"): {"text": "Please reconsider"},
+    ("POST", "/api/v1/admin/appeals/{appeal_id}/decision"): {"lift": False},
 }
 
 #: Who each kind of caller may reach; everyone else gets 401 (no or wrong token) or 403.
