@@ -36,7 +36,7 @@ def _argv(name: str, args: argparse.Namespace) -> list[str]:
         argv += ["--quick"] if args.quick else []
     if name in ("moderation_eval", "moderation_worker") and args.checkpoint is not None:
         argv += ["--checkpoint", str(args.checkpoint), "--config-dir", str(args.config_dir)]
-    if name in ("moderation_worker", "api_throughput", "read_growth") and args.backends:
+    if name in ("moderation_worker", "api_throughput", "wrk", "read_growth") and args.backends:
         argv += ["--backends", args.backends]
     if name in ("api_throughput", "read_growth", "bot_roundtrip", "broadcast") and args.server:
         argv += ["--server", args.server]
@@ -54,6 +54,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns:
         0 when every benchmark ran, 1 otherwise.
     """
+    given = list(sys.argv[1:] if argv is None else argv)
+    if given[:1] == ["wrk"]:  # ``python -m bench wrk [--quick]``: the wrk benchmark alone
+        return _runner("wrk")(given[1:])
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="CI-sized run (~3 minutes)")
     parser.add_argument("--out-dir", type=Path, default=DEFAULT_OUT_DIR)

@@ -16,6 +16,7 @@ BENCHMARKS = (
     "moderation_eval",
     "moderation_worker",
     "api_throughput",
+    "wrk",
     "read_growth",
     "bot_roundtrip",
     "broadcast",
@@ -41,6 +42,27 @@ def _api(data: dict[str, Any]) -> Iterator[Row]:
                     f"p50 {entry['baseline']['p50_ms']:.1f}, p99 {entry['baseline']['p99_ms']:.1f}",
                     f"throughput ×{entry['ratio']['throughput']}, p50 ×{entry['ratio']['p50']}, "
                     f"p99 ×{entry['ratio']['p99']}",
+                )
+
+
+def _wrk(data: dict[str, Any]) -> Iterator[Row]:
+    labels = {
+        "boards": "list boards",
+        "threads": "thread page",
+        "read": "read thread",
+        "post": "create post",
+        "healthz": "/healthz",
+    }
+    for backend, per_backend in data["backends"].items():
+        for endpoint, label in labels.items():
+            for level, entry in per_backend.get(endpoint, {}).items():
+                service, baseline = entry["service"], entry["baseline"]
+                yield (
+                    f"wrk {label}, {backend}, {level} connection{'' if level == '1' else 's'}",
+                    f"{service['throughput_rps']:,.0f} req/s, p50 {service['p50_ms']:.1f} ms, "
+                    f"p99 {service['p99_ms']:.1f} ms",
+                    f"bare aiohttp + raw driver: {baseline['throughput_rps']:,.0f} req/s",
+                    f"×{entry['ratio']['throughput']}",
                 )
 
 
@@ -135,6 +157,7 @@ HEADLINES: dict[str, Callable[[dict[str, Any]], Iterator[Row]]] = {
     "moderation_eval": _eval,
     "moderation_worker": _worker,
     "api_throughput": _api,
+    "wrk": _wrk,
     "read_growth": _growth,
     "bot_roundtrip": _bot,
     "broadcast": _broadcast,
