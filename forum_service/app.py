@@ -27,6 +27,7 @@ from forum_service.api.keys import (
     BOARDS,
     DATABASE,
     EXPERT_FORUMS,
+    HEALTH,
     HELPLINES,
     MEMBERSHIP,
     METRICS,
@@ -44,6 +45,7 @@ from forum_service.pseudonyms import Pseudonymizer
 from forum_service.services.admin import AdminService
 from forum_service.services.boards import BoardService
 from forum_service.services.expert_forums import ExpertForumService
+from forum_service.services.health import HealthCheck
 from forum_service.services.membership import MembershipService
 from forum_service.services.moderation import ModerationService
 from forum_service.services.outbox import OutboxService
@@ -116,6 +118,7 @@ def create_app(
             db, pseudonyms, mode=MembershipMode(settings.membership), clock=clock
         )
         app[HELPLINES] = HelplineService(db, pseudonyms, clock=clock)
+        app[HEALTH] = HealthCheck(db)
         yield
         if own:
             await db.dispose()

@@ -8,6 +8,7 @@ from forum_service.observability import Metrics
 from forum_service.services.admin import AdminService
 from forum_service.services.boards import BoardService
 from forum_service.services.expert_forums import ExpertForumService
+from forum_service.services.health import HealthCheck
 from forum_service.services.membership import MembershipService
 from forum_service.services.moderation import ModerationService
 from forum_service.services.outbox import OutboxService
@@ -27,3 +28,4 @@ SUBSCRIPTIONS = web.AppKey("subscriptions", SubscriptionService)
 METRICS = web.AppKey("metrics", Metrics)
 MEMBERSHIP = web.AppKey("membership", MembershipService)
 HELPLINES = web.AppKey("helplines", HelplineService)
+HEALTH = web.AppKey("health", HealthCheck)
