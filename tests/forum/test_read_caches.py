@@ -11,8 +11,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 from sqlalchemy import text
 
-from forum_service.app import create_app
 from forum_service.api.keys import DATABASE
+from forum_service.app import create_app
 from forum_service.services.health import HealthCheck
 from forum_service.settings import ServiceSettings
 from forum_service.storage import component_status_repo
