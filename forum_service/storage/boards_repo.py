@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy import Executable, Select, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum_service.domain import (
@@ -79,10 +80,16 @@ async def list_boards(session: AsyncSession) -> list[Board]:
 
 async def boards_version(session: AsyncSession) -> int:
     """Return the boards' version: triggers bump it whenever a board row changes (0017)."""
-    version = await session.scalar(
-        select(CacheVersionRow.version).where(CacheVersionRow.name == "boards")
+    rows = await _core(
+        session, select(CacheVersionRow.version).where(CacheVersionRow.name == "boards")
     )
-    return int(version or 0)
+    return int(rows[0][0]) if rows else 0
+
+
+async def _core(session: AsyncSession, stmt: Executable) -> Sequence[Any]:
+    """Run a read on the session's connection: plain Core rows, no ORM execution step."""
+    connection = await session.connection()
+    return (await connection.execute(stmt)).all()
 
 
 def _board(row: Any) -> Board:
@@ -101,10 +108,8 @@ async def board_by_slug(session: AsyncSession, slug: str) -> Board | None:
     """Return the board called ``slug``, or None (also for text that cannot be a slug)."""
     if SLUG.fullmatch(slug) is None:  # e.g. a NUL, which PostgreSQL refuses to compare
         return None
-    row = (
-        await session.execute(select(*_BOARD_COLUMNS).where(BoardRow.slug == slug))
-    ).one_or_none()
-    return None if row is None else _board(row)
+    rows = await _core(session, select(*_BOARD_COLUMNS).where(BoardRow.slug == slug))
+    return _board(rows[0]) if rows else None
 
 
 def _thread_select(*extra: Any) -> Select[Any]:
@@ -144,7 +149,7 @@ async def list_threads(
                 and_(ThreadRow.last_activity_at == at, ThreadRow.id < thread_id),
             )
         )
-    rows = (await session.execute(stmt)).all()
+    rows = await _core(session, stmt)
     counts = await _reply_counts(session, [row[0] for row in rows])
     return [_thread(row, counts.get(row[0], 0)) for row in rows]
 
@@ -152,16 +157,17 @@ async def list_threads(
 async def _reply_counts(session: AsyncSession, thread_ids: list[int]) -> dict[int, int]:
     if not thread_ids:
         return {}
-    rows = await session.execute(
+    rows = await _core(
+        session,
         select(PostRow.thread_id, func.count())
         .where(
             PostRow.thread_id.in_(thread_ids),
             PostRow.status == APPROVED,
             PostRow.is_opening.is_(False),
         )
-        .group_by(PostRow.thread_id)
+        .group_by(PostRow.thread_id),
     )
-    return {thread_id: int(n) for thread_id, n in rows.all()}
+    return {thread_id: int(n) for thread_id, n in rows}
 
 
 def _thread(row: Any, replies: int) -> ThreadSummary:
@@ -187,11 +193,10 @@ async def thread_with_author(
     session: AsyncSession, thread_id: int
 ) -> tuple[ThreadSummary, str] | None:
     """Return a thread (any status) and its author's tag in it, or None."""
-    row = (
-        await session.execute(_thread_select(PostRow.author_tag).where(ThreadRow.id == thread_id))
-    ).one_or_none()
-    if row is None:
+    rows = await _core(session, _thread_select(PostRow.author_tag).where(ThreadRow.id == thread_id))
+    if not rows:
         return None
+    row = rows[0]
     counts = await _reply_counts(session, [row[0]])
     return _thread(row, counts.get(row[0], 0)), row[7]
 
@@ -245,7 +250,7 @@ async def visible_posts(
         .limit(limit)
     )
     posts = []
-    for row in await session.execute(stmt):
+    for row in await _core(session, stmt):
         post = _post(row)
         if post.status is PostStatus.HELD and row[14] != viewer_tag:
             post = replace(post, body="")
