@@ -18,10 +18,8 @@ def test_every_endpoint_is_measured_on_both_sides_without_errors(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PTB_TIMEDELTA", "true")
-    status = wrk.main(
-        ["--backends", "sqlite", "--levels", "2", "--seconds", "1", "--rounds", "1"]
-        + ["--out-dir", str(tmp_path)]  # noqa: RUF005 - one argument list, wrapped
-    )
+    argv = "--backends sqlite --levels 2 --seconds 1 --rounds 1 --out-dir".split()
+    status = wrk.main([*argv, str(tmp_path)])
     assert status == 0
     data = json.loads((tmp_path / "wrk.json").read_text(encoding="utf-8"))
     sqlite = data["backends"]["sqlite"]
