@@ -38,7 +38,10 @@ def _argv(name: str, args: argparse.Namespace) -> list[str]:
         argv += ["--checkpoint", str(args.checkpoint), "--config-dir", str(args.config_dir)]
     if name in ("moderation_worker", "api_throughput", "wrk", "read_growth") and args.backends:
         argv += ["--backends", args.backends]
-    if name in ("api_throughput", "read_growth", "bot_roundtrip", "broadcast") and args.server:
+    if (
+        name in ("api_throughput", "read_growth", "bot_roundtrip", "bot_throughput", "broadcast")
+        and args.server
+    ):
         argv += ["--server", args.server]
     if name == "broadcast" and args.subscribers is not None:
         argv += ["--subscribers", str(args.subscribers)]

@@ -19,6 +19,7 @@ BENCHMARKS = (
     "wrk",
     "read_growth",
     "bot_roundtrip",
+    "bot_throughput",
     "broadcast",
 )
 
@@ -125,6 +126,23 @@ def _bot(data: dict[str, Any]) -> Iterator[Row]:
             )
 
 
+def _bot_throughput(data: dict[str, Any]) -> Iterator[Row]:
+    sustained, burst = data["sustained"], data["burst"]
+    yield (
+        f"Bot sustained, {sustained['users']:,} distinct users",
+        f"{sustained['updates_per_s']:,.1f} updates/s, p50 {sustained['p50_ms']:.1f} ms, "
+        f"p99 {sustained['p99_ms']:.1f} ms",
+        "goal ≥ 200 updates/s, p99 < 100 ms",
+        "",
+    )
+    yield (
+        f"Bot burst of {burst['users']} first-time users",
+        f"p50 {burst['p50_ms']:.1f} ms, p99 {burst['p99_ms']:.1f} ms",
+        f"last reply after {burst['seconds_to_last_reply']:.2f} s",
+        "",
+    )
+
+
 def _broadcast(data: dict[str, Any]) -> Iterator[Row]:
     main = data["broadcast"]
     during, idle = main["reply_latency_during"], main["reply_latency_idle"]
@@ -160,6 +178,7 @@ HEADLINES: dict[str, Callable[[dict[str, Any]], Iterator[Row]]] = {
     "wrk": _wrk,
     "read_growth": _growth,
     "bot_roundtrip": _bot,
+    "bot_throughput": _bot_throughput,
     "broadcast": _broadcast,
 }
 
