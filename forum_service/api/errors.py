@@ -57,6 +57,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return error_response(error.status, error.code, error.message)
     except ValidationError as error:
         return validation_error_response(error)
+    except ConnectionResetError:
+        raise  # the client went away mid-request: nobody to answer, nothing went wrong here
     except web.HTTPException as error:
         if error.status < 400:
             raise

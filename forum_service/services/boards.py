@@ -151,13 +151,14 @@ class BoardService:
         small row is read per call, and a change is seen by the next call of every process.
         Callers must not modify the returned list.
         """
-        async with self._db.read("list_boards") as session:
+        # No snapshot needed: the list is read after its version, so it is never older.
+        async with self._db.read("list_boards", snapshot=False) as session:
             version = await boards_repo.boards_version(session)
             cached = self._boards
             if cached is not None and cached[0] == version:
                 return cached[1]
             boards = await boards_repo.list_boards(session)
-        # Read after the version: at worst newer than it, so the next call reads again.
+        # Read after the version: at worst newer than it, and the next call reads again.
         self._boards = (version, boards)
         return boards
 

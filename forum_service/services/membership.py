@@ -112,7 +112,7 @@ class MembershipService(StaffService):
         """
         if self.mode is MembershipMode.OPEN:
             return
-        async with self._db.read("membership_gate") as session:
+        async with self._db.read("membership_gate", snapshot=False) as session:
             found = await identities_repo.standing(session, self._vault, key.value)
         # counts_as_member's rule, on the two columns it reads (no sealed state to open).
         if found is None or not (found[0] or found[1].can_moderate):
