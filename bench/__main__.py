@@ -1,8 +1,8 @@
 """``python -m bench``: run every benchmark, then write bench/results/SUMMARY.md.
 
 Each benchmark also runs alone (``python -m bench.<name>``). ``--quick`` is the CI-sized run
-(about three minutes on a 2-core machine); the full run takes about ten minutes, most of it
-the 5,000-subscriber broadcast at Telegram's rate. PostgreSQL is included when
+(a few minutes on a 2-core machine); the full run takes about 40 minutes, most of it the wrk
+benchmark (``python -m bench wrk`` runs it alone) and the 5,000-subscriber broadcast. PostgreSQL is included when
 ``BENCH_DATABASE_URL`` or ``TEST_DATABASE_URL`` names a server.
 """
 
