@@ -2,8 +2,8 @@
 
 Each benchmark also runs alone (``python -m bench.<name>``). ``--quick`` is the CI-sized run
 (a few minutes on a 2-core machine); the full run takes about 40 minutes, most of it the wrk
-benchmark (``python -m bench wrk`` runs it alone) and the 5,000-subscriber broadcast. PostgreSQL is included when
-``BENCH_DATABASE_URL`` or ``TEST_DATABASE_URL`` names a server.
+benchmark (``python -m bench wrk`` runs it alone) and the 5,000-subscriber broadcast.
+PostgreSQL is included when ``BENCH_DATABASE_URL`` or ``TEST_DATABASE_URL`` names a server.
 """
 
 from __future__ import annotations
