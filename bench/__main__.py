@@ -1,9 +1,9 @@
 """``python -m bench``: run every benchmark, then write bench/results/SUMMARY.md.
 
 Each benchmark also runs alone (``python -m bench.<name>``). ``--quick`` is the CI-sized run
-(about three minutes on a 2-core machine); the full run takes about ten minutes, most of it
-the 5,000-subscriber broadcast at Telegram's rate. PostgreSQL is included when
-``BENCH_DATABASE_URL`` or ``TEST_DATABASE_URL`` names a server.
+(a few minutes on a 2-core machine); the full run takes about 40 minutes, most of it the wrk
+benchmark (``python -m bench wrk`` runs it alone) and the 5,000-subscriber broadcast.
+PostgreSQL is included when ``BENCH_DATABASE_URL`` or ``TEST_DATABASE_URL`` names a server.
 """
 
 from __future__ import annotations
@@ -36,9 +36,12 @@ def _argv(name: str, args: argparse.Namespace) -> list[str]:
         argv += ["--quick"] if args.quick else []
     if name in ("moderation_eval", "moderation_worker") and args.checkpoint is not None:
         argv += ["--checkpoint", str(args.checkpoint), "--config-dir", str(args.config_dir)]
-    if name in ("moderation_worker", "api_throughput", "read_growth") and args.backends:
+    if name in ("moderation_worker", "api_throughput", "wrk", "read_growth") and args.backends:
         argv += ["--backends", args.backends]
-    if name in ("api_throughput", "read_growth", "bot_roundtrip", "broadcast") and args.server:
+    if (
+        name in ("api_throughput", "read_growth", "bot_roundtrip", "bot_throughput", "broadcast")
+        and args.server
+    ):
         argv += ["--server", args.server]
     if name == "broadcast" and args.subscribers is not None:
         argv += ["--subscribers", str(args.subscribers)]
@@ -54,6 +57,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns:
         0 when every benchmark ran, 1 otherwise.
     """
+    given = list(sys.argv[1:] if argv is None else argv)
+    if given[:1] == ["wrk"]:  # ``python -m bench wrk [--quick]``: the wrk benchmark alone
+        return _runner("wrk")(given[1:])
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="CI-sized run (~3 minutes)")
     parser.add_argument("--out-dir", type=Path, default=DEFAULT_OUT_DIR)

@@ -16,8 +16,10 @@ BENCHMARKS = (
     "moderation_eval",
     "moderation_worker",
     "api_throughput",
+    "wrk",
     "read_growth",
     "bot_roundtrip",
+    "bot_throughput",
     "broadcast",
 )
 
@@ -41,6 +43,27 @@ def _api(data: dict[str, Any]) -> Iterator[Row]:
                     f"p50 {entry['baseline']['p50_ms']:.1f}, p99 {entry['baseline']['p99_ms']:.1f}",
                     f"throughput ×{entry['ratio']['throughput']}, p50 ×{entry['ratio']['p50']}, "
                     f"p99 ×{entry['ratio']['p99']}",
+                )
+
+
+def _wrk(data: dict[str, Any]) -> Iterator[Row]:
+    labels = {
+        "boards": "list boards",
+        "threads": "thread page",
+        "read": "read thread",
+        "post": "create post",
+        "healthz": "/healthz",
+    }
+    for backend, per_backend in data["backends"].items():
+        for endpoint, label in labels.items():
+            for level, entry in per_backend.get(endpoint, {}).items():
+                service, baseline = entry["service"], entry["baseline"]
+                yield (
+                    f"wrk {label}, {backend}, {level} connection{'' if level == '1' else 's'}",
+                    f"{service['throughput_rps']:,.0f} req/s, p50 {service['p50_ms']:.1f} ms, "
+                    f"p99 {service['p99_ms']:.1f} ms",
+                    f"bare aiohttp + raw driver: {baseline['throughput_rps']:,.0f} req/s",
+                    f"×{entry['ratio']['throughput']}",
                 )
 
 
@@ -103,6 +126,23 @@ def _bot(data: dict[str, Any]) -> Iterator[Row]:
             )
 
 
+def _bot_throughput(data: dict[str, Any]) -> Iterator[Row]:
+    sustained, burst = data["sustained"], data["burst"]
+    yield (
+        f"Bot sustained, {sustained['users']:,} distinct users",
+        f"{sustained['updates_per_s']:,.1f} updates/s, p50 {sustained['p50_ms']:.1f} ms, "
+        f"p99 {sustained['p99_ms']:.1f} ms",
+        "goal ≥ 200 updates/s, p99 < 100 ms",
+        "",
+    )
+    yield (
+        f"Bot burst of {burst['users']} first-time users",
+        f"p50 {burst['p50_ms']:.1f} ms, p99 {burst['p99_ms']:.1f} ms",
+        f"last reply after {burst['seconds_to_last_reply']:.2f} s",
+        "",
+    )
+
+
 def _broadcast(data: dict[str, Any]) -> Iterator[Row]:
     main = data["broadcast"]
     during, idle = main["reply_latency_during"], main["reply_latency_idle"]
@@ -135,8 +175,10 @@ HEADLINES: dict[str, Callable[[dict[str, Any]], Iterator[Row]]] = {
     "moderation_eval": _eval,
     "moderation_worker": _worker,
     "api_throughput": _api,
+    "wrk": _wrk,
     "read_growth": _growth,
     "bot_roundtrip": _bot,
+    "bot_throughput": _bot_throughput,
     "broadcast": _broadcast,
 }
 

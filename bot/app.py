@@ -22,7 +22,7 @@ from telegram.ext import (
 
 from bot import commands
 from bot.context import BotServices
-from bot.delivery import Dispatcher
+from bot.delivery import Dispatcher, SendWindow
 from bot.delivery_store import DeliveryStore
 from bot.flood import FloodGate
 from bot.forum_client import ForumClient, ForumError
@@ -96,6 +96,7 @@ def build_application(
     )
     stop = asyncio.Event()
     tasks: list[asyncio.Task[None]] = []
+    window = SendWindow(NoteSentMessages(services.recent))
 
     async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         await services.forum.open()
@@ -104,7 +105,11 @@ def build_application(
         await application.bot.set_my_commands(COMMANDS, scope=BotCommandScopeAllPrivateChats())
         if deliver:
             dispatcher = Dispatcher(
-                application.bot, services.forum, services.store, rate=settings.bot_broadcast_rate
+                application.bot,
+                services.forum,
+                services.store,
+                rate=settings.bot_broadcast_rate,
+                window=window,
             )
             application.bot_data["dispatcher"] = dispatcher
             tasks.append(
@@ -130,8 +135,9 @@ def build_application(
         .base_file_url(f"{api}/file/bot")
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         .concurrent_updates(PerChatUpdateProcessor())
-        # Not a limit: the hook that notes each message sent to a private chat, for /exit.
-        .rate_limiter(NoteSentMessages(services.recent))
+        # Not a limit: the hook that notes each message sent to a private chat, for /exit,
+        # inside the count of all sends the broadcast dispatcher keeps under Telegram's limit.
+        .rate_limiter(window)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()

@@ -1,11 +1,12 @@
 """Delivers the service's durable notifications: claim a batch, send within limits, ack.
 
 Limits: Telegram allows about 30 messages/s overall and 1 message/s per chat. The dispatcher
-sends at most ``rate`` messages/s (default 25, leaving room for interactive replies, which do
-not pass through this limiter and so never queue behind a broadcast) and paces each chat to
-one message per ``per_chat_interval``. A 429 is honoured (``retry_after``) and reported to the
-service as a retry; a 403 ("bot was blocked") deletes the recipient's delivery data and is
-reported as blocked; the batch goes on.
+sends at most ``rate`` messages/s (default 28) evenly spaced, and never while the bot's last
+second of sends (:class:`SendWindow`: broadcasts and interactive replies alike) already holds
+``window_limit`` (29): replies never wait behind a broadcast, the broadcast yields to them. It
+paces each chat to one message per ``per_chat_interval``. A 429 is honoured (``retry_after``)
+and reported to the service as a retry; a 403 ("bot was blocked") deletes the recipient's
+delivery data and is reported as blocked; the batch goes on.
 
 Crash semantics: notifications are acknowledged after sending. If the process dies between a
 send and its ack, the lease expires and that notification is sent again: at most the
@@ -16,9 +17,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import time
-from collections.abc import Mapping
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -26,6 +29,7 @@ from aiolimiter import AsyncLimiter
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.ext import BaseRateLimiter
 
 from bot import community, render, staff_notices, texts
 from bot.callbacks import Button, build
@@ -97,6 +101,100 @@ def notification_markup(kind: str, payload: Mapping[str, Any]) -> InlineKeyboard
     )
 
 
+#: Bot API methods that count against Telegram's messages-per-second limit.
+SEND_METHODS = frozenset({"sendMessage", "sendDocument", "sendPhoto", "copyMessage"})
+
+
+#: True inside :meth:`SendWindow.slot`: the send there is already counted.
+_IN_SLOT: contextvars.ContextVar[bool] = contextvars.ContextVar("send_in_slot", default=False)
+
+#: Sends the dispatcher's bucket holds: how far it may catch up after a late wake-up.
+CATCH_UP = 3
+
+
+class SendWindow(BaseRateLimiter[Any]):
+    """Counts the bot's messages that Telegram may count in its last second; wraps the bot's
+    rate limiter hook.
+
+    A message counts while it is in flight and for one second after its answer came (Telegram
+    received it somewhere in between, so any one-second window of arrivals is within what this
+    counts). Interactive replies pass straight through and are only counted; the dispatcher
+    sends a broadcast message inside :meth:`slot`, which waits for room first, so replies plus
+    broadcast stay under Telegram's overall limit and no reply ever queues behind a broadcast.
+
+    Args:
+        inner: the hook it wraps (PTB allows one rate limiter per bot).
+        clock: monotonic time source.
+    """
+
+    def __init__(
+        self, inner: BaseRateLimiter[Any], clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._inner = inner
+        self._clock = clock
+        self._in_flight = 0
+        self._done: deque[float] = deque()
+
+    async def initialize(self) -> None:
+        """Set up the wrapped hook."""
+        await self._inner.initialize()
+
+    async def shutdown(self) -> None:
+        """Tear down the wrapped hook."""
+        await self._inner.shutdown()
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, Any]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: Any,
+    ) -> Any:
+        """Let the wrapped hook make the request, counting it if it is a message of its own."""
+        if endpoint not in SEND_METHODS or _IN_SLOT.get():
+            return await self._inner.process_request(
+                callback, args, kwargs, endpoint, data, rate_limit_args
+            )
+        self._in_flight += 1
+        try:
+            return await self._inner.process_request(
+                callback, args, kwargs, endpoint, data, rate_limit_args
+            )
+        finally:
+            self._finish()
+
+    def _finish(self) -> None:
+        self._in_flight -= 1
+        self._done.append(self._clock())
+
+    def counted(self) -> int:
+        """Messages in flight plus those answered in the last second."""
+        now = self._clock()
+        while self._done and now - self._done[0] >= 1.0:
+            self._done.popleft()
+        return self._in_flight + len(self._done)
+
+    @contextlib.asynccontextmanager
+    async def slot(self, limit: int) -> AsyncIterator[None]:
+        """Wait until fewer than ``limit`` messages are counted, then count the block's send.
+
+        The count is taken at once, so concurrent callers cannot all pass on the same room.
+        """
+        # Polling, not an Event: room opens as time passes, not when anything happens.
+        while self.counted() >= limit:
+            oldest = self._done[0] if self._done else self._clock()
+            await asyncio.sleep(max(0.005, 1.0 - (self._clock() - oldest)))
+        self._in_flight += 1
+        token = _IN_SLOT.set(True)
+        try:
+            yield
+        finally:
+            _IN_SLOT.reset(token)
+            self._finish()
+
+
 class Dispatcher:
     """Moves notifications from the service's outbox to Telegram.
 
@@ -104,12 +202,14 @@ class Dispatcher:
         bot: the PTB bot.
         forum: the forum client.
         store: the bot's delivery store (identity key → chat id).
-        rate: messages per second overall.
+        rate: broadcast messages per second, evenly spaced.
         per_chat_interval: seconds between two sends to one chat; a little over Telegram's 1 s
             because arrival times jitter (at exactly 1.0 the benchmark saw 429s).
         batch: notifications per claim.
         lease: how long a claim holds before the service hands it out again.
         concurrency: sends in flight at once.
+        window: the bot's count of all its sends (replies too); None counts nothing.
+        window_limit: a broadcast send waits while the last second holds this many sends.
     """
 
     def __init__(
@@ -118,24 +218,28 @@ class Dispatcher:
         forum: ForumClient,
         store: DeliveryStore,
         *,
-        rate: float = 25.0,
+        rate: float = 28.0,
         per_chat_interval: float = 1.1,
         batch: int = 100,
         lease: timedelta = timedelta(seconds=120),
         concurrency: int = 16,
+        window: SendWindow | None = None,
+        window_limit: int = 29,
     ) -> None:
         self._bot = bot
         self._forum = forum
         self._store = store
-        # Capacity 1 refilled at ``rate``/s: evenly spaced sends. (A bucket of capacity
-        # ``rate`` would allow a burst of ``rate`` on top of the steady flow, i.e. up to
-        # twice the rate inside one second.)
-        self._limiter = AsyncLimiter(1, 1.0 / rate)
+        # A small bucket refilled at ``rate``/s: evenly spaced sends that may catch up a few
+        # slots a busy event loop woke late for (capacity 1 lost them: 24 of 28/s). The hard
+        # cap is the window (a bucket of capacity ``rate`` would allow twice the rate in 1 s).
+        self._limiter = AsyncLimiter(CATCH_UP, CATCH_UP / rate)
         self._per_chat = per_chat_interval
         self._batch = batch
         self._lease = lease
         self._slots = asyncio.Semaphore(concurrency)
         self._next_slot: dict[int, float] = {}
+        self._window = window
+        self._window_limit = window_limit
         self.counters = {"sent": 0, "retry": 0, "blocked": 0, "failed": 0, "rate_limited": 0}
 
     async def drain_once(self) -> int:
@@ -186,7 +290,7 @@ class Dispatcher:
     ) -> Ack:
         async with self._slots:
             await self._pace(chat_id)
-            async with self._limiter:
+            async with self._limiter, self._counted():
                 try:
                     attached: str | InputFile | None = document or None
                     if calendar is not None:
@@ -228,6 +332,11 @@ class Dispatcher:
                         return Ack(note_id, "failed")
                     return Ack(note_id, "retry", retry_after=5)
         return Ack(note_id, "sent")
+
+    def _counted(self) -> contextlib.AbstractAsyncContextManager[None]:
+        if self._window is None:
+            return contextlib.nullcontext()
+        return self._window.slot(self._window_limit)
 
     async def _pace(self, chat_id: int) -> None:
         now = time.monotonic()

@@ -60,7 +60,7 @@ class BotSettings(BaseSettings):
     bot_webhook_port: int = Field(default=8443, validation_alias=AliasChoices("BOT_WEBHOOK_PORT"))
     bot_poll_timeout: float = Field(default=10.0, validation_alias=AliasChoices("BOT_POLL_TIMEOUT"))
     bot_broadcast_rate: float = Field(
-        default=25.0, gt=0, le=30, validation_alias=AliasChoices("BOT_BROADCAST_RATE")
+        default=28.0, gt=0, le=30, validation_alias=AliasChoices("BOT_BROADCAST_RATE")
     )
     bot_outbox_interval: float = Field(
         default=2.0, gt=0, validation_alias=AliasChoices("BOT_OUTBOX_INTERVAL")

@@ -40,6 +40,7 @@ from forum_service.api.keys import (
     EXPERT_FORUMS,
     FEEDBACK,
     FORUM_QUESTIONS,
+    HEALTH,
     HELPLINES,
     MEMBERSHIP,
     METRICS,
@@ -67,6 +68,7 @@ from forum_service.services.boards import BoardService
 from forum_service.services.expert_forums import ExpertForumService
 from forum_service.services.feedback import FeedbackService
 from forum_service.services.forum_questions import ForumQuestionService
+from forum_service.services.health import HealthCheck
 from forum_service.services.membership import MembershipService
 from forum_service.services.moderation import ModerationService
 from forum_service.services.moderation_notes import NotesService
@@ -157,6 +159,7 @@ def create_app(
         app[REASONS] = ReasonService(db, pseudonyms, clock=clock)
         app[SUSPENSIONS] = SuspensionService(db, pseudonyms, clock=clock)
         app[APPEALS] = AppealService(db, pseudonyms, clock=clock)
+        app[HEALTH] = HealthCheck(db)
         yield
         if own:
             await db.dispose()

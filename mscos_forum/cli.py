@@ -159,6 +159,17 @@ def cmd_api(args: argparse.Namespace) -> int:
     from forum_service.app import create_app
 
     settings = ServiceSettings.from_env()
+    host = args.host or settings.host
+    port = args.port if args.port is not None else settings.port
+    if args.workers < 1:
+        print("error: --workers must be at least 1", file=sys.stderr)
+        return 2
+    if args.workers > 1:
+        from mscos_forum import api_workers
+
+        if settings.database_url.startswith("sqlite"):
+            log.warning("--workers with SQLite: writes stay serial; one worker is enough there")
+        return api_workers.serve(host, port, args.workers, args.log_level, args.log_format)
     web.run_app(
         create_app(settings),
         host=args.host or settings.host,
@@ -290,6 +301,12 @@ def build_parser() -> argparse.ArgumentParser:
     api = sub.add_parser("api", help="serve the JSON API")
     api.add_argument("--host")
     api.add_argument("--port", type=int)
+    api.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="API processes sharing the port (SO_REUSEPORT); PostgreSQL: one per core",
+    )
     api.set_defaults(func=cmd_api)
 
     worker = sub.add_parser("worker", help="run the moderation worker (screens pending posts)")

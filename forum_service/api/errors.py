@@ -57,6 +57,10 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return error_response(error.status, error.code, error.message)
     except ValidationError as error:
         return validation_error_response(error)
+    except ConnectionResetError:
+        # The client went away while its request was read: nobody reads this answer, and
+        # nothing went wrong here (not a crash to log with a traceback).
+        return error_response(400, "connection_lost", "the client closed the connection")
     except web.HTTPException as error:
         if error.status < 400:
             raise

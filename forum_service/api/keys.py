@@ -12,6 +12,7 @@ from forum_service.services.boards import BoardService
 from forum_service.services.expert_forums import ExpertForumService
 from forum_service.services.feedback import FeedbackService
 from forum_service.services.forum_questions import ForumQuestionService
+from forum_service.services.health import HealthCheck
 from forum_service.services.membership import MembershipService
 from forum_service.services.moderation import ModerationService
 from forum_service.services.moderation_notes import NotesService
@@ -47,3 +48,4 @@ MODERATION_NOTES = web.AppKey("moderation_notes", NotesService)
 REASONS = web.AppKey("reasons", ReasonService)
 SUSPENSIONS = web.AppKey("suspensions", SuspensionService)
 APPEALS = web.AppKey("appeals", AppealService)
+HEALTH = web.AppKey("health", HealthCheck)

@@ -9,7 +9,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from forum_service import __version__
 from forum_service.api.board_schemas import Health
-from forum_service.api.keys import DATABASE, METRICS
+from forum_service.api.keys import DATABASE, HEALTH, METRICS
 from forum_service.api.openapi import Doc, build_document, documented
 from forum_service.services.health import component_states
 from forum_service.storage.migrate import head_revision
@@ -29,9 +29,8 @@ routes = web.RouteTableDef()
 )
 async def healthz(request: web.Request) -> web.Response:
     """Report whether the database answers."""
-    db = request.app[DATABASE]
-    reachable = await db.ping()
-    components = await component_states(db) if reachable else {}
+    health_state = await request.app[HEALTH].state()  # checked at most once a second
+    reachable, components = health_state.reachable, health_state.components
     degraded = {name: detail for name, (state, detail) in components.items() if state != "ok"}
     status = "unavailable" if not reachable else ("degraded" if degraded else "ok")
     health = Health(

@@ -126,6 +126,8 @@ class BoardService:
         self._vault = db.vault
         self._posts_per_hour = posts_per_hour
         self._clock = clock
+        # (version, boards): the list as of that version of the boards table (see list_boards).
+        self._boards: tuple[int, list[Board]] | None = None
 
     async def _actor(self, session: Session, key: IdentityKey, *, lock: bool = False) -> Identity:
         return await identities_repo.ensure_identity(
@@ -141,9 +143,24 @@ class BoardService:
             return await self._actor(session, key)
 
     async def list_boards(self) -> list[Board]:
-        """Return every board with its count of approved threads."""
-        async with self._db.read("list_boards") as session:
-            return await boards_repo.list_boards(session)
+        """Return every board with its count of approved threads.
+
+        The list is kept between calls and read again only when the boards' version has moved:
+        the database bumps it (triggers, migration 0017) in the transaction of any change to a
+        board row, such as an approval changing a count, whichever process made it. So one
+        small row is read per call, and a change is seen by the next call of every process.
+        Callers must not modify the returned list.
+        """
+        # No snapshot needed: the list is read after its version, so it is never older.
+        async with self._db.read("list_boards", snapshot=False) as session:
+            version = await boards_repo.boards_version(session)
+            cached = self._boards
+            if cached is not None and cached[0] == version:
+                return cached[1]
+            boards = await boards_repo.list_boards(session)
+        # Read after the version: at worst newer than it, and the next call reads again.
+        self._boards = (version, boards)
+        return boards
 
     async def list_threads(self, slug: str, cursor: str | None, limit: int) -> Page[ThreadSummary]:
         """Return one page of a board's approved threads, newest activity first.

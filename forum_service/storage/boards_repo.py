@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy import Executable, Select, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum_service.domain import (
@@ -20,6 +22,7 @@ from forum_service.domain import (
 )
 from forum_service.storage.tables import (
     BoardRow,
+    CacheVersionRow,
     IdempotencyKeyRow,
     PostRevisionRow,
     PostRow,
@@ -30,29 +33,84 @@ APPROVED = PostStatus.APPROVED.value
 HELD = PostStatus.HELD.value
 
 
+# Hot reads select the columns they need (SQLAlchemy Core: rows, not ORM entities, so no
+# identity map or attribute instrumentation per row) and build the frozen domain objects.
+_BOARD_COLUMNS: tuple[Any, ...] = (
+    BoardRow.id,
+    BoardRow.slug,
+    BoardRow.title,
+    BoardRow.description,
+    BoardRow.position,
+    BoardRow.approved_thread_count,
+    BoardRow.auto_approve_low_risk,
+    BoardRow.core,
+    BoardRow.archived_at,
+)
+_THREAD_COLUMNS: tuple[Any, ...] = (
+    ThreadRow.id,
+    BoardRow.slug,
+    ThreadRow.title,
+    ThreadRow.status,
+    PostRow.pseudonym,
+    ThreadRow.created_at,
+    ThreadRow.last_activity_at,
+)
+_POST_COLUMNS: tuple[Any, ...] = (
+    PostRow.id,
+    PostRow.thread_id,
+    BoardRow.slug,
+    ThreadRow.title,
+    PostRow.is_opening,
+    PostRow.pseudonym,
+    PostRow.body,
+    PostRow.status,
+    PostRow.revision,
+    PostRow.rejection_reason,
+    PostRow.created_at,
+    PostRow.updated_at,
+    PostRow.approved_at,
+    PostRow.content_note,
+    PostRow.author_tag,
+)
+
+
 async def list_boards(session: AsyncSession, *, archived: bool = False) -> list[Board]:
     """Return the boards in display order with their counts of approved threads.
 
     Archived boards only when ``archived`` is true (the admins' list).
     """
-    stmt = select(BoardRow).order_by(BoardRow.position, BoardRow.id)
+    stmt = select(*_BOARD_COLUMNS).order_by(BoardRow.position, BoardRow.id)
     if not archived:
         stmt = stmt.where(BoardRow.archived_at.is_(None))
     rows = await session.execute(stmt)
-    return [_board(row, row.approved_thread_count) for row in rows.scalars()]
+    return [_board(row) for row in rows]
 
 
-def _board(row: BoardRow, count: int) -> Board:
+async def boards_version(session: AsyncSession) -> int:
+    """Return the boards' version: triggers bump it whenever a board row changes (0017)."""
+    rows = await _core(
+        session, select(CacheVersionRow.version).where(CacheVersionRow.name == "boards")
+    )
+    return int(rows[0][0]) if rows else 0
+
+
+async def _core(session: AsyncSession, stmt: Executable) -> Sequence[Any]:
+    """Run a read on the session's connection: plain Core rows, no ORM execution step."""
+    connection = await session.connection()
+    return (await connection.execute(stmt)).all()
+
+
+def _board(row: Any) -> Board:
     return Board(
-        id=row.id,
-        slug=row.slug,
-        title=row.title,
-        description=row.description,
-        position=row.position,
-        approved_thread_count=int(count),
-        auto_approve_low_risk=row.auto_approve_low_risk,
-        core=row.core,
-        archived=row.archived_at is not None,
+        id=row[0],
+        slug=row[1],
+        title=row[2],
+        description=row[3],
+        position=row[4],
+        approved_thread_count=int(row[5]),
+        auto_approve_low_risk=bool(row[6]),
+        core=bool(row[7]),
+        archived=row[8] is not None,
     )
 
 
@@ -60,10 +118,16 @@ async def board_by_slug(session: AsyncSession, slug: str) -> Board | None:
     """Return the board called ``slug``, or None (also for text that cannot be a slug)."""
     if SLUG.fullmatch(slug) is None:  # e.g. a NUL, which PostgreSQL refuses to compare
         return None
-    row = (
-        await session.execute(select(BoardRow).where(BoardRow.slug == slug))
-    ).scalar_one_or_none()
-    return None if row is None else _board(row, row.approved_thread_count)
+    rows = await _core(session, select(*_BOARD_COLUMNS).where(BoardRow.slug == slug))
+    return _board(rows[0]) if rows else None
+
+
+def _thread_select(*extra: Any) -> Select[Any]:
+    return (
+        select(*_THREAD_COLUMNS, *extra)
+        .join(BoardRow, BoardRow.id == ThreadRow.board_id)
+        .join(PostRow, and_(PostRow.thread_id == ThreadRow.id, PostRow.is_opening.is_(True)))
+    )
 
 
 async def list_threads(
@@ -82,9 +146,7 @@ async def list_threads(
         limit: the most threads to return.
     """
     stmt = (
-        select(ThreadRow, BoardRow.slug, PostRow.pseudonym)
-        .join(BoardRow, BoardRow.id == ThreadRow.board_id)
-        .join(PostRow, and_(PostRow.thread_id == ThreadRow.id, PostRow.is_opening.is_(True)))
+        _thread_select()
         .where(ThreadRow.board_id == board_id, ThreadRow.status == APPROVED)
         .order_by(ThreadRow.last_activity_at.desc(), ThreadRow.id.desc())
         .limit(limit)
@@ -97,35 +159,37 @@ async def list_threads(
                 and_(ThreadRow.last_activity_at == at, ThreadRow.id < thread_id),
             )
         )
-    rows = (await session.execute(stmt)).all()
-    counts = await _reply_counts(session, [row.id for row, _, _ in rows])
-    return [_thread(row, slug, pseudonym, counts.get(row.id, 0)) for row, slug, pseudonym in rows]
+    rows = await _core(session, stmt)
+    counts = await _reply_counts(session, [row[0] for row in rows])
+    return [_thread(row, counts.get(row[0], 0)) for row in rows]
 
 
 async def _reply_counts(session: AsyncSession, thread_ids: list[int]) -> dict[int, int]:
     if not thread_ids:
         return {}
-    rows = await session.execute(
+    rows = await _core(
+        session,
         select(PostRow.thread_id, func.count())
         .where(
             PostRow.thread_id.in_(thread_ids),
             PostRow.status == APPROVED,
             PostRow.is_opening.is_(False),
         )
-        .group_by(PostRow.thread_id)
+        .group_by(PostRow.thread_id),
     )
-    return {thread_id: int(n) for thread_id, n in rows.all()}
+    return {thread_id: int(n) for thread_id, n in rows}
 
 
-def _thread(row: ThreadRow, slug: str, pseudonym: str, replies: int) -> ThreadSummary:
+def _thread(row: Any, replies: int) -> ThreadSummary:
+    """A row of :data:`_THREAD_COLUMNS` as a summary."""
     return ThreadSummary(
-        id=row.id,
-        board_slug=slug,
-        title=row.title,
-        status=PostStatus(row.status),
-        author_pseudonym=pseudonym,
-        created_at=row.created_at,
-        last_activity_at=row.last_activity_at,
+        id=row[0],
+        board_slug=row[1],
+        title=row[2],
+        status=PostStatus(row[3]),
+        author_pseudonym=row[4],
+        created_at=row[5],
+        last_activity_at=row[6],
         approved_reply_count=replies,
     )
 
@@ -139,45 +203,40 @@ async def thread_with_author(
     session: AsyncSession, thread_id: int
 ) -> tuple[ThreadSummary, str] | None:
     """Return a thread (any status) and its author's tag in it, or None."""
-    row = (
-        await session.execute(
-            select(ThreadRow, BoardRow.slug, PostRow.pseudonym, PostRow.author_tag)
-            .join(BoardRow, BoardRow.id == ThreadRow.board_id)
-            .join(PostRow, and_(PostRow.thread_id == ThreadRow.id, PostRow.is_opening.is_(True)))
-            .where(ThreadRow.id == thread_id)
-        )
-    ).one_or_none()
-    if row is None:
+    rows = await _core(session, _thread_select(PostRow.author_tag).where(ThreadRow.id == thread_id))
+    if not rows:
         return None
-    thread, slug, pseudonym, author_tag = row
-    counts = await _reply_counts(session, [thread.id])
-    return _thread(thread, slug, pseudonym, counts.get(thread.id, 0)), author_tag
+    row = rows[0]
+    counts = await _reply_counts(session, [row[0]])
+    return _thread(row, counts.get(row[0], 0)), row[7]
 
 
-def _post_select() -> Select[PostRow, str, str]:
-    return (
-        select(PostRow, ThreadRow.title, BoardRow.slug)
+def _post_select(*extra: Any) -> Select[Any]:
+    stmt: Select[Any] = (
+        select(*_POST_COLUMNS, *extra)
         .join(ThreadRow, ThreadRow.id == PostRow.thread_id)
         .join(BoardRow, BoardRow.id == ThreadRow.board_id)
     )
+    return stmt
 
 
-def _post(row: PostRow, thread_title: str, slug: str) -> Post:
+def _post(row: Any) -> Post:
+    """A row of :data:`_POST_COLUMNS` as a post."""
     return Post(
-        id=row.id,
-        thread_id=row.thread_id,
-        board_slug=slug,
-        thread_title=thread_title,
-        is_opening=row.is_opening,
-        author_pseudonym=row.pseudonym,
-        body=row.body,
-        status=PostStatus(row.status),
-        revision=row.revision,
-        rejection_reason=row.rejection_reason,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        approved_at=row.approved_at,
-        content_note=row.content_note,
+        id=row[0],
+        thread_id=row[1],
+        board_slug=row[2],
+        thread_title=row[3],
+        is_opening=bool(row[4]),
+        author_pseudonym=row[5],
+        body=row[6],
+        status=PostStatus(row[7]),
+        revision=row[8],
+        rejection_reason=row[9],
+        created_at=row[10],
+        updated_at=row[11],
+        approved_at=row[12],
+        content_note=row[13],
     )
 
 
@@ -201,9 +260,9 @@ async def visible_posts(
         .limit(limit)
     )
     posts = []
-    for row, title, slug in (await session.execute(stmt)).all():
-        post = _post(row, title, slug)
-        if post.status is PostStatus.HELD and row.author_tag != viewer_tag:
+    for row in await _core(session, stmt):
+        post = _post(row)
+        if post.status is PostStatus.HELD and row[14] != viewer_tag:
             post = replace(post, body="")
         posts.append(post)
     return posts
@@ -211,12 +270,13 @@ async def visible_posts(
 
 async def post_with_author(session: AsyncSession, post_id: int) -> tuple[Post, str, Sealed] | None:
     """Return one post (any status), its author's tag and sealed identity key, or None."""
-    row = (await session.execute(_post_select().where(PostRow.id == post_id))).one_or_none()
+    row = (
+        await session.execute(_post_select(PostRow.author_seal).where(PostRow.id == post_id))
+    ).one_or_none()
     if row is None:
         return None
-    post_row, title, slug = row
-    author = Sealed(post_row.author_seal, author_context(post_row.author_tag))
-    return _post(post_row, title, slug), post_row.author_tag, author
+    author_tag = row[14]
+    return _post(row), author_tag, Sealed(row[15], author_context(author_tag))
 
 
 async def posts_by_ids(session: AsyncSession, post_ids: list[int]) -> list[Post]:
@@ -224,7 +284,7 @@ async def posts_by_ids(session: AsyncSession, post_ids: list[int]) -> list[Post]
     if not post_ids:
         return []
     stmt = _post_select().where(PostRow.id.in_(post_ids)).order_by(PostRow.id.desc())
-    return [_post(*row) for row in (await session.execute(stmt)).all()]
+    return [_post(row) for row in await session.execute(stmt)]
 
 
 async def insert_thread(session: AsyncSession, *, board_id: int, title: str, now: datetime) -> int:
@@ -483,7 +543,17 @@ async def add_board(session: AsyncSession, *, slug: str, title: str, now: dateti
     )
     session.add(row)
     await session.flush()
-    return _board(row, 0)
+    return Board(
+        id=row.id,
+        slug=row.slug,
+        title=row.title,
+        description=row.description,
+        position=row.position,
+        approved_thread_count=0,
+        auto_approve_low_risk=False,
+        core=False,
+        archived=False,
+    )
 
 
 async def rename_board(session: AsyncSession, board_id: int, title: str) -> None:

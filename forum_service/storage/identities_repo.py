@@ -102,6 +102,21 @@ async def find_identity(session: AsyncSession, vault: Vault, key: str) -> Identi
     return None if row is None else _identity(vault, row)
 
 
+async def standing(session: AsyncSession, vault: Vault, key: str) -> tuple[bool, Role] | None:
+    """Return ``(member, role)`` of the identity with ``key``, or None if never seen.
+
+    The membership gate's question on every request: two columns, no sealed state opened.
+    """
+    row = (
+        await session.execute(
+            select(IdentityRow.member, IdentityRow.role).where(
+                IdentityRow.lookup == vault.identity_lookup(key)
+            )
+        )
+    ).one_or_none()
+    return None if row is None else (bool(row[0]), Role(row[1]))
+
+
 async def save_state(
     session: AsyncSession, vault: Vault, identity: Identity, key: str, state: PersonState
 ) -> None:

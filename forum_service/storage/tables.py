@@ -359,6 +359,14 @@ class MembershipRequestRow(Base):
     created_at: Mapped[datetime]
 
 
+class CacheVersionRow(Base):
+    """A cached read's version, bumped by triggers when its data changes (migration 0017)."""
+
+    __tablename__ = "cache_versions"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    version: Mapped[int] = mapped_column(BIG_INT)
+
+
 class ComponentStatusRow(Base):
     """Last reported state of a background component (e.g. the moderation worker's model)."""
 
