@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-PostStatus = Literal["pending", "approved", "rejected", "hidden", "held"]
+PostStatus = Literal["pending", "approved", "rejected", "hidden", "held", "withdrawn"]
 Role = Literal["practitioner", "moderator", "admin"]
 #: Why a person reports a post; the first two hide it at once (a fast report).
 ReportCategory = Literal["identifies_someone", "safety_risk", "other"]

@@ -12,6 +12,7 @@ from forum_service.api import (
     admin_routes,
     board_routes,
     bot_routes,
+    community_routes,
     draft_routes,
     expert_forum_routes,
     helpline_routes,
@@ -27,13 +28,16 @@ from forum_service.api.keys import (
     BOARDS,
     DATABASE,
     EXPERT_FORUMS,
+    FOLLOWS,
     HELPLINES,
     MEMBERSHIP,
     METRICS,
     MODERATION,
     OUTBOX,
+    SEARCH,
     SETTINGS,
     SUBSCRIPTIONS,
+    WITHDRAWALS,
 )
 from forum_service.api.membership_gate import membership_gate
 from forum_service.api.params import refuse_nul_in_path
@@ -44,11 +48,14 @@ from forum_service.pseudonyms import Pseudonymizer
 from forum_service.services.admin import AdminService
 from forum_service.services.boards import BoardService
 from forum_service.services.expert_forums import ExpertForumService
+from forum_service.services.follows import FollowService
 from forum_service.services.membership import MembershipService
 from forum_service.services.moderation import ModerationService
 from forum_service.services.outbox import OutboxService
 from forum_service.services.safeguarding import HelplineService
+from forum_service.services.search import SearchService
 from forum_service.services.subscriptions import SubscriptionService
+from forum_service.services.withdrawal import WithdrawalService
 from forum_service.settings import ServiceSettings
 from forum_service.storage import vault_repo
 from forum_service.storage.database import Database
@@ -116,6 +123,9 @@ def create_app(
             db, pseudonyms, mode=MembershipMode(settings.membership), clock=clock
         )
         app[HELPLINES] = HelplineService(db, pseudonyms, clock=clock)
+        app[FOLLOWS] = FollowService(db, clock=clock)
+        app[SEARCH] = SearchService(db, clock=clock)
+        app[WITHDRAWALS] = WithdrawalService(db, clock=clock)
         yield
         if own:
             await db.dispose()
@@ -133,4 +143,5 @@ def create_app(
     app.add_routes(expert_forum_routes.routes)
     app.add_routes(subscription_routes.routes)
     app.add_routes(helpline_routes.routes)
+    app.add_routes(community_routes.routes)
     return app

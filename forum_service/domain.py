@@ -39,6 +39,8 @@ class PostStatus(StrEnum):
     #: Reported as identifying someone or as a safety risk: hidden from everyone but its
     #: author until a moderator decides (then approved again, or hidden).
     HELD = "held"
+    #: Taken back by its author before a moderator decided: out of the queue, text cleared.
+    WITHDRAWN = "withdrawn"
 
 
 class Role(StrEnum):
@@ -152,13 +154,15 @@ class PersonState:
     """What only the service may know of one identity, kept sealed on its row.
 
     Times are whole seconds since the epoch. ``post_times`` and ``report_times`` hold the last
-    hour's actions only (rate limits); ``posts`` every own post id, oldest first ("my posts").
+    hour's actions only (rate limits); ``posts`` every own post id, oldest first ("my posts");
+    ``follows`` the threads followed, oldest first ("/following").
     """
 
     created_at: int
     posts: tuple[int, ...] = ()
     post_times: tuple[int, ...] = ()
     report_times: tuple[int, ...] = ()
+    follows: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -613,3 +617,25 @@ class Helpline:
     contact: str
     description: str
     position: int
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """An approved post found by search (an opening post stands for its thread)."""
+
+    post_id: int
+    thread_id: int
+    thread_title: str
+    board_slug: str
+    is_opening: bool
+    body: str
+    author_pseudonym: str
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    """One page of search results; ``has_more`` when a next page exists."""
+
+    hits: tuple[SearchHit, ...]
+    page: int
+    has_more: bool

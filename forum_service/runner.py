@@ -41,6 +41,11 @@ def build_worker(settings: ServiceSettings, db: Database) -> ScreeningWorker:
     )
 
 
+def scheduler(settings: ServiceSettings, db: Database) -> Scheduler:
+    """The job scheduler as configured."""
+    return Scheduler(db, follow_batch=timedelta(seconds=settings.follow_batch_seconds))
+
+
 def attach_worker(app: web.Application, settings: ServiceSettings) -> None:
     """Run the moderation worker inside ``app`` (started after the database, stopped first).
 
@@ -55,7 +60,7 @@ def attach_worker(app: web.Application, settings: ServiceSettings) -> None:
         worker.on_batch = metrics.record_batch
         app[WORKER_STOP] = stop
         app[WORKER_TASK] = asyncio.create_task(
-            _background(worker, Scheduler(app[DATABASE]), stop, settings),
+            _background(worker, scheduler(settings, app[DATABASE]), stop, settings),
             name="moderation-worker",
         )
         yield
@@ -104,6 +109,6 @@ async def run_worker(settings: ServiceSettings) -> None:
         start_http_server(settings.worker_metrics_port, registry=metrics.registry)
         worker.on_batch = metrics.record_batch
     try:
-        await _background(worker, Scheduler(db), stop, settings)
+        await _background(worker, scheduler(settings, db), stop, settings)
     finally:
         await db.dispose()

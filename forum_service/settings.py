@@ -102,6 +102,8 @@ class ServiceSettings(BaseSettings):
     # A batch whose scorer has not answered by then is queued "not screened" (fail closed).
     moderation_scorer_timeout_seconds: Annotated[float, Field(gt=0, le=3000)] = 60.0
     scheduler_poll_seconds: Annotated[float, Field(gt=0, le=300)] = 5.0
+    # A followed thread's new replies are told in one message once the first has waited this.
+    follow_batch_seconds: Annotated[int, Field(ge=1, le=86_400)] = 300
     # A separate worker process exposes its own /metrics here (0: off).
     worker_metrics_port: Annotated[int, Field(ge=0, le=65535)] = 0
 

@@ -1,4 +1,5 @@
-"""Due-dated jobs: forum reminders (24 h and 1 h before) and the weekly digest.
+"""Due-dated jobs: forum reminders (24 h and 1 h before), the weekly digest, and the batched
+news of new replies to followed threads (``services.follows``).
 
 Jobs are rows (``scheduled_jobs``), not timers: whatever is due when the scheduler runs —
 even hours late after a restart — is processed once (the job's status flips in the same
@@ -17,6 +18,7 @@ from typing import Any
 
 from forum_service.clock import Clock, utc_now
 from forum_service.domain import ForumStatus, JobKind, RsvpStatus, ScheduledJob
+from forum_service.services import follows
 from forum_service.services.expert_forums import forum_payload
 from forum_service.storage import (
     boards_repo,
@@ -48,11 +50,20 @@ class Scheduler:
     Args:
         db: the database.
         clock: time source.
+        follow_batch: how long a thread's first new reply waits for others before its
+            followers are told (``FORUM_FOLLOW_BATCH_SECONDS``).
     """
 
-    def __init__(self, db: Database, *, clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        clock: Clock = utc_now,
+        follow_batch: timedelta = timedelta(seconds=300),
+    ) -> None:
         self._db = db
         self._clock = clock
+        self._follow_batch = follow_batch
 
     async def ensure_digest(self) -> None:
         """Make sure the next weekly digest is scheduled (its key makes this idempotent)."""
@@ -79,7 +90,10 @@ class Scheduler:
                     await self._digest(session, job, now)
                 (done if ran else skipped).append(job.id)
             await jobs_repo.finish(session, done=done, skipped=skipped, now=now)
-        return len(jobs)
+            batches = await follows.send_due_batches(
+                session, self._db.vault, now=now, window=self._follow_batch
+            )
+        return len(jobs) + batches
 
     async def _reminder(self, session: Session, job: ScheduledJob, now: datetime) -> bool:
         """Remind those going or interested; False (skipped) when the forum no longer starts

@@ -31,6 +31,7 @@ def _sealed_state(vault: Vault, key: str, lookup: str, state: PersonState) -> by
         "p": list(state.posts),
         "tp": list(state.post_times),
         "tr": list(state.report_times),
+        "f": list(state.follows),
     }
     return vault.seal_json(document, state_context(lookup))
 
@@ -42,6 +43,7 @@ def _opened(vault: Vault, row: IdentityRow) -> tuple[str, PersonState]:
         posts=tuple(document["p"]),
         post_times=tuple(document["tp"]),
         report_times=tuple(document["tr"]),
+        follows=tuple(document.get("f", ())),
     )
     return str(document["k"]), state
 

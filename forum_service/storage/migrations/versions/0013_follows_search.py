@@ -1,0 +1,179 @@
+"""Follow a thread (followers, replies waiting for their batch) and full-text search.
+
+The search index holds approved posts only (an opening post with its thread's title), kept by
+triggers on ``posts`` and ``threads`` so no code path that changes a post's status or text can
+forget it: SQLite FTS5 (``search_posts``, rowid = post id) or, on PostgreSQL, a table of
+``tsvector`` documents with GIN indexes. Pending, rejected, held, hidden and withdrawn posts
+are not in it (a post leaves it the moment its status leaves ``approved``).
+
+Revision ID: 0013
+Revises: 0009
+Create Date: 2026-12-02
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0013"
+down_revision: str | None = "0009"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+BIG = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+SQLITE_UP = (
+    "CREATE VIRTUAL TABLE search_posts USING fts5("
+    "title, body, tokenize = 'porter unicode61 remove_diacritics 2')",
+    # An opening post is indexed with its thread's title; replies have none.
+    """CREATE TRIGGER search_posts_ai AFTER INSERT ON posts WHEN new.status = 'approved'
+    BEGIN
+        INSERT INTO search_posts (rowid, title, body) VALUES (
+            new.id,
+            CASE WHEN new.is_opening
+                THEN (SELECT title FROM threads WHERE id = new.thread_id) ELSE '' END,
+            new.body);
+    END""",
+    """CREATE TRIGGER search_posts_au AFTER UPDATE OF status, body ON posts
+    BEGIN
+        DELETE FROM search_posts WHERE rowid = old.id;
+        INSERT INTO search_posts (rowid, title, body)
+            SELECT new.id,
+                CASE WHEN new.is_opening
+                    THEN (SELECT title FROM threads WHERE id = new.thread_id) ELSE '' END,
+                new.body
+            WHERE new.status = 'approved';
+    END""",
+    """CREATE TRIGGER search_posts_ad AFTER DELETE ON posts
+    BEGIN
+        DELETE FROM search_posts WHERE rowid = old.id;
+    END""",
+    """CREATE TRIGGER search_threads_au AFTER UPDATE OF title ON threads
+    BEGIN
+        DELETE FROM search_posts
+            WHERE rowid IN (SELECT id FROM posts WHERE thread_id = new.id AND is_opening);
+        INSERT INTO search_posts (rowid, title, body)
+            SELECT id, new.title, body FROM posts
+            WHERE thread_id = new.id AND is_opening AND status = 'approved';
+    END""",
+    """INSERT INTO search_posts (rowid, title, body)
+        SELECT p.id, CASE WHEN p.is_opening THEN t.title ELSE '' END, p.body
+        FROM posts p JOIN threads t ON t.id = p.thread_id WHERE p.status = 'approved'""",
+)
+
+SQLITE_DOWN = (
+    "DROP TRIGGER IF EXISTS search_threads_au",
+    "DROP TRIGGER IF EXISTS search_posts_ad",
+    "DROP TRIGGER IF EXISTS search_posts_au",
+    "DROP TRIGGER IF EXISTS search_posts_ai",
+    "DROP TABLE IF EXISTS search_posts",
+)
+
+# The document: the title weighted A, the text B; ``title_document`` alone finds similar
+# threads for /new.
+_PG_INDEX_POST = """
+    DELETE FROM search_posts WHERE post_id = p_id;
+    IF p_status = 'approved' THEN
+        INSERT INTO search_posts (post_id, title_document, document)
+        VALUES (
+            p_id,
+            to_tsvector('english', p_title),
+            setweight(to_tsvector('english', p_title), 'A')
+                || setweight(to_tsvector('english', p_body), 'B')
+        );
+    END IF;
+"""
+
+POSTGRES_UP = (
+    """CREATE TABLE search_posts (
+        post_id BIGINT PRIMARY KEY REFERENCES posts (id) ON DELETE CASCADE,
+        title_document TSVECTOR NOT NULL,
+        document TSVECTOR NOT NULL
+    )""",
+    "CREATE INDEX ix_search_posts_document ON search_posts USING GIN (document)",
+    "CREATE INDEX ix_search_posts_title ON search_posts USING GIN (title_document)",
+    f"""CREATE FUNCTION search_index_post(p_id BIGINT, p_status TEXT, p_title TEXT, p_body TEXT)
+    RETURNS void LANGUAGE plpgsql AS $$
+    BEGIN {_PG_INDEX_POST}
+    END $$""",
+    """CREATE FUNCTION search_posts_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        PERFORM search_index_post(
+            NEW.id, NEW.status,
+            CASE WHEN NEW.is_opening
+                THEN (SELECT title FROM threads WHERE id = NEW.thread_id) ELSE '' END,
+            NEW.body);
+        RETURN NULL;
+    END $$""",
+    """CREATE FUNCTION search_threads_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        PERFORM search_index_post(p.id, p.status, NEW.title, p.body)
+            FROM posts p WHERE p.thread_id = NEW.id AND p.is_opening;
+        RETURN NULL;
+    END $$""",
+    """CREATE TRIGGER search_posts_aiu AFTER INSERT OR UPDATE OF status, body ON posts
+        FOR EACH ROW EXECUTE FUNCTION search_posts_trigger()""",
+    """CREATE TRIGGER search_threads_au AFTER UPDATE OF title ON threads
+        FOR EACH ROW EXECUTE FUNCTION search_threads_trigger()""",
+    """SELECT search_index_post(p.id, p.status,
+            CASE WHEN p.is_opening THEN t.title ELSE '' END, p.body)
+        FROM posts p JOIN threads t ON t.id = p.thread_id WHERE p.status = 'approved'""",
+)
+
+POSTGRES_DOWN = (
+    "DROP TRIGGER IF EXISTS search_threads_au ON threads",
+    "DROP TRIGGER IF EXISTS search_posts_aiu ON posts",
+    "DROP FUNCTION IF EXISTS search_threads_trigger()",
+    "DROP FUNCTION IF EXISTS search_posts_trigger()",
+    "DROP FUNCTION IF EXISTS search_index_post(BIGINT, TEXT, TEXT, TEXT)",
+    "DROP TABLE IF EXISTS search_posts",
+)
+
+
+def upgrade() -> None:
+    """Create follows, the replies waiting for their batch, and the search index."""
+    op.create_table(
+        "follows",
+        sa.Column("id", BIG, nullable=False),
+        sa.Column("thread_id", BIG, nullable=False),
+        sa.Column("follower_tag", sa.String(32), nullable=False),
+        sa.Column("follower_seal", sa.LargeBinary(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_follows")),
+        sa.ForeignKeyConstraint(
+            ["thread_id"], ["threads.id"], name=op.f("fk_follows_thread_id_threads")
+        ),
+        sa.UniqueConstraint("thread_id", "follower_tag", name="uq_follows_thread_follower"),
+    )
+    op.create_table(
+        "follow_pending_replies",
+        sa.Column("post_id", BIG, nullable=False),
+        sa.Column("thread_id", BIG, nullable=False),
+        sa.Column("approved_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("post_id", name=op.f("pk_follow_pending_replies")),
+        sa.ForeignKeyConstraint(
+            ["post_id"], ["posts.id"], name=op.f("fk_follow_pending_replies_post_id_posts")
+        ),
+        sa.ForeignKeyConstraint(
+            ["thread_id"], ["threads.id"], name=op.f("fk_follow_pending_replies_thread_id_threads")
+        ),
+    )
+    op.create_index(
+        "ix_follow_pending_replies_thread", "follow_pending_replies", ["thread_id", "approved_at"]
+    )
+    statements = SQLITE_UP if op.get_bind().dialect.name == "sqlite" else POSTGRES_UP
+    for statement in statements:
+        op.execute(statement)
+
+
+def downgrade() -> None:
+    """Drop the search index and the follows."""
+    statements = SQLITE_DOWN if op.get_bind().dialect.name == "sqlite" else POSTGRES_DOWN
+    for statement in statements:
+        op.execute(statement)
+    op.drop_index("ix_follow_pending_replies_thread", table_name="follow_pending_replies")
+    op.drop_table("follow_pending_replies")
+    op.drop_table("follows")
