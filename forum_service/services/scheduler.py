@@ -90,10 +90,14 @@ class Scheduler:
                     await self._digest(session, job, now)
                 (done if ran else skipped).append(job.id)
             await jobs_repo.finish(session, done=done, skipped=skipped, now=now)
-            batches = await follows.send_due_batches(
-                session, self._db.vault, now=now, window=self._follow_batch
+        return len(jobs)
+
+    async def send_follow_batches(self) -> int:
+        """Tell followers of the threads whose batch of new replies is due; returns how many."""
+        async with self._db.write("follow_batches") as session:
+            return await follows.send_due_batches(
+                session, self._db.vault, now=self._clock(), window=self._follow_batch
             )
-        return len(jobs) + batches
 
     async def _reminder(self, session: Session, job: ScheduledJob, now: datetime) -> bool:
         """Remind those going or interested; False (skipped) when the forum no longer starts
@@ -161,6 +165,8 @@ class Scheduler:
             try:
                 await self.ensure_digest()
                 while await self.run_due():
+                    pass
+                while await self.send_follow_batches():
                     pass
             except Exception as error:  # keep scheduling; jobs stay pending on failure
                 log.error("scheduler pass failed: %s", type(error).__name__)
