@@ -127,7 +127,7 @@ async def similar_threads(
             SELECT p.id, p.thread_id, t.title, b.slug, p.is_opening, p.body, p.pseudonym,
                    -ts_rank(s.title_document, q.query) AS score
             FROM search_posts s
-            CROSS JOIN ({query}) AS q(query)
+            CROSS JOIN (SELECT {query}) AS q(query)
             JOIN posts p ON p.id = s.post_id
             JOIN threads t ON t.id = p.thread_id
             JOIN boards b ON b.id = t.board_id
