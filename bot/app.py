@@ -31,6 +31,7 @@ from bot.handlers import (
     announcements,
     boards,
     common,
+    community,
     expert_forums,
     membership,
     moderation,
@@ -163,6 +164,7 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
             *timezone.handlers(),
             *safeguarding.handlers(),
             *quick_exit.handlers(),
+            *community.handlers(),
         ]
     )
     application.add_error_handler(common.on_error)

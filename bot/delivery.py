@@ -61,6 +61,8 @@ def render_notification(kind: str, payload: Mapping[str, Any], tz: str) -> str |
         return render.moderator_alert(payload)
     if kind == "report_outcome":
         return render.report_outcome(payload)
+    if kind == "thread_replies":
+        return render.thread_replies(payload)
     return None
 
 

@@ -48,6 +48,7 @@ class ThreadSummary(Answer):
     title: str
     reply_count: int
     last_activity_at: AwareDatetime
+    status: str = "approved"
 
 
 class ThreadPage(Answer):
@@ -409,3 +410,41 @@ class Ack:
         if self.rate_limited:
             body["rate_limited"] = True
         return body
+
+
+class Following(Answer):
+    """Whether I follow a thread."""
+
+    thread_id: int
+    following: bool
+
+
+class FollowingList(Answer):
+    """The threads I follow."""
+
+    threads: tuple[ThreadSummary, ...]
+
+
+class SearchHit(Answer):
+    """An approved post found by search."""
+
+    post_id: int
+    thread_id: int
+    thread_title: str
+    board: str
+    is_opening: bool
+    excerpt: str
+
+
+class SearchResults(Answer):
+    """One page of search results."""
+
+    results: tuple[SearchHit, ...]
+    page: int
+    has_more: bool
+
+
+class SimilarThreads(Answer):
+    """Approved threads whose titles look like one being written."""
+
+    threads: tuple[SearchHit, ...]

@@ -6,6 +6,7 @@ Repositories return these, never ORM rows, so nothing above storage can trigger 
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -639,3 +640,16 @@ class SearchPage:
     hits: tuple[SearchHit, ...]
     page: int
     has_more: bool
+
+
+#: A thread's shared link opens the bot with ``/start t<thread id>``; invite codes, which
+#: arrive the same way, never look like that.
+SHARED_THREAD_PAYLOAD = re.compile(r"t[0-9]+")
+
+
+def new_invite_code() -> str:
+    """A fresh invite code (membership or staff): 16 URL-safe characters, never ``t<digits>``."""
+    while True:
+        code = secrets.token_urlsafe(12)
+        if SHARED_THREAD_PAYLOAD.fullmatch(code) is None:
+            return code

@@ -9,7 +9,6 @@ audit log, as before (a moderator's handle is public to the team anyway).
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -25,6 +24,7 @@ from forum_service.domain import (
     MembershipMode,
     NotFound,
     Role,
+    new_invite_code,
 )
 from forum_service.pseudonyms import Pseudonymizer
 from forum_service.services.staff import StaffService
@@ -137,7 +137,7 @@ class MembershipService(StaffService):
             cleaned = clean_text(label, field="label", max_length=LABEL_MAX)
             if "\n" in cleaned:
                 raise DomainError("label_multiline", "label must be a single line")
-        code = secrets.token_urlsafe(12)
+        code = new_invite_code()
         now = self._clock()
         async with self._db.write("create_member_invite") as session:
             await self._staff(session, key, admin=True)
