@@ -91,7 +91,8 @@ def thread_messages(detail: ThreadDetail) -> list[str]:
 
 def my_post(post: Post) -> str:
     """One of my posts with its status and, if rejected, the reason."""
-    title = escape(post.thread_title)
+    # A withdrawn opening post took its thread's title with it.
+    title = escape(post.thread_title) or "<i>a withdrawn thread</i>"
     text = f"post {post.id} in <b>{title}</b>: {STATUS_LABEL[post.status]}"
     if post.rejection_reason:
         text += f"\nReason: {escape(post.rejection_reason)}"

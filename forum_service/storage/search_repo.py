@@ -1,8 +1,8 @@
 """Full-text search over approved posts: SQLite FTS5 or PostgreSQL ``tsvector`` (migration 0013).
 
-The index holds approved posts only (triggers keep it); every query also checks that the post
-and its thread are approved *now*, so a reply in a thread hidden since, or anything a trigger
-could ever miss, still never appears. Terms reach the database as bound parameters, each one
+The index holds the approved posts of approved threads only (triggers keep it); every query
+also checks that the post and its thread are approved *now*, so anything a trigger could ever
+miss still never appears. Terms reach the database as bound parameters, each one
 quoted (FTS5) or passed through ``plainto_tsquery`` (PostgreSQL): no query syntax from outside.
 """
 
@@ -44,43 +44,41 @@ async def search(
         offset: how many hits to skip (pages).
         limit: the most hits to return.
     """
-    board = "" if board_id is None else "AND t.board_id = :board_id"
     params: dict[str, object] = {
         "approved": APPROVED,
         "board_id": board_id,
         "offset": offset,
         "limit": limit,
     }
+    # The index holds exactly the visible posts (migration 0013's triggers): rank it alone,
+    # then join only the page. The join's status check is a second guard, never the filter.
     if _dialect(session) == "sqlite":
         params["query"] = _fts5_query(terms, " ")
-        # bm25: smaller is better; a title match weighs four times a body match.
-        sql = f"""
-            SELECT p.id, p.thread_id, t.title, b.slug, p.is_opening, p.body, p.pseudonym,
-                   bm25(search_posts, 4.0, 1.0) AS score
-            FROM search_posts
-            JOIN posts p ON p.id = search_posts.rowid
-            JOIN threads t ON t.id = p.thread_id
-            JOIN boards b ON b.id = t.board_id
-            WHERE search_posts MATCH :query AND p.status = :approved
-              AND t.status = :approved {board}
-            ORDER BY score, p.id
-            LIMIT :limit OFFSET :offset
+        board = "" if board_id is None else "AND board_id = :board_id"
+        ranked = f"""
+            SELECT rowid AS post_id, rank AS score FROM search_posts
+            WHERE search_posts MATCH :query {board}
+            ORDER BY rank, rowid LIMIT :limit OFFSET :offset
         """  # noqa: S608 - ``board`` is one of two fixed strings; values are bound
     else:
         params["query"] = " ".join(terms)
-        sql = f"""
-            SELECT p.id, p.thread_id, t.title, b.slug, p.is_opening, p.body, p.pseudonym,
-                   -ts_rank(s.document, q.query) AS score
-            FROM search_posts s
-            CROSS JOIN plainto_tsquery('english', :query) AS q(query)
-            JOIN posts p ON p.id = s.post_id
-            JOIN threads t ON t.id = p.thread_id
-            JOIN boards b ON b.id = t.board_id
-            WHERE s.document @@ q.query AND p.status = :approved
-              AND t.status = :approved {board}
-            ORDER BY score, p.id
-            LIMIT :limit OFFSET :offset
+        board = "" if board_id is None else "AND s.board_id = :board_id"
+        ranked = f"""
+            SELECT s.post_id, -ts_rank(s.document, q.query) AS score
+            FROM search_posts s, plainto_tsquery('english', :query) AS q(query)
+            WHERE s.document @@ q.query {board}
+            ORDER BY score, s.post_id LIMIT :limit OFFSET :offset
         """  # noqa: S608 - as above
+    sql = f"""
+        WITH ranked AS ({ranked})
+        SELECT p.id, p.thread_id, t.title, b.slug, p.is_opening, p.body, p.pseudonym
+        FROM ranked
+        JOIN posts p ON p.id = ranked.post_id
+        JOIN threads t ON t.id = p.thread_id
+        JOIN boards b ON b.id = t.board_id
+        WHERE p.status = :approved AND t.status = :approved
+        ORDER BY ranked.score, p.id
+    """  # noqa: S608 - only the fixed statement above is formatted in
     rows = (await session.execute(text(sql), params)).all()
     return [
         SearchHit(
@@ -109,7 +107,7 @@ async def similar_threads(
         params["query"] = "title : (" + _fts5_query(terms, " OR ") + ")"
         sql = """
             SELECT p.id, p.thread_id, t.title, b.slug, p.is_opening, p.body, p.pseudonym,
-                   bm25(search_posts, 1.0, 0.0) AS score
+                   bm25(search_posts, 1.0, 0.0, 0.0) AS score
             FROM search_posts
             JOIN posts p ON p.id = search_posts.rowid
             JOIN threads t ON t.id = p.thread_id

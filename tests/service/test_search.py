@@ -238,3 +238,25 @@ async def test_search_is_for_members_only(api: Api) -> None:
     )
     assert response.status == 403
     assert (await response.json())["error"]["code"] == "membership_required"
+
+
+async def test_a_held_thread_takes_its_replies_out_until_a_moderator_restores_it(
+    api: Api, moderator: str
+) -> None:
+    author, replier, reporter = api.new_identity(), api.new_identity(), api.new_identity()
+    thread = await approved_thread(api, moderator, author, title="Benefits", body="opening")
+    answer = await reply(api, replier, thread["thread_id"], "heldreplyword here")
+    await decide(api, moderator, answer, "approve")
+    opening = thread["post"]["id"]
+    await api.call(
+        "POST",
+        f"/api/v1/posts/{opening}/reports",
+        reporter,
+        json={"category": "identifies_someone"},
+        expect=201,
+    )
+    assert _post_ids(await _search(api, reporter, "heldreplyword")) == []
+    assert _post_ids(await _search(api, reporter, "benefits")) == []
+    await decide(api, moderator, opening, "approve")
+    assert _post_ids(await _search(api, reporter, "heldreplyword")) == [answer]
+    assert _post_ids(await _search(api, reporter, "benefits")) == [opening]

@@ -1,10 +1,12 @@
 """Follow a thread (followers, replies waiting for their batch) and full-text search.
 
-The search index holds approved posts only (an opening post with its thread's title), kept by
-triggers on ``posts`` and ``threads`` so no code path that changes a post's status or text can
-forget it: SQLite FTS5 (``search_posts``, rowid = post id) or, on PostgreSQL, a table of
-``tsvector`` documents with GIN indexes. Pending, rejected, held, hidden and withdrawn posts
-are not in it (a post leaves it the moment its status leaves ``approved``).
+The search index holds the approved posts of approved threads only (an opening post with its
+thread's title), kept by triggers on ``posts`` and ``threads`` so no code path that changes a
+post's or a thread's status or text can forget it: SQLite FTS5 (``search_posts``, rowid = post
+id) or, on PostgreSQL, a table of ``tsvector`` documents with GIN indexes. Pending, rejected,
+held, hidden and withdrawn posts are not in it, nor the replies of a thread that is not
+approved (they leave it the moment a status leaves ``approved``), so a query ranks the index
+alone and joins only the page it shows.
 
 Revision ID: 0013
 Revises: 0009
@@ -25,43 +27,46 @@ depends_on: str | Sequence[str] | None = None
 
 BIG = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
+# Each trigger re-derives what the index holds for the posts it touches: an approved post of
+# an approved thread (an opening post with its thread's title; replies have none), with its
+# board, or nothing. A thread that is held, hidden or withdrawn takes its replies out with it.
 SQLITE_UP = (
     "CREATE VIRTUAL TABLE search_posts USING fts5("
-    "title, body, tokenize = 'porter unicode61 remove_diacritics 2')",
-    # An opening post is indexed with its thread's title; replies have none.
+    "title, body, board_id UNINDEXED, tokenize = 'porter unicode61 remove_diacritics 2')",
+    # ``ORDER BY rank``: bm25 with a title match weighing four times a body match.
+    "INSERT INTO search_posts (search_posts, rank) VALUES ('rank', 'bm25(4.0, 1.0, 0.0)')",
     """CREATE TRIGGER search_posts_ai AFTER INSERT ON posts WHEN new.status = 'approved'
     BEGIN
-        INSERT INTO search_posts (rowid, title, body) VALUES (
-            new.id,
-            CASE WHEN new.is_opening
-                THEN (SELECT title FROM threads WHERE id = new.thread_id) ELSE '' END,
-            new.body);
+        INSERT INTO search_posts (rowid, title, body, board_id)
+            SELECT new.id, CASE WHEN new.is_opening THEN t.title ELSE '' END, new.body,
+                t.board_id
+            FROM threads t WHERE t.id = new.thread_id AND t.status = 'approved';
     END""",
     """CREATE TRIGGER search_posts_au AFTER UPDATE OF status, body ON posts
     BEGIN
         DELETE FROM search_posts WHERE rowid = old.id;
-        INSERT INTO search_posts (rowid, title, body)
-            SELECT new.id,
-                CASE WHEN new.is_opening
-                    THEN (SELECT title FROM threads WHERE id = new.thread_id) ELSE '' END,
-                new.body
-            WHERE new.status = 'approved';
+        INSERT INTO search_posts (rowid, title, body, board_id)
+            SELECT new.id, CASE WHEN new.is_opening THEN t.title ELSE '' END, new.body,
+                t.board_id
+            FROM threads t
+            WHERE t.id = new.thread_id AND t.status = 'approved' AND new.status = 'approved';
     END""",
     """CREATE TRIGGER search_posts_ad AFTER DELETE ON posts
     BEGIN
         DELETE FROM search_posts WHERE rowid = old.id;
     END""",
-    """CREATE TRIGGER search_threads_au AFTER UPDATE OF title ON threads
+    """CREATE TRIGGER search_threads_au AFTER UPDATE OF status, title ON threads
     BEGIN
-        DELETE FROM search_posts
-            WHERE rowid IN (SELECT id FROM posts WHERE thread_id = new.id AND is_opening);
-        INSERT INTO search_posts (rowid, title, body)
-            SELECT id, new.title, body FROM posts
-            WHERE thread_id = new.id AND is_opening AND status = 'approved';
+        DELETE FROM search_posts WHERE rowid IN (SELECT id FROM posts WHERE thread_id = new.id);
+        INSERT INTO search_posts (rowid, title, body, board_id)
+            SELECT p.id, CASE WHEN p.is_opening THEN new.title ELSE '' END, p.body, new.board_id
+            FROM posts p
+            WHERE p.thread_id = new.id AND p.status = 'approved' AND new.status = 'approved';
     END""",
-    """INSERT INTO search_posts (rowid, title, body)
-        SELECT p.id, CASE WHEN p.is_opening THEN t.title ELSE '' END, p.body
-        FROM posts p JOIN threads t ON t.id = p.thread_id WHERE p.status = 'approved'""",
+    """INSERT INTO search_posts (rowid, title, body, board_id)
+        SELECT p.id, CASE WHEN p.is_opening THEN t.title ELSE '' END, p.body, t.board_id
+        FROM posts p JOIN threads t ON t.id = p.thread_id
+        WHERE p.status = 'approved' AND t.status = 'approved'""",
 )
 
 SQLITE_DOWN = (
@@ -74,53 +79,45 @@ SQLITE_DOWN = (
 
 # The document: the title weighted A, the text B; ``title_document`` alone finds similar
 # threads for /new.
-_PG_INDEX_POST = """
-    DELETE FROM search_posts WHERE post_id = p_id;
-    IF p_status = 'approved' THEN
-        INSERT INTO search_posts (post_id, title_document, document)
-        VALUES (
-            p_id,
-            to_tsvector('english', p_title),
-            setweight(to_tsvector('english', p_title), 'A')
-                || setweight(to_tsvector('english', p_body), 'B')
-        );
-    END IF;
-"""
-
 POSTGRES_UP = (
     """CREATE TABLE search_posts (
         post_id BIGINT PRIMARY KEY REFERENCES posts (id) ON DELETE CASCADE,
+        board_id BIGINT NOT NULL,
         title_document TSVECTOR NOT NULL,
         document TSVECTOR NOT NULL
     )""",
     "CREATE INDEX ix_search_posts_document ON search_posts USING GIN (document)",
     "CREATE INDEX ix_search_posts_title ON search_posts USING GIN (title_document)",
-    f"""CREATE FUNCTION search_index_post(p_id BIGINT, p_status TEXT, p_title TEXT, p_body TEXT)
-    RETURNS void LANGUAGE plpgsql AS $$
-    BEGIN {_PG_INDEX_POST}
+    """CREATE FUNCTION search_index_post(p_id BIGINT) RETURNS void LANGUAGE plpgsql AS $$
+    BEGIN
+        DELETE FROM search_posts WHERE post_id = p_id;
+        INSERT INTO search_posts (post_id, board_id, title_document, document)
+        SELECT p.id, t.board_id, to_tsvector('english', d.title),
+            setweight(to_tsvector('english', d.title), 'A')
+                || setweight(to_tsvector('english', p.body), 'B')
+        FROM posts p
+        JOIN threads t ON t.id = p.thread_id
+        CROSS JOIN LATERAL (
+            SELECT CASE WHEN p.is_opening THEN t.title ELSE '' END AS title
+        ) AS d
+        WHERE p.id = p_id AND p.status = 'approved' AND t.status = 'approved';
     END $$""",
     """CREATE FUNCTION search_posts_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-        PERFORM search_index_post(
-            NEW.id, NEW.status,
-            CASE WHEN NEW.is_opening
-                THEN (SELECT title FROM threads WHERE id = NEW.thread_id) ELSE '' END,
-            NEW.body);
+        PERFORM search_index_post(NEW.id);
         RETURN NULL;
     END $$""",
     """CREATE FUNCTION search_threads_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-        PERFORM search_index_post(p.id, p.status, NEW.title, p.body)
-            FROM posts p WHERE p.thread_id = NEW.id AND p.is_opening;
+        PERFORM search_index_post(p.id) FROM posts p WHERE p.thread_id = NEW.id;
         RETURN NULL;
     END $$""",
     """CREATE TRIGGER search_posts_aiu AFTER INSERT OR UPDATE OF status, body ON posts
         FOR EACH ROW EXECUTE FUNCTION search_posts_trigger()""",
-    """CREATE TRIGGER search_threads_au AFTER UPDATE OF title ON threads
+    """CREATE TRIGGER search_threads_au AFTER UPDATE OF status, title ON threads
         FOR EACH ROW EXECUTE FUNCTION search_threads_trigger()""",
-    """SELECT search_index_post(p.id, p.status,
-            CASE WHEN p.is_opening THEN t.title ELSE '' END, p.body)
-        FROM posts p JOIN threads t ON t.id = p.thread_id WHERE p.status = 'approved'""",
+    """SELECT search_index_post(p.id) FROM posts p JOIN threads t ON t.id = p.thread_id
+        WHERE p.status = 'approved' AND t.status = 'approved'""",
 )
 
 POSTGRES_DOWN = (
@@ -128,7 +125,7 @@ POSTGRES_DOWN = (
     "DROP TRIGGER IF EXISTS search_posts_aiu ON posts",
     "DROP FUNCTION IF EXISTS search_threads_trigger()",
     "DROP FUNCTION IF EXISTS search_posts_trigger()",
-    "DROP FUNCTION IF EXISTS search_index_post(BIGINT, TEXT, TEXT, TEXT)",
+    "DROP FUNCTION IF EXISTS search_index_post(BIGINT)",
     "DROP TABLE IF EXISTS search_posts",
 )
 
