@@ -50,6 +50,16 @@ def _with_follow(identity: Identity, thread_id: int) -> PersonState:
     return replace(state, follows=(*state.follows, thread_id))
 
 
+async def forget_follows(session: Session, vault: Vault, key: str, now: datetime) -> None:
+    """Unfollow every thread one follows (their membership ended), in the caller's transaction."""
+    identity = await identities_repo.ensure_identity(session, vault, key, now, lock=True)
+    for thread_id in identity.state.follows:
+        await follows_repo.unfollow(session, vault, key, thread_id)
+    await identities_repo.save_state(
+        session, vault, identity, key, replace(identity.state, follows=())
+    )
+
+
 async def reply_approved(session: Session, post: Post, now: datetime) -> None:
     """A reply was approved: put it in its thread's next batch for the followers.
 

@@ -15,7 +15,7 @@ from forum_service.api.keys import DATABASE
 from forum_service.services.scheduler import Scheduler
 from forum_service.storage import outbox_repo
 from forum_service.storage.tables import NotificationRow
-from tests.support.api import Api, make_moderator
+from tests.support.api import Api, make_admin, make_moderator
 from tests.support.clocks import ShiftedClock
 from tests.support.moderating import approved_thread, decide, reply
 
@@ -176,3 +176,34 @@ async def test_unfollowing_stops_the_news(
     clock.advance(WINDOW)
     assert await scheduler.send_follow_batches() == 1
     assert await _replies_news(app) == []
+
+
+async def test_a_removed_member_follows_nothing_and_hears_nothing(
+    api: Api, app: web.Application, moderator: str, scheduler: Scheduler, clock: ShiftedClock
+) -> None:
+    author, removed, replier = api.new_identity(), api.new_identity(), api.new_identity()
+    admin = api.new_identity()
+    await make_admin(api, admin)
+    invite = await api.call(
+        "POST",
+        "/api/v1/admin/member-invites",
+        admin,
+        json={"uses": 1, "days": 1, "label": "test"},
+        expect=201,
+    )
+    await api.call(
+        "POST", "/api/v1/invites/redeem", removed, json={"code": invite["code"]}, expect=200
+    )
+    thread = await approved_thread(api, moderator, author, title="Removal", body="?")
+    own = await approved_thread(api, moderator, removed, title="Mine", body="mine")
+    await api.call("PUT", f"/api/v1/threads/{thread['thread_id']}/follow", removed, expect=200)
+    assert sorted(await _following(api, removed)) == sorted([thread["thread_id"], own["thread_id"]])
+    await api.call(
+        "DELETE", f"/api/v1/admin/posts/{own['post']['id']}/author-membership", admin, expect=200
+    )
+    post_id = await reply(api, replier, thread["thread_id"], "News")
+    await decide(api, moderator, post_id, "approve")
+    clock.advance(WINDOW)
+    assert await scheduler.send_follow_batches() == 1
+    assert [key for key, _ in await _replies_news(app)] == [author]
+    assert await _following(api, removed) == []
