@@ -53,13 +53,14 @@ async def search(
     # The index holds exactly the visible posts (migration 0013's triggers): rank it alone,
     # then join only the page. The join's status check is a second guard, never the filter.
     if _dialect(session) == "sqlite":
-        params["query"] = _fts5_query(terms, " ")
-        board = "" if board_id is None else "AND board_id = :board_id"
-        ranked = f"""
+        # The words in the title and text only; the outcome is the ``board`` column's token.
+        words = "{title body} : (" + _fts5_query(terms, " ") + ")"
+        params["query"] = words if board_id is None else f'board : "board{board_id}" AND {words}'
+        ranked = """
             SELECT rowid AS post_id, rank AS score FROM search_posts
-            WHERE search_posts MATCH :query {board}
+            WHERE search_posts MATCH :query
             ORDER BY rank, rowid LIMIT :limit OFFSET :offset
-        """  # noqa: S608 - ``board`` is one of two fixed strings; values are bound
+        """
     else:
         params["query"] = " ".join(terms)
         board = "" if board_id is None else "AND s.board_id = :board_id"
