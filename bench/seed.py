@@ -183,6 +183,7 @@ async def insert_forum(
     posts_per_thread: int,
     authors: Sequence[str],
     board_slugs: Sequence[str] | None = None,
+    bodies: Sequence[str] = BODIES,
 ) -> Forum:
     """Insert approved threads, each with an opening post and approved replies.
 
@@ -227,7 +228,7 @@ async def insert_forum(
                     "author_seal": vault().seal_key(author, author_context(tag)),
                     "pseudonym": _pseudonyms().for_thread(author, thread_id),
                     "is_opening": p == 0,
-                    "body": BODIES[(t_index + p) % len(BODIES)],
+                    "body": bodies[(t_index * posts_per_thread + p) % len(bodies)],
                     "status": "approved",
                     "revision": 1,
                     "created_at": at,

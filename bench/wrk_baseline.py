@@ -370,9 +370,10 @@ async def create_post(request: web.Request) -> web.Response:
         )
         await conn.execute(
             "INSERT INTO moderation_items (post_id, status, version, screening, screen_attempts,"
-            " priority, open_reports, created_at, updated_at)"
-            " VALUES ($1, 'pending', 1, 'unscreened', 0, 0.0, 0, $2, $3)",
+            " priority, open_reports, created_at, updated_at, queued_at)"
+            " VALUES ($1, 'pending', 1, 'unscreened', 0, 0.0, 0, $2, $3, $4)",
             post_id,
+            at,
             at,
             at,
         )

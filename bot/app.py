@@ -32,6 +32,7 @@ from bot.handlers import (
     board_admin,
     boards,
     common,
+    community,
     duty,
     expert_forums,
     feedback,
@@ -184,6 +185,7 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
             *feedback.handlers(),
             *board_admin.handlers(),
             *staff.handlers(),
+            *community.handlers(),
         ]
     )
     application.add_error_handler(common.on_error)

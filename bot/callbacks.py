@@ -39,6 +39,11 @@ class Button(StrEnum):
     BOARD_PAGE = "rp"
     THREAD = "rt"
     THREAD_MORE = "rm"
+    # Following, search, withdrawing (issue 17).
+    FOLLOW = "fo"
+    UNFOLLOW = "uf"
+    SEARCH_PAGE = "sp"  # a token for the query kept per chat, and the page
+    WITHDRAW = "wd"
     # Expert forums and subscriptions.
     SCHEDULE_BOARD = "sb"
     RSVP = "fr"
@@ -86,6 +91,10 @@ LAYOUTS: dict[Button, tuple[str, ...]] = {
     Button.BOARD_PAGE: (_NAME, _NAME),
     Button.THREAD: (_ID,),
     Button.THREAD_MORE: (_ID, _ID),
+    Button.FOLLOW: (_ID,),
+    Button.UNFOLLOW: (_ID,),
+    Button.SEARCH_PAGE: (_NAME, _ID),
+    Button.WITHDRAW: (_ID,),
     Button.SCHEDULE_BOARD: (_NAME,),
     Button.RSVP: (_ID, "going|interested|not_going"),
     Button.QUESTION_DECISION: (_ID, "approve|reject"),

@@ -55,9 +55,11 @@ ADMINS = "Admins"
 COMMANDS: Final[tuple[Command, ...]] = (
     Command("outcomes", "practitioner", READING, "", "the eight outcome boards", "The eight outcome boards"),
     Command("read", "practitioner", READING, "[outcome | thread id]", "browse a board's threads, or open a thread", "Browse threads"),
+    Command("search", "practitioner", READING, "[outcome:] <words>", "search approved threads and posts, best match first (e.g. /search housing: tenancy)", "Search threads and posts"),
+    Command("following", "practitioner", READING, "", "the threads you follow (yours are followed for you; Follow / Unfollow under a thread)", "Threads I follow"),
     Command("new", "practitioner", POSTING, "", "start a thread, step by step; or in one line: /new <outcome> <title> | <text>", "Start a thread"),
     Command("reply", "practitioner", POSTING, "<thread id> [text]", "reply to a thread", "Reply to a thread"),
-    Command("myposts", "practitioner", POSTING, "", "the status of your posts, reasons, resubmit", "Status of my posts"),
+    Command("myposts", "practitioner", POSTING, "", "the status of your posts, reasons, resubmit; withdraw one a moderator has not decided yet", "Status of my posts"),
     Command("report", "practitioner", POSTING, "<post id> [reason]", "report a post to the moderators (one that identifies someone or is a safety risk is hidden at once)", "Report a post"),
     Command("forums", "practitioner", FORUMS, "[past | forum id]", "upcoming expert forums (going, interested, not going; each with a calendar file), past ones, or one forum with its follow-up", "Upcoming expert forums"),
     Command("ask", "practitioner", FORUMS, "<forum> <question>", "send a question in advance, anonymously (going or interested; a moderator reviews it)"),

@@ -75,6 +75,8 @@ def render_notification(kind: str, payload: Mapping[str, Any], tz: str) -> str |
         return community.notification(kind, payload)
     if kind in staff_notices.KINDS:
         return staff_notices.render(kind, payload, tz)
+    if kind == "thread_replies":
+        return render.thread_replies(payload)
     return None
 
 

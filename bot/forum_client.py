@@ -34,6 +34,8 @@ from bot.forum_models import (
     Duty,
     ExpertForum,
     FeedbackSent,
+    Following,
+    FollowingList,
     ForumDraft,
     ForumEnvelope,
     ForumList,
@@ -72,10 +74,13 @@ from bot.forum_models import (
     ResourceList,
     Role,
     RsvpChoice,
+    SearchResults,
+    SimilarThreads,
     SubscriptionList,
     Suspension,
     ThreadDetail,
     ThreadPage,
+    ThreadSummary,
     WatchedWord,
     WatchedWordList,
     Workload,
@@ -282,6 +287,43 @@ class ForumClient:
         if reason is not None:
             payload["reason"] = reason
         await self._answer(Count, "POST", path, identity, json=payload)
+
+    async def withdraw(self, identity: str, post_id: int) -> Post:
+        """Withdraw my post before a moderator decides (its text is erased)."""
+        path = f"/api/v1/posts/{post_id}/withdraw"
+        return (await self._answer(PostEnvelope, "POST", path, identity)).post
+
+    # Following and search.
+
+    async def is_following(self, identity: str, thread_id: int) -> bool:
+        """Whether ``identity`` follows the thread."""
+        path = f"/api/v1/threads/{thread_id}/follow"
+        return (await self._answer(Following, "GET", path, identity)).following
+
+    async def set_following(self, identity: str, thread_id: int, following: bool) -> bool:
+        """Follow or unfollow a thread; whether one follows it now."""
+        path = f"/api/v1/threads/{thread_id}/follow"
+        method = "PUT" if following else "DELETE"
+        return (await self._answer(Following, method, path, identity)).following
+
+    async def following(self, identity: str) -> tuple[ThreadSummary, ...]:
+        """The threads ``identity`` follows, most recently followed first."""
+        return (await self._answer(FollowingList, "GET", "/api/v1/me/following", identity)).threads
+
+    async def search(
+        self, identity: str, query: str, board: str | None = None, page: int = 1
+    ) -> SearchResults:
+        """One page of approved posts holding every word of ``query``."""
+        params = {"q": query, "page": str(page)}
+        if board:
+            params["board"] = board
+        return await self._answer(SearchResults, "GET", "/api/v1/search", identity, params=params)
+
+    async def similar_threads(self, identity: str, title: str) -> SimilarThreads:
+        """Up to three approved threads whose titles look like ``title``."""
+        params = {"title": title}
+        path = "/api/v1/threads-similar"
+        return await self._answer(SimilarThreads, "GET", path, identity, params=params)
 
     async def my_posts(self, identity: str, limit: int = 10) -> tuple[Post, ...]:
         """The caller's newest posts with their status."""

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-PostStatus = Literal["pending", "approved", "rejected", "hidden", "held"]
+PostStatus = Literal["pending", "approved", "rejected", "hidden", "held", "withdrawn"]
 Role = Literal["practitioner", "moderator", "admin"]
 #: Why a person reports a post; the first two hide it at once (a fast report).
 ReportCategory = Literal["identifies_someone", "safety_risk", "other"]
@@ -48,6 +48,7 @@ class ThreadSummary(Answer):
     title: str
     reply_count: int
     last_activity_at: AwareDatetime
+    status: str = "approved"
 
 
 class ThreadPage(Answer):
@@ -625,3 +626,41 @@ class AppealDecision(Answer):
     """The answer an admin gave to an appeal (``upheld`` or ``lifted``)."""
 
     status: str
+
+
+class Following(Answer):
+    """Whether I follow a thread."""
+
+    thread_id: int
+    following: bool
+
+
+class FollowingList(Answer):
+    """The threads I follow."""
+
+    threads: tuple[ThreadSummary, ...]
+
+
+class SearchHit(Answer):
+    """An approved post found by search."""
+
+    post_id: int
+    thread_id: int
+    thread_title: str
+    board: str
+    is_opening: bool
+    excerpt: str
+
+
+class SearchResults(Answer):
+    """One page of search results."""
+
+    results: tuple[SearchHit, ...]
+    page: int
+    has_more: bool
+
+
+class SimilarThreads(Answer):
+    """Approved threads whose titles look like one being written."""
+
+    threads: tuple[SearchHit, ...]

@@ -14,6 +14,7 @@ from bot.forum_models import (
     Helpline,
     Post,
     QueueItem,
+    SearchHit,
     ThreadDetail,
     ThreadSummary,
     Workload,
@@ -27,6 +28,7 @@ STATUS_LABEL = {
     "rejected": "↩️ not published",
     "hidden": "🚫 hidden",
     "held": "⏸ hidden while a moderator reviews it",
+    "withdrawn": "🗑 withdrawn by you",
 }
 #: What others see in place of a held post's text.
 HELD_PLACEHOLDER = "<i>Hidden while a moderator reviews it.</i>"
@@ -92,7 +94,8 @@ def thread_messages(detail: ThreadDetail) -> list[str]:
 
 def my_post(post: Post) -> str:
     """One of my posts with its status and, if rejected, the reason."""
-    title = escape(post.thread_title)
+    # A withdrawn opening post took its thread's title with it.
+    title = escape(post.thread_title) or "<i>a withdrawn thread</i>"
     text = f"post {post.id} in <b>{title}</b>: {STATUS_LABEL[post.status]}"
     if post.rejection_reason:
         text += f"\nReason: {escape(post.rejection_reason)}"
@@ -415,3 +418,37 @@ def report_outcome(payload: Mapping[str, Any]) -> str:
         f"Thank you for your report: a moderator reviewed post {post} and kept it; "
         "they found it within the forum's rules."
     )
+
+
+# Following, search, sharing.
+
+
+def thread_replies(payload: Mapping[str, Any]) -> str:
+    """A followed thread's batch of new replies."""
+    count = int(payload.get("count", 0))
+    replies = "1 new reply" if count == 1 else f"{count} new replies"
+    return (
+        f"💬 {replies} in <b>{escape(str(payload.get('thread_title', '')))}</b> — "
+        f"/read {int(payload.get('thread_id', 0))}"
+    )
+
+
+def search_results(query: str, results: Sequence[SearchHit], page: int) -> str:
+    """One page of search results."""
+    if not results:
+        return f"Nothing found for “{escape(query)}”." if page == 1 else "No more results."
+    lines = [f"<b>Found for “{escape(query)}”</b> (page {page})"]
+    for hit in results:
+        kind = "thread" if hit.is_opening else f"reply {hit.post_id}"
+        lines.append(
+            f"• <b>{escape(hit.thread_title)}</b> ({escape(hit.board)}, {kind}) — "
+            f"/read {hit.thread_id}\n  {escape(hit.excerpt)}"
+        )
+    return "\n".join(lines)
+
+
+def similar_threads(threads: Sequence[SearchHit]) -> str:
+    """Threads like the one being started, before its text is written."""
+    lines = ["Threads like yours already exist; you may want to read or reply there instead:"]
+    lines += [f"• <b>{escape(t.thread_title)}</b> — /read {t.thread_id}" for t in threads]
+    return "\n".join(lines)

@@ -14,6 +14,7 @@ from forum_service.api import (
     admin_routes,
     board_routes,
     bot_routes,
+    community_routes,
     draft_routes,
     expert_forum_routes,
     feedback_routes,
@@ -39,6 +40,7 @@ from forum_service.api.keys import (
     DATABASE,
     EXPERT_FORUMS,
     FEEDBACK,
+    FOLLOWS,
     FORUM_QUESTIONS,
     HEALTH,
     HELPLINES,
@@ -50,9 +52,11 @@ from forum_service.api.keys import (
     OUTBOX,
     REASONS,
     RESOURCES,
+    SEARCH,
     SETTINGS,
     SUBSCRIPTIONS,
     SUSPENSIONS,
+    WITHDRAWALS,
     WORKLOAD,
 )
 from forum_service.api.membership_gate import membership_gate
@@ -67,6 +71,7 @@ from forum_service.services.board_admin import BoardAdminService
 from forum_service.services.boards import BoardService
 from forum_service.services.expert_forums import ExpertForumService
 from forum_service.services.feedback import FeedbackService
+from forum_service.services.follows import FollowService
 from forum_service.services.forum_questions import ForumQuestionService
 from forum_service.services.health import HealthCheck
 from forum_service.services.membership import MembershipService
@@ -77,8 +82,10 @@ from forum_service.services.outbox import OutboxService
 from forum_service.services.reasons import ReasonService
 from forum_service.services.resources import ResourceService
 from forum_service.services.safeguarding import HelplineService
+from forum_service.services.search import SearchService
 from forum_service.services.subscriptions import SubscriptionService
 from forum_service.services.suspensions import SuspensionService
+from forum_service.services.withdrawal import WithdrawalService
 from forum_service.services.workload import WorkloadService
 from forum_service.settings import ServiceSettings
 from forum_service.storage import vault_repo
@@ -160,6 +167,9 @@ def create_app(
         app[SUSPENSIONS] = SuspensionService(db, pseudonyms, clock=clock)
         app[APPEALS] = AppealService(db, pseudonyms, clock=clock)
         app[HEALTH] = HealthCheck(db)
+        app[FOLLOWS] = FollowService(db, clock=clock)
+        app[SEARCH] = SearchService(db, clock=clock)
+        app[WITHDRAWALS] = WithdrawalService(db, clock=clock)
         yield
         if own:
             await db.dispose()
@@ -185,4 +195,5 @@ def create_app(
     app.add_routes(admin_board_routes.routes)
     app.add_routes(workload_routes.routes)
     app.add_routes(staff_routes.routes)
+    app.add_routes(community_routes.routes)
     return app

@@ -6,6 +6,7 @@ Repositories return these, never ORM rows, so nothing above storage can trigger 
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -39,6 +40,8 @@ class PostStatus(StrEnum):
     #: Reported as identifying someone or as a safety risk: hidden from everyone but its
     #: author until a moderator decides (then approved again, or hidden).
     HELD = "held"
+    #: Taken back by its author before a moderator decided: out of the queue, text cleared.
+    WITHDRAWN = "withdrawn"
 
 
 class Role(StrEnum):
@@ -152,13 +155,15 @@ class PersonState:
     """What only the service may know of one identity, kept sealed on its row.
 
     Times are whole seconds since the epoch. ``post_times`` and ``report_times`` hold the last
-    hour's actions only (rate limits); ``posts`` every own post id, oldest first ("my posts").
+    hour's actions only (rate limits); ``posts`` every own post id, oldest first ("my posts");
+    ``follows`` the threads followed, oldest first ("/following").
     """
 
     created_at: int
     posts: tuple[int, ...] = ()
     post_times: tuple[int, ...] = ()
     report_times: tuple[int, ...] = ()
+    follows: tuple[int, ...] = ()
     #: The current suspension, while the ``suspended`` flag is set.
     suspension: SuspensionState | None = None
 
@@ -833,3 +838,38 @@ class LaneWorkload:
     def decided(self) -> int:
         """Items decided over the whole window."""
         return sum(count for _, count in self.per_day)
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """An approved post found by search (an opening post stands for its thread)."""
+
+    post_id: int
+    thread_id: int
+    thread_title: str
+    board_slug: str
+    is_opening: bool
+    body: str
+    author_pseudonym: str
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    """One page of search results; ``has_more`` when a next page exists."""
+
+    hits: tuple[SearchHit, ...]
+    page: int
+    has_more: bool
+
+
+#: A thread's shared link opens the bot with ``/start t<thread id>``; invite codes, which
+#: arrive the same way, never look like that.
+SHARED_THREAD_PAYLOAD = re.compile(r"t[0-9]+")
+
+
+def new_invite_code() -> str:
+    """A fresh invite code (membership or staff): 16 URL-safe characters, never ``t<digits>``."""
+    while True:
+        code = secrets.token_urlsafe(12)
+        if SHARED_THREAD_PAYLOAD.fullmatch(code) is None:
+            return code

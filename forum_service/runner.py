@@ -48,6 +48,7 @@ def build_scheduler(settings: ServiceSettings, db: Database) -> Scheduler:
         db,
         alert_batch=timedelta(minutes=settings.alert_batch_minutes),
         queue_sla=timedelta(hours=settings.queue_sla_hours),
+        follow_batch=timedelta(seconds=settings.follow_batch_seconds),
     )
 
 

@@ -110,6 +110,8 @@ class ServiceSettings(BaseSettings):
     alert_batch_minutes: Annotated[int, Field(ge=1, le=1440)] = 10
     # The admins' daily summary lists what has waited longer than this.
     queue_sla_hours: Annotated[float, Field(gt=0, le=24 * 30)] = 24.0
+    # A followed thread's new replies are told in one message once the first has waited this.
+    follow_batch_seconds: Annotated[int, Field(ge=1, le=86_400)] = 300
     # A separate worker process exposes its own /metrics here (0: off).
     worker_metrics_port: Annotated[int, Field(ge=0, le=65535)] = 0
 

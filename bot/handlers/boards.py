@@ -18,6 +18,7 @@ from bot.context import Context, draft, identity, parse_id, reply, reply_many, s
 from bot.formatting import escape
 from bot.forum_models import Board
 from bot.handlers import resources
+from bot.handlers.community import thread_buttons
 from bot.handlers.quick_exit import exit_button
 
 PAGE = 5
@@ -112,13 +113,17 @@ async def show_board(update: Update, context: Context, slug: str, cursor: str | 
 async def show_thread(update: Update, context: Context, thread_id: int, after: int = 0) -> None:
     """Send a thread (split over several messages when long) with Reply / More buttons."""
     key = await identity(update, context)
-    detail = await services(context).forum.thread(key, thread_id, after)
+    forum = services(context).forum
+    detail = await forum.thread(key, thread_id, after)
     rows = [
         [
             InlineKeyboardButton("Reply", callback_data=build(Button.REPLY, thread_id)),
             exit_button(),
         ]
     ]
+    if detail.thread.status == "approved":  # followable and shareable once published
+        following = await forum.is_following(key, thread_id)
+        rows.append(thread_buttons(context.bot.username, thread_id, following))
     if detail.next_after:
         more = build(Button.THREAD_MORE, thread_id, detail.next_after)
         rows.insert(0, [InlineKeyboardButton("More posts ›", callback_data=more)])

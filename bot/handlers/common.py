@@ -12,6 +12,8 @@ from bot import commands, texts
 from bot.context import Context, clear_draft, identity, is_private, reply, reply_many, services
 from bot.formatting import escape
 from bot.forum_client import ForumError
+from bot.handlers.boards import show_thread
+from bot.handlers.community import shared_thread_id
 from bot.handlers.membership import join_with
 
 log = logging.getLogger(__name__)
@@ -72,8 +74,12 @@ async def remember_chat(update: Update, context: Context) -> None:
 
 async def start(update: Update, context: Context) -> None:
     """Explain what this is, the rules and the anonymity promise; a non-member is told how to
-    join. ``/start CODE`` (an invite's deep link ``t.me/<bot>?start=CODE``) joins."""
+    join. ``/start CODE`` (an invite's deep link ``t.me/<bot>?start=CODE``) joins;
+    ``/start t<id>`` (a thread's shared link) opens that thread."""
     args = context.args or []
+    if len(args) == 1 and (thread_id := shared_thread_id(args[0])) is not None:
+        await open_shared(update, context, thread_id)
+        return
     if len(args) == 1:
         await join_with(update, context, args[0])
         return
@@ -82,6 +88,19 @@ async def start(update: Update, context: Context) -> None:
         await reply(update, texts.START)
     else:
         await reply(update, f"{texts.NOT_A_MEMBER_WELCOME}\n\n{texts.how_to_join(me.membership)}")
+
+
+async def open_shared(update: Update, context: Context, thread_id: int) -> None:
+    """``/start t<id>`` (a thread's shared link): a member sees the thread, others how to join."""
+    me = await services(context).forum.me(await identity(update, context))
+    if not me.member:
+        await reply(
+            update,
+            f"Someone shared a thread of the forum with you.\n\n{texts.NOT_A_MEMBER_WELCOME}"
+            f"\n\n{texts.how_to_join(me.membership)}",
+        )
+        return
+    await show_thread(update, context, thread_id)
 
 
 async def help_command(update: Update, context: Context) -> None:

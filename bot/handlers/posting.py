@@ -43,6 +43,7 @@ from bot.draft_check import COMMON_NOTES, check_buttons, check_messages, content
 from bot.formatting import escape
 from bot.handlers.boards import ask_outcome, take_outcome
 from bot.handlers.common import cancel
+from bot.handlers.community import withdraw_button
 from bot.handlers.safeguarding import signpost
 
 # Conversation states (named, one small step each).
@@ -126,6 +127,9 @@ async def new_title(update: Update, context: Context) -> int:
     entered["title"] = title
     if "body" in entered:  # back from Edit: check the draft again
         return await _check_new(update, context, one_line=False)
+    similar = await services(context).forum.similar_threads(await identity(update, context), title)
+    if similar.threads:  # before the author writes a duplicate
+        await reply(update, render.similar_threads(similar.threads))
     await reply(update, "Now the text of your post (up to 4,000 characters).")
     return NEW_BODY
 
@@ -492,6 +496,8 @@ async def my_posts(update: Update, context: Context) -> None:
         return
     for post in posts:
         markup = None
+        if post.status == "pending":
+            markup = InlineKeyboardMarkup([[withdraw_button(post.id)]])
         if post.status == "rejected":
             markup = InlineKeyboardMarkup(
                 [

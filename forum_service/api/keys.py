@@ -11,6 +11,7 @@ from forum_service.services.board_admin import BoardAdminService
 from forum_service.services.boards import BoardService
 from forum_service.services.expert_forums import ExpertForumService
 from forum_service.services.feedback import FeedbackService
+from forum_service.services.follows import FollowService
 from forum_service.services.forum_questions import ForumQuestionService
 from forum_service.services.health import HealthCheck
 from forum_service.services.membership import MembershipService
@@ -21,8 +22,10 @@ from forum_service.services.outbox import OutboxService
 from forum_service.services.reasons import ReasonService
 from forum_service.services.resources import ResourceService
 from forum_service.services.safeguarding import HelplineService
+from forum_service.services.search import SearchService
 from forum_service.services.subscriptions import SubscriptionService
 from forum_service.services.suspensions import SuspensionService
+from forum_service.services.withdrawal import WithdrawalService
 from forum_service.services.workload import WorkloadService
 from forum_service.settings import ServiceSettings
 from forum_service.storage.database import Database
@@ -49,3 +52,6 @@ REASONS = web.AppKey("reasons", ReasonService)
 SUSPENSIONS = web.AppKey("suspensions", SuspensionService)
 APPEALS = web.AppKey("appeals", AppealService)
 HEALTH = web.AppKey("health", HealthCheck)
+FOLLOWS = web.AppKey("follows", FollowService)
+SEARCH = web.AppKey("search", SearchService)
+WITHDRAWALS = web.AppKey("withdrawals", WithdrawalService)

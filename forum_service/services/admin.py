@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import timedelta
 
 from forum_service.domain import (
@@ -12,6 +11,7 @@ from forum_service.domain import (
     NotFound,
     Role,
     WatchedWordEntry,
+    new_invite_code,
 )
 from forum_service.services.staff import StaffService
 from forum_service.storage import (
@@ -58,7 +58,7 @@ class AdminService(StaffService):
         """
         if role is Role.PRACTITIONER:
             raise DomainError("invalid_role", "invites are for moderator or admin")
-        code = secrets.token_urlsafe(12)
+        code = new_invite_code()
         now = self._clock()
         async with self._db.write("create_invite") as session:
             await self._staff(session, key, admin=True)

@@ -32,6 +32,7 @@ from forum_service.domain import (
     ThreadView,
 )
 from forum_service.pseudonyms import Pseudonymizer
+from forum_service.services import follows
 from forum_service.services.safeguarding import alert_staff
 from forum_service.storage import (
     audit_repo,
@@ -414,7 +415,14 @@ class BoardService:
             recent = self._check_rate(identity, now)
             await _refuse_blocked_words(session, blocked_text)
             post_id = await insert(session, (identity, key), now)
-            state = identity.state
+            found = await boards_repo.post_with_author(session, post_id)
+            assert found is not None
+            # Authors follow their own threads: starting one, or replying to one.
+            state = (
+                await follows.follow_own(
+                    session, self._vault, identity, key.value, found[0].thread_id, now
+                )
+            ).state
             await identities_repo.save_state(
                 session,
                 self._vault,
@@ -430,8 +438,6 @@ class BoardService:
                 await boards_repo.remember_idempotency_key(
                     session, scope, fingerprint, post_id, now
                 )
-            found = await boards_repo.post_with_author(session, post_id)
-            assert found is not None
             return CreatedPost(post=found[0], replayed=False)
 
     async def revise(

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from forum_service.domain import Conflict, Post, PostStatus, Sealed
+from forum_service.services import follows
 from forum_service.services.safeguarding import tell_reporters
 from forum_service.storage import audit_repo, boards_repo, moderation_repo, outbox_repo
 from forum_service.storage.sessions import Session
@@ -111,5 +112,7 @@ async def conclude_item(
             dedupe_key=conclusion.dedupe_key,
             available_at=conclusion.notify_at,
         )
+    if approved:
+        await follows.reply_approved(session, post, now)
     if conclusion.clear_reports:
         await tell_reporters(session, vault, post=post, kept=approved, now=now)

@@ -9,7 +9,6 @@ audit log, as before (a moderator's handle is public to the team anyway).
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -25,8 +24,10 @@ from forum_service.domain import (
     MembershipMode,
     NotFound,
     Role,
+    new_invite_code,
 )
 from forum_service.pseudonyms import Pseudonymizer
+from forum_service.services import follows
 from forum_service.services.staff import StaffService
 from forum_service.storage import (
     audit_repo,
@@ -138,7 +139,7 @@ class MembershipService(StaffService):
             cleaned = clean_text(label, field="label", max_length=LABEL_MAX)
             if "\n" in cleaned:
                 raise DomainError("label_multiline", "label must be a single line")
-        code = secrets.token_urlsafe(12)
+        code = new_invite_code()
         now = self._clock()
         async with self._db.write("create_member_invite") as session:
             await self._staff(session, key, admin=True)
@@ -334,8 +335,8 @@ class MembershipService(StaffService):
     async def remove_member(self, key: IdentityKey, post_id: int) -> None:
         """End the membership of the author of a post, without revealing who (admins).
 
-        Their subscriptions go too, so announcements and digests stop. Staff keep theirs:
-        remove the moderator role first.
+        Their subscriptions and follows go too, so announcements, digests and news of replies
+        stop. Staff keep theirs: remove the moderator role first.
         """
         async with self._db.write("remove_member") as session:
             await self._staff(session, key, admin=True)
@@ -352,6 +353,7 @@ class MembershipService(StaffService):
             await identities_repo.set_member(session, author.id, False)
             topics = await subscriptions_repo.all_topics(session)
             await subscriptions_repo.unsubscribe(session, self._vault, author_key, topics)
+            await follows.forget_follows(session, self._vault, author_key, self._clock())
             await self._audit(session, key, "remove_member", "author_of_post", post_id)
 
 

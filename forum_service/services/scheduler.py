@@ -1,5 +1,6 @@
 """Due-dated jobs: forum reminders (24 h and 1 h before), the weekly digest, the batched queue
-alerts and the admins' daily SLA summary (`services/alerts.py`).
+alerts and the admins' daily SLA summary (`services/alerts.py`), and the batched news of new
+replies to followed threads (``services.follows``).
 
 Jobs are rows (``scheduled_jobs``), not timers: whatever is due when the scheduler runs —
 even hours late after a restart — is processed once (the job's status flips in the same
@@ -18,7 +19,7 @@ from typing import Any
 
 from forum_service.clock import Clock, utc_now
 from forum_service.domain import ForumStatus, JobKind, RsvpStatus, ScheduledJob
-from forum_service.services import alerts
+from forum_service.services import alerts, follows
 from forum_service.services.expert_forums import forum_payload
 from forum_service.services.suspensions import end_expired_suspensions
 from forum_service.storage import (
@@ -53,6 +54,8 @@ class Scheduler:
         clock: time source.
         alert_batch: the queue alerts' batch window (``FORUM_ALERT_BATCH_MINUTES``).
         queue_sla: the wait after which an item is in the SLA summary (``FORUM_QUEUE_SLA_HOURS``).
+        follow_batch: how long a thread's first new reply waits for others before its
+            followers are told (``FORUM_FOLLOW_BATCH_SECONDS``).
     """
 
     def __init__(
@@ -62,11 +65,13 @@ class Scheduler:
         clock: Clock = utc_now,
         alert_batch: timedelta = alerts.DEFAULT_BATCH_WINDOW,
         queue_sla: timedelta = alerts.DEFAULT_SLA,
+        follow_batch: timedelta = timedelta(seconds=300),
     ) -> None:
         self._db = db
         self._clock = clock
         self._alert_batch = alert_batch
         self._queue_sla = queue_sla
+        self._follow_batch = follow_batch
 
     async def ensure_digest(self) -> None:
         """Make sure the next weekly digest is scheduled (its key makes this idempotent)."""
@@ -117,6 +122,13 @@ class Scheduler:
     async def end_suspensions(self) -> int:
         """End the suspensions whose time is up; returns how many."""
         return await end_expired_suspensions(self._db, self._clock())
+
+    async def send_follow_batches(self) -> int:
+        """Tell followers of the threads whose batch of new replies is due; returns how many."""
+        async with self._db.write("follow_batches") as session:
+            return await follows.send_due_batches(
+                session, self._db.vault, now=self._clock(), window=self._follow_batch
+            )
 
     async def _reminder(self, session: Session, job: ScheduledJob, now: datetime) -> bool:
         """Remind those going or interested; False (skipped) when the forum no longer starts
@@ -187,6 +199,8 @@ class Scheduler:
                 while await self.run_due():
                     pass
                 await self.end_suspensions()
+                while await self.send_follow_batches():
+                    pass
             except Exception as error:  # keep scheduling; jobs stay pending on failure
                 log.error("scheduler pass failed: %s", type(error).__name__)
             with contextlib.suppress(TimeoutError):

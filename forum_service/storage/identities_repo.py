@@ -31,6 +31,7 @@ def _sealed_state(vault: Vault, key: str, lookup: str, state: PersonState) -> by
         "p": list(state.posts),
         "tp": list(state.post_times),
         "tr": list(state.report_times),
+        "f": list(state.follows),
     }
     if state.suspension is not None:
         document["s"] = {"a": state.suspension.audit_id, "u": state.suspension.until}
@@ -45,6 +46,7 @@ def _opened(vault: Vault, row: IdentityRow) -> tuple[str, PersonState]:
         posts=tuple(document["p"]),
         post_times=tuple(document["tp"]),
         report_times=tuple(document["tr"]),
+        follows=tuple(document.get("f", ())),
         suspension=None
         if held is None
         else SuspensionState(audit_id=int(held["a"]), until=held["u"]),

@@ -14,6 +14,7 @@ from forum_service.storage import (
     boards_repo,
     expert_forums_repo,
     feedback_repo,
+    follows_repo,
     identities_repo,
     invites_repo,
     membership_repo,
@@ -27,6 +28,7 @@ from forum_service.storage.tables import (
     AppealRow,
     Base,
     FeedbackRow,
+    FollowRow,
     IdentityRow,
     InviteRow,
     MembershipRequestRow,
@@ -59,6 +61,7 @@ SEALED_COLUMNS = (
     SealedColumn(PostRow, "author_seal", "author_tag", boards_repo.author_context),
     SealedColumn(RsvpRow, "member_seal", "member_tag", expert_forums_repo.member_context),
     SealedColumn(SubscriptionRow, "member_seal", "member_tag", subscriptions_repo.member_context),
+    SealedColumn(FollowRow, "follower_seal", "follower_tag", follows_repo.follower_context),
     SealedColumn(NotificationRow, "recipient_seal", None, lambda _: outbox_repo.RECIPIENT),
     # Codes made before revision 0007 have no sealed copy (NULL): skipped.
     SealedColumn(InviteRow, "code_seal", "code_hash", invites_repo.code_context),

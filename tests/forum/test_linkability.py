@@ -174,6 +174,8 @@ def notification_context(note: Mapping[str, Any]) -> Context:
         return ("report", payload["post_id"])
     if kind == "feedback_reply":
         return ("feedback", payload["feedback_id"])
+    if kind == "thread_replies":  # news of a followed thread belongs with the thread
+        return ("post", payload["thread_id"])
     return ("notification", note["id"])
 
 
@@ -283,6 +285,20 @@ class Scenario:
         )
         await self.step(person.owner, ("post", thread_id))
         return int(created["post"]["id"])
+
+    async def follow(self, person: Person, thread_id: int) -> None:
+        """Follow someone else's thread (one's own are followed already)."""
+        await self.api.call(
+            "PUT", f"/api/v1/threads/{thread_id}/follow", self.keys[person], expect=200
+        )
+        await self.step(person.owner, ("post", thread_id))
+
+    async def follow_batches(self) -> None:
+        """Minutes later: followers are told of the new replies, one message per thread."""
+        self.clock.jump(self.clock.now + timedelta(minutes=10))
+        assert await self.scheduler.send_follow_batches() > 0
+        await self.step("system", ("scheduler", "follow batches"))
+        await self.deliver()
 
     async def revise(self, person: Person, thread_id: int, post_id: int) -> None:
         """Resubmit a rejected post with new text."""
@@ -499,6 +515,10 @@ async def run(scenario: Scenario) -> None:
         for person in p:
             await scenario.decide(threads[person][round_][1], "approve")
 
+    # Each follows the next person's second thread (where a rejected reply will land).
+    for i, person in enumerate(p):
+        await scenario.follow(person, threads[p[(i + 1) % 3]][1][0])
+
     # Each replies in their own thread and in the next person's; one more reply, in the
     # third person's thread, is rejected, revised and approved.
     own_replies: dict[Person, int] = {}
@@ -520,6 +540,7 @@ async def run(scenario: Scenario) -> None:
     await scenario.screen()
     for _, post_id in rejected.values():
         await scenario.decide(post_id, "approve")
+    await scenario.follow_batches()
 
     # Each reports two posts: the next person's third thread and the other's own reply. One
     # report is upheld (the post hidden), the others are not (kept, nobody is told).
@@ -611,6 +632,9 @@ async def test_no_row_links_a_practitioner_across_contexts_and_no_identifier_is_
         "digest": 3,
         "feedback": 6,
         "feedback_reply": 3,
+        # Each first thread: its author and the other replier (2 × 3); each second thread:
+        # its author and its explicit follower, never the reply's author (2 × 3).
+        "thread_replies": 2 * 3 + 2 * 3,
     }, kinds
     assert {
         note["recipient"]

@@ -32,7 +32,7 @@ from forum_service.app import create_app
 from forum_service.pseudonyms import Pseudonymizer
 from forum_service.settings import ServiceSettings
 from forum_service.storage import migrate
-from forum_service.storage.tables import Base
+from forum_service.storage.tables import Base, is_mapped_name
 from forum_service.storage.vault_repo import KeyMismatch
 from mscos_forum.cli import main
 from tests.support.api import AT_REST_KEY, PSEUDONYM_SECRET, SERVICE_TOKEN, Api
@@ -479,7 +479,9 @@ def _foreign_keys_to_identities(conn: sa.Connection) -> list[str]:
 
 
 def _schema_diff(conn: sa.Connection) -> list[Any]:
-    context = MigrationContext.configure(conn, opts={"compare_type": True})
+    context = MigrationContext.configure(
+        conn, opts={"compare_type": True, "include_name": is_mapped_name}
+    )
     return list(compare_metadata(context, Base.metadata))
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from forum_service.storage import migrate
-from forum_service.storage.tables import Base
+from forum_service.storage.tables import Base, is_mapped_name
 
 
 async def _tables(url: str) -> set[str]:
@@ -29,7 +29,10 @@ async def _schema_diff(url: str) -> list[Any]:
         async with engine.connect() as conn:
             return await conn.run_sync(
                 lambda c: compare_metadata(
-                    MigrationContext.configure(c, opts={"compare_type": True}), Base.metadata
+                    MigrationContext.configure(
+                        c, opts={"compare_type": True, "include_name": is_mapped_name}
+                    ),
+                    Base.metadata,
                 )
             )
     finally:

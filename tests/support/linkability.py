@@ -55,6 +55,8 @@ from sqlalchemy import Table as SaTable
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from tests.support.dbdump import FTS5_INTERNALS
+
 #: ``(kind, scope)``, e.g. ``("post", 12)`` for thread 12 or ``("rsvp", 3)`` for forum 3.
 Context = tuple[str, Hashable]
 
@@ -124,7 +126,10 @@ class DatabaseReader:
         async with engine.connect() as conn:
             await conn.run_sync(metadata.reflect)
         self._engine = engine
-        self._tables = sorted(metadata.tables.values(), key=lambda table: table.name)
+        self._tables = sorted(
+            (table for table in metadata.tables.values() if table.name not in FTS5_INTERNALS),
+            key=lambda table: table.name,
+        )
         return self
 
     async def __aexit__(

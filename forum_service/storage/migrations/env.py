@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from forum_service.storage.tables import Base
+from forum_service.storage.tables import Base, is_mapped_name
 
 config = context.config
 target_metadata = Base.metadata
@@ -23,6 +23,7 @@ def _run(connection: Connection) -> None:
         # SQLite cannot ALTER constraints; batch mode copies the table there, a no-op elsewhere.
         render_as_batch=True,
         compare_type=True,
+        include_name=is_mapped_name,
     )
     with context.begin_transaction():
         context.run_migrations()
