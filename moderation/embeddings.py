@@ -23,13 +23,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import numpy.typing as npt
-
 from moderation.model_files import locate
 from moderation.model_pins import MINILM
 
 if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
     import torch
 
 DIMENSION = 384
@@ -101,11 +100,14 @@ class SentenceEncoder:
         import torch
         from transformers import AutoModel, AutoTokenizer
 
+        from moderation.scoring import _quiet_loading
+
         torch.set_num_threads(threads)
-        tokenizer = AutoTokenizer.from_pretrained(str(directory), local_files_only=True)
-        model = AutoModel.from_pretrained(
-            str(directory), local_files_only=True, use_safetensors=True
-        )
+        with _quiet_loading():
+            tokenizer = AutoTokenizer.from_pretrained(str(directory), local_files_only=True)
+            model = AutoModel.from_pretrained(
+                str(directory), local_files_only=True, use_safetensors=True
+            )
         model.eval()
         return cls(tokenizer, model, batch_size=batch_size)
 
@@ -123,6 +125,8 @@ class SentenceEncoder:
         """
         if isinstance(texts, str):
             raise TypeError("encode() takes a sequence of texts, not a single string")
+        import numpy as np
+
         texts = list(texts)
         if not texts:
             return np.zeros((0, DIMENSION), dtype=np.float32)

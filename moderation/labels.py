@@ -10,4 +10,6 @@ LABELS: tuple[str, ...] = (
     "insult",
     "threat",
     "sexual_explicit",
+    # The sentence-embedding abuse head (moderation.abuse_model): one label for all abuse.
+    "abuse",
 )

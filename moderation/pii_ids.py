@@ -92,7 +92,9 @@ def find_ni_numbers(text: str) -> Iterator[PiiFinding]:
 
 _NHS_GROUPED = re.compile(r"(?<![\w+/.\-])([1-9]\d{2})([ \-])(\d{3})\2(\d{4})(?![\w/\-]|\.\d)")
 # After an NHS label, ten digits in any grouping ("975 2636 969", "420.281.2662", plain).
-_NHS_ANY_SPACING = re.compile(r"(?<![\w+/.\-])(?<!\d[ .\-])[1-9](?:[ .\-]?\d){9}(?![\w/\-]|[ .\-]\d)")
+_NHS_ANY_SPACING = re.compile(
+    r"(?<![\w+/.\-])(?<!\d[ .\-])[1-9](?:[ .\-]?\d){9}(?![\w/\-]|[ .\-]\d)"
+)
 # The label may be followed by "no.", "number:" or "#", but not by the end of a sentence.
 _NHS_CUE = re.compile(
     r"(?i:\b(?:nhs|chi|h&c|health\s+and\s+care)\b(?:[^.!?\n]|\.(?!\s+[A-Z])){0,30})$"
