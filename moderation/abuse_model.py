@@ -186,7 +186,8 @@ def load_screening_scorer(
         policy_thresholds: The policy's thresholds (defaults when omitted).
         head_path: The head file.
         sentence_model_dir: Load the sentence model from this directory, checked against the
-            pins, instead of its package (tests point it at an empty one for the fallback).
+            pins, instead of its package; an empty or absent directory means no sentence
+            model (the fallback).
 
     Returns:
         The scorer (``degraded_reason`` set when it is the fallback), or None when neither
@@ -199,9 +200,12 @@ def load_screening_scorer(
     from moderation.model_files import verify_files
 
     thresholds = policy_thresholds if policy_thresholds is not None else Thresholds()
-    installed = sentence_model_dir is not None or sentence_model_installed()
-    empty_dir = sentence_model_dir is not None and not any(Path(sentence_model_dir).iterdir())
-    if not installed or empty_dir:
+    if sentence_model_dir is None:
+        missing = not sentence_model_installed()
+    else:
+        directory = Path(sentence_model_dir)
+        missing = not directory.is_dir() or not any(directory.iterdir())
+    if missing:
         words = load_default_scorer(thresholds)
         if words is None:
             return None

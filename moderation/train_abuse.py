@@ -39,7 +39,7 @@ from moderation.abuse_model import DEFAULT_HEAD_PATH, HEAD_FORMAT
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEV_SET = REPO_ROOT / "tests" / "data" / "moderation_eval.jsonl"
-C_GRID = (0.5, 1.0, 2.0, 4.0, 8.0)
+C_GRID = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
 FOLDS = 5
 REPEATS = 5
 SEED = 16
