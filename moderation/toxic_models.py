@@ -1,8 +1,9 @@
-"""The offline default toxicity scorer: two small Jigsaw-trained models, combined.
+"""The word-level offline toxicity scorer: two small Jigsaw-trained models, combined.
 
-Used when no Detoxify checkpoint is configured (Detoxify stays the first choice when its
-weights are prepared). The models ship inside registry packages, installed without their
-TensorFlow dependency by scripts/install-offline-models.sh:
+The fallback of the default abuse screen (`moderation.abuse_model.load_screening_scorer`):
+used when the sentence model is not installed, reported degraded. Detoxify stays the first
+choice when its weights are prepared. The models ship inside registry packages, installed
+without their TensorFlow dependency by scripts/install-offline-models.sh:
 
 - ``toxic-comment-classifier`` 0.3.0 (MIT), a Keras 3 model;
 - ``tox-block`` 0.1.2 (MIT), a Keras 2 model.
