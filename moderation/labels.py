@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-LABELS: tuple[str, ...] = (
+#: What Detoxify's models predict (the "original" model lacks sexual_explicit).
+DETOXIFY_LABELS: tuple[str, ...] = (
     "toxicity",
     "severe_toxicity",
     "obscene",
@@ -10,6 +11,7 @@ LABELS: tuple[str, ...] = (
     "insult",
     "threat",
     "sexual_explicit",
-    # The sentence-embedding abuse head (moderation.abuse_model): one label for all abuse.
-    "abuse",
 )
+#: Every label a scorer may report: Detoxify's, and ``abuse`` from the sentence-embedding
+#: abuse head (`moderation.abuse_model`), one label for all abuse.
+LABELS: tuple[str, ...] = (*DETOXIFY_LABELS, "abuse")
