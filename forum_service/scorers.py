@@ -12,6 +12,9 @@ from moderation.scoring import Scorer
 def scorer_loader(settings: ServiceSettings) -> ScorerLoader:
     """Return a function that loads the configured scorer: Detoxify, else the offline default.
 
+    The offline default is the sentence-embedding abuse head (`moderation.abuse_model`); when
+    its model package is missing, the word models stand in, reported degraded.
+
     Detoxify loads from local files only: ``HF_HUB_OFFLINE`` is forced so that nothing is
     downloaded at run time, whatever the environment says.
     """
@@ -20,10 +23,13 @@ def scorer_loader(settings: ServiceSettings) -> ScorerLoader:
         if settings.detoxify_checkpoint is None or settings.detoxify_config_dir is None:
             # No Detoxify weights prepared: the offline models shipped in registry packages
             # (None when they are not installed: posts are then queued "not screened").
+            from moderation.abuse_model import load_screening_scorer
             from moderation.policy import Thresholds
-            from moderation.toxic_models import load_default_scorer
 
-            return load_default_scorer(Thresholds.from_mapping(settings.moderation_thresholds))
+            return load_screening_scorer(
+                Thresholds.from_mapping(settings.moderation_thresholds),
+                sentence_model_dir=settings.sentence_model_dir,
+            )
         os.environ["HF_HUB_OFFLINE"] = "1"
         os.environ["TRANSFORMERS_OFFLINE"] = "1"
         from moderation.scoring import DetoxifyScorer

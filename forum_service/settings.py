@@ -90,6 +90,13 @@ class ServiceSettings(BaseSettings):
     detoxify_quantize: bool = Field(
         default=False, validation_alias=AliasChoices("DETOXIFY_QUANTIZE", "FORUM_DETOXIFY_QUANTIZE")
     )
+    # The sentence model of the default abuse screen: its installed package when unset; a
+    # directory (checked against the same sha256 pins) otherwise. An empty directory means
+    # "no sentence model": the word models screen instead, reported degraded.
+    sentence_model_dir: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("FORUM_SENTENCE_MODEL_DIR", "SENTENCE_MODEL_DIR"),
+    )
     pii_spacy_model: str = Field(
         default="en_core_web_md",
         validation_alias=AliasChoices("PII_SPACY_MODEL", "FORUM_PII_SPACY_MODEL"),

@@ -1,8 +1,9 @@
 """Moderation library: scorers, PII screen, watched words and the routing policy.
 
 Importing this package is cheap: torch, transformers and detoxify are imported only when a
-Detoxify model is loaded; numpy, h5py, spaCy, Presidio and pyap2 only when the offline
-screens are loaded (`load_default_scorer`, `load_pii_screen`). It imports neither aiohttp,
+Detoxify model or the sentence model (`moderation.embeddings`, `moderation.abuse_model`) is
+loaded; numpy, h5py, spaCy, Presidio and pyap2 only when the offline screens are loaded
+(`load_default_scorer`, `load_pii_screen`). It imports neither aiohttp,
 telegram nor sqlalchemy.
 """
 

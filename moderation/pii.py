@@ -319,7 +319,8 @@ def _accepted_name_length(candidate: str) -> int:
     end = 0
     position = 0
     for token in candidate.split(" "):
-        word = re.sub(r"['’]s$", "", token)
+        # "Irina's" is Irina; "I've" and "I'm" are the pronoun, not a name.
+        word = re.sub(r"['’](?:s|ve|m|ll|d|re)$", "", token)
         if not word[:1].isupper() or (len(word) > 1 and word.isupper()):
             break
         if word.casefold() in _NOT_NAMES:

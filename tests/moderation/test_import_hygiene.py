@@ -16,7 +16,8 @@ FORBIDDEN = {"aiohttp", "telegram", "sqlalchemy"}
 def test_importing_moderation_loads_no_model_framework() -> None:
     probe = (
         "import sys, moderation, moderation.detoxify_model, moderation.ner, "
-        "moderation.toxic_models, moderation.risk_patterns; "
+        "moderation.toxic_models, moderation.risk_patterns, moderation.abuse_model, "
+        "moderation.embeddings; "
         "heavy = {'torch', 'transformers', 'detoxify', 'aiohttp', 'telegram', 'sqlalchemy', "
         "'numpy', 'h5py', 'spacy', 'presidio_analyzer', 'pyap', 'tldextract'}; "
         "print(sorted(heavy & set(sys.modules)))"

@@ -42,6 +42,7 @@ def test_threshold_defaults_follow_the_design() -> None:
         "insult": 0.60,
         "threat": 0.60,
         "sexual_explicit": 0.60,
+        "abuse": 0.60,
     }
     assert tuple(f.name for f in dataclasses.fields(Thresholds)) == LABELS
 
@@ -166,7 +167,7 @@ def test_reasons_list_strongest_label_first(policy: ModerationPolicy) -> None:
 
 
 def test_labels_a_model_does_not_predict_are_not_judged(policy: ModerationPolicy) -> None:
-    six_labels = {label: 0.1 for label in LABELS if label != "sexual_explicit"}
+    six_labels = {label: 0.1 for label in LABELS if label not in {"sexual_explicit", "abuse"}}
 
     assert policy.decide(six_labels, [], [], "original").route is Route.LOW_RISK
 

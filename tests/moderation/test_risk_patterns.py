@@ -144,7 +144,13 @@ def test_offline_screens_bench_writes_json_and_markdown(
     results = json.loads((tmp_path / "offline_screens.json").read_text(encoding="utf-8"))
     assert status == 0
     assert results["pii"]["rules"]["lookalike_items_flagged"][0] == 0
-    assert results["toxicity"]["dev"]["combined"]["abusive/all"][1] >= 60
+    dev = results["toxicity"]["dev"]
+    assert dev["old_default"]["abusive/all"][1] == dev["new_default"]["abusive/all"][1] >= 150
+    assert dev["new_default"]["benign/everyday"][1] >= 100
+    assert set(results["toxicity"]) >= {"holdout", "holdout_v2", "extras"}
+    assert "old_models | old_default | new_head | new_default" in (
+        tmp_path / "offline_screens.md"
+    ).read_text(encoding="utf-8")
     assert set(results["speed"]) == {"rules", "toxicity", "risk_patterns"}
     assert all(m["posts_per_second"] > 0 for m in results["speed"].values())
     assert "| phone |" in (tmp_path / "offline_screens.md").read_text(encoding="utf-8")
