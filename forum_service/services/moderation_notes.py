@@ -100,8 +100,13 @@ class NotesService(StaffService):
                 text=body,
                 now=now,
             )
-            # The audit line says a note was written, not what it says nor about whom.
-            await self._audit(session, key, f"note:{about}", "item", item_id)
+            # The audit line says a note was written, not what it says nor about whom: a note on
+            # an author names no item, since the item (its time, its order) would tie that
+            # author's notes, filed under one tag, to their posts in every thread.
+            if about == "item":
+                await self._audit(session, key, "note:item", "item", item_id)
+            else:
+                await self._audit(session, key, "note:author", "author", None)
             return ModerationNote(
                 id=note_id, about=about, author_handle=self.handle(key), text=body, created_at=now
             )

@@ -74,6 +74,10 @@ REPLY = "a reply with the referral details"
 REJECTED = "a reply naming the caseworker in full"
 REVISED = "a revised reply without any names"
 REPORT = "this post names a place"
+WITHDRAWN = "a reply I would rather not send"
+APPEAL = "please look again, it names no one"
+QUESTION = "how do referrals work across borders"
+NOTE = "asked twice before to keep places out"
 
 
 @dataclass(frozen=True)
@@ -155,13 +159,18 @@ async def store(store_path: Path) -> AsyncIterator[DeliveryStore]:
         yield opened
 
 
-def notification_context(note: Mapping[str, Any]) -> Context:
+def notification_context(note: Mapping[str, Any], thread_of: Mapping[int, int]) -> Context:
     """The context a delivered notification belongs to, from the outbox claim's answer.
 
     A decision belongs with the post's thread, a reminder or a freed place with the RSVP,
-    announcements with the subscription that brought them.
+    announcements with the subscription that brought them; the answer to an appeal with what
+    was appealed (the hidden post's thread, or the suspension). ``thread_of``: post → thread.
     """
     kind, payload = note["kind"], note["payload"]
+    if kind == "suspension" or (kind == "appeal_outcome" and payload["post_id"] is None):
+        return ("suspension", None)
+    if kind == "appeal_outcome":
+        return ("post", thread_of[payload["post_id"]])
     if kind == "post_decision":
         return ("post", payload["thread_id"])
     if kind == "forum_reminder" or payload.get("event") == "place_available":
@@ -209,14 +218,22 @@ class Scenario:
         }
         self.by_key = {key: person for person, key in self.keys.items()}
         self.delivered: list[dict[str, Any]] = []
+        self.thread_of: dict[int, int] = {}  # post → thread
+        self.item_of: dict[int, int] = {}  # post → its queue item
         self.texts: list[str] = []
+        self.sealed_texts: list[str] = []  # words of texts only ever stored sealed
         self._update_id = 41_000
         self._words = 0
 
     # -- bookkeeping ----------------------------------------------------------------------
 
     async def step(
-        self, owner: str, context: Context, *, adopt_changed: bool = False
+        self,
+        owner: str,
+        context: Context,
+        *,
+        adopt_changed: bool = False,
+        overrides: Mapping[str, Attribution] | None = None,
     ) -> StepChanges:
         """Snapshot both stores after a step, attribute what it wrote, move the clock on."""
         snapshot = {
@@ -224,7 +241,7 @@ class Scenario:
             **read_sqlite_file(self.store_path, prefix="store:"),
         }
         changes = self.history.record(
-            snapshot, Attribution(owner, context), adopt_changed=adopt_changed
+            snapshot, Attribution(owner, context), adopt_changed=adopt_changed, overrides=overrides
         )
         self.clock.advance()
         return changes
@@ -234,11 +251,12 @@ class Scenario:
         self._update_id += 1
         return {"Idempotency-Key": f"tg-{self._update_id}"}
 
-    def word(self) -> str:
-        """A word of its own for one post, title, reason or link."""
+    def word(self, *, sealed: bool = False) -> str:
+        """A word of its own for one post, title, reason or link (``sealed``: of a text that is
+        never stored in clear, such as a moderator's note)."""
         self._words += 1
         word = f"Lk{self._words:03d}{'qxvzj'[self._words % 5]}"
-        self.texts.append(word)
+        (self.sealed_texts if sealed else self.texts).append(word)
         return word
 
     # -- practitioners ------------------------------------------------------------------
@@ -270,6 +288,7 @@ class Scenario:
             **self.idempotency(),
         )
         thread_id = int(created["thread_id"])
+        self.thread_of[int(created["post"]["id"])] = thread_id
         await self.step(person.owner, ("post", thread_id))
         return thread_id, int(created["post"]["id"])
 
@@ -283,6 +302,7 @@ class Scenario:
             expect=201,
             **self.idempotency(),
         )
+        self.thread_of[int(created["post"]["id"])] = thread_id
         await self.step(person.owner, ("post", thread_id))
         return int(created["post"]["id"])
 
@@ -310,6 +330,42 @@ class Scenario:
             expect=200,
         )
         await self.step(person.owner, ("post", thread_id))
+
+    async def withdraw(self, person: Person, post_id: int) -> None:
+        """Take back a pending post (its text is erased); nobody is told."""
+        withdrawn = await self.api.call(
+            "POST", f"/api/v1/posts/{post_id}/withdraw", self.keys[person], expect=200
+        )
+        assert withdrawn["post"]["status"] == "withdrawn", withdrawn
+        await self.step(person.owner, ("post", self.thread_of[post_id]))
+
+    async def appeal(self, person: Person, post_id: int | None = None) -> int:
+        """Appeal against one's suspension, or the hiding of one's post; the admin is told."""
+        sent = await self.api.call(
+            "POST",
+            "/api/v1/appeals",
+            self.keys[person],
+            json={"text": f"{self.word()} {APPEAL}", "post_id": post_id},
+            expect=201,
+        )
+        context = ("suspension", None) if post_id is None else ("post", self.thread_of[post_id])
+        await self.step(person.owner, context)
+        await self.deliver()
+        return int(sent["id"])
+
+    async def ask(self, person: Person, forum_id: int) -> int:
+        """A question in advance of a forum one answered for; moderators are told (delivered
+        by the caller: one alert per forum while one is unsent)."""
+        asked = await self.api.call(
+            "POST",
+            f"/api/v1/forums/{forum_id}/questions",
+            self.keys[person],
+            json={"text": f"{self.word()} {QUESTION}"},
+            expect=201,
+        )
+        # A context of its own: the asker's tag matches neither their RSVP nor anything else.
+        await self.step(person.owner, ("question", forum_id))
+        return int(asked["question"]["id"])
 
     async def report(self, person: Person, post_id: int, category: str = "other") -> None:
         """Report someone else's post; a fast report holds it and alerts the staff."""
@@ -369,6 +425,7 @@ class Scenario:
             "GET", "/api/v1/moderation/queue?limit=100", moderator, expect=200
         )
         (item,) = [i for i in queue["items"] if i["post"]["id"] == post_id]
+        self.item_of[post_id] = int(item["id"])
         await self.api.call(
             "POST",
             f"/api/v1/moderation/items/{item['id']}/decision",
@@ -390,6 +447,56 @@ class Scenario:
         )
         await self.step("staff", ("hide", post_id))
         await self.deliver()
+
+    async def suspend_author(self, post_id: int) -> None:
+        """A moderator suspends the author of a post for a week; they are told."""
+        await self.api.call(
+            "POST",
+            f"/api/v1/moderation/posts/{post_id}/author-suspension",
+            self.keys[MODERATOR],
+            json={"suspended": True, "reason": "Repeated identifying details.", "days": 7},
+            expect=200,
+        )
+        await self.step("staff", ("suspend", post_id))
+        await self.deliver()
+
+    async def decide_appeal(self, appeal_id: int, *, lift: bool) -> None:
+        """An admin answers an appeal; the person is told, and the appeal forgets them."""
+        await self.api.call(
+            "POST",
+            f"/api/v1/admin/appeals/{appeal_id}/decision",
+            self.keys[ADMIN],
+            json={"lift": lift, "message": "Looked again: lifted."},
+            expect=200,
+        )
+        await self.step("staff", ("appeal", appeal_id))
+        await self.deliver()
+
+    async def author_note(self, author: Person, post_id: int) -> None:
+        """A moderator's note on the author of a post (from its queue item).
+
+        The note is about the author, not the post: it belongs to a context of its own, in
+        which every note on that author is (their tag for notes is one for all of them).
+        """
+        await self.api.call(
+            "POST",
+            f"/api/v1/moderation/items/{self.item_of[post_id]}/notes",
+            self.keys[MODERATOR],
+            json={"text": f"{self.word(sealed=True)} {NOTE}", "about": "author"},
+            expect=201,
+        )
+        await self.step(author.owner, ("author-notes", None))
+
+    async def decide_question(self, question_id: int, *, approve: bool) -> None:
+        """A moderator approves a question for the lead, or rejects it (the asker is not told)."""
+        await self.api.call(
+            "POST",
+            f"/api/v1/moderation/forum-questions/{question_id}/decision",
+            self.keys[MODERATOR],
+            json={"approve": approve},
+            expect=200,
+        )
+        await self.step("staff", ("question", question_id))
 
     async def create_forum(self, board: str, starts_at: datetime) -> int:
         """An admin schedules an expert forum; subscribers are told."""
@@ -479,7 +586,7 @@ class Scenario:
                 return
             (note,) = claimed["notifications"]
             person = self.by_key[note["recipient"]]
-            context = notification_context(note)
+            context = notification_context(note, self.thread_of)
             changes = await self.step(person.owner, context, adopt_changed=True)
             assert changes.changed, f"claiming notification {note['id']} changed no row"
             assert await self.store.chat_id_for(note["recipient"]) == person.chat_id
@@ -520,17 +627,22 @@ async def run(scenario: Scenario) -> None:
         await scenario.follow(person, threads[p[(i + 1) % 3]][1][0])
 
     # Each replies in their own thread and in the next person's; one more reply, in the
-    # third person's thread, is rejected, revised and approved.
+    # third person's thread, is rejected, revised and approved; a last one, in the next
+    # person's third thread, is withdrawn while it waits in the queue.
     own_replies: dict[Person, int] = {}
     kept: list[int] = []
     rejected: dict[Person, tuple[int, int]] = {}
+    withdrawn: dict[Person, int] = {}
     for i, person in enumerate(p):
         own, after = threads[person][0][0], threads[p[(i + 1) % 3]][0][0]
         own_replies[person] = await scenario.reply(person, own, REPLY)
         kept += [own_replies[person], await scenario.reply(person, after, REPLY)]
         third = threads[p[(i + 2) % 3]][1][0]
         rejected[person] = (third, await scenario.reply(person, third, REJECTED))
+        withdrawn[person] = await scenario.reply(person, threads[p[(i + 1) % 3]][2][0], WITHDRAWN)
     await scenario.screen()
+    for person, post_id in withdrawn.items():
+        await scenario.withdraw(person, post_id)
     for post_id in kept:
         await scenario.decide(post_id, "approve")
     for _, post_id in rejected.values():
@@ -562,6 +674,17 @@ async def run(scenario: Scenario) -> None:
 
     await scenario.flush_alerts()
 
+    # Appeals: P2 against the hiding of their post (lifted: the post is back), P3 against a
+    # week's suspension (lifted). The moderator notes things on P1 from two of P1's threads
+    # and on P2 from one.
+    hidden_appeal = await scenario.appeal(p[1], reported[0])
+    await scenario.decide_appeal(hidden_appeal, lift=True)
+    await scenario.suspend_author(threads[p[2]][0][1])
+    suspension_appeal = await scenario.appeal(p[2])
+    await scenario.decide_appeal(suspension_appeal, lift=True)
+    for author, post_id in ((p[0], threads[p[0]][1][1]), (p[0], kept[1]), (p[1], kept[3])):
+        await scenario.author_note(author, post_id)
+
     # Three expert forums; everyone answers for two, every forum has two answers.
     starts = [START + timedelta(days=days) for days in (2, 3, 4)]
     forums = [
@@ -571,6 +694,18 @@ async def run(scenario: Scenario) -> None:
     for i, person in enumerate(p):
         await scenario.rsvp(person, forums[i], "going")
         await scenario.rsvp(person, forums[(i + 2) % 3], "interested")
+    # Each asks a question in advance of both forums they answered for; the moderators are
+    # told once per forum; one question of each is decided (approved, approved, rejected).
+    questions = {
+        person: [
+            await scenario.ask(person, forums[i]),
+            await scenario.ask(person, forums[(i + 2) % 3]),
+        ]
+        for i, person in enumerate(p)
+    }
+    await scenario.deliver()
+    for person, approve in zip(p, (True, True, False), strict=True):
+        await scenario.decide_question(questions[person][0], approve=approve)
     await scenario.announce()
 
     # Each sends two feedbacks; the admins answer one of each.
@@ -632,6 +767,12 @@ async def test_no_row_links_a_practitioner_across_contexts_and_no_identifier_is_
         "digest": 3,
         "feedback": 6,
         "feedback_reply": 3,
+        "suspension": 1,
+        # To the admin (the only one); each appeal's answer to its appellant.
+        "appeal": 2,
+        "appeal_outcome": 2,
+        # To the moderator and the admin, one per forum: the asks were delivered together.
+        "forum_question_waiting": 3 * 2,
         # Each first thread: its author and the other replier (2 × 3); each second thread:
         # its author and its explicit follower, never the reply's author (2 × 3).
         "thread_replies": 2 * 3 + 2 * 3,
@@ -639,12 +780,14 @@ async def test_no_row_links_a_practitioner_across_contexts_and_no_identifier_is_
     assert {
         note["recipient"]
         for note in scenario.delivered
-        if note["kind"] not in ("moderator_alert", "queue_alert", "feedback")
+        if note["kind"]
+        not in ("moderator_alert", "queue_alert", "feedback", "appeal", "forum_question_waiting")
     } == {scenario.keys[person] for person in PRACTITIONERS}
-    assert {note["recipient"] for note in scenario.delivered if note["kind"] == "feedback"} == {
-        scenario.keys[ADMIN]
-    }
-    for kind in ("moderator_alert", "queue_alert"):
+    for kind in ("feedback", "appeal"):
+        assert {note["recipient"] for note in scenario.delivered if note["kind"] == kind} == {
+            scenario.keys[ADMIN]
+        }
+    for kind in ("moderator_alert", "queue_alert", "forum_question_waiting"):
         assert {note["recipient"] for note in scenario.delivered if note["kind"] == kind} == {
             scenario.keys[MODERATOR],
             scenario.keys[ADMIN],
@@ -658,6 +801,8 @@ async def test_no_row_links_a_practitioner_across_contexts_and_no_identifier_is_
         leaf.text for row in rows for base, _, value in row.cells() for leaf in leaves(base, value)
     )
     assert all(word in stored for word in scenario.texts), "every title, text and link was seen"
+    assert scenario.sealed_texts, "the notes were written"
+    assert not any(word in stored for word in scenario.sealed_texts), "notes are stored sealed"
     assert any(row.table.startswith("store:") for row in rows), "the delivery store was read"
 
     # Each snapshot is a copy someone could steal; links are looked for within each one

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from forum_service.api.keys import DATABASE
 from forum_service.services.screening import ScreeningWorker
-from forum_service.storage.tables import ModerationNoteRow, NotificationRow
+from forum_service.storage.tables import AuditEntryRow, ModerationNoteRow, NotificationRow
 from moderation.policy import ModerationPolicy
 from tests.support.api import Api, make_moderator, moderation_queue
 from tests.support.clocks import ShiftedClock
@@ -304,6 +304,39 @@ async def test_notes_on_items_and_authors_are_for_staff_sealed_and_come_with_his
     assert len(rows) == 2
     assert all(b"shelter" not in r.body_seal and b"rephrase" not in r.body_seal for r in rows)
     assert {r.subject.split(":")[0] for r in rows} == {"item", "author"}
+
+
+async def test_the_audit_line_of_a_note_on_an_author_names_no_item_nor_post(
+    api: Api, app: web.Application
+) -> None:
+    # Notes on one author share one tag; an audit line naming the item each was written from
+    # (same time, same order) would tie the author's posts in different threads together.
+    author = api.new_identity()
+    (mod,) = await _moderators(api, 1)
+    items = []
+    for _ in range(2):
+        thread = await api.new_thread(author)
+        items.append(await _item(api, mod, thread["post"]["id"]))
+    for item in items:
+        path = f"/api/v1/moderation/items/{item['id']}/notes"
+        await api.call("POST", path, mod, json={"text": "Names a shelter.", "about": "author"})
+    await api.call(
+        "POST", f"/api/v1/moderation/items/{items[0]['id']}/notes", mod, json={"text": "Fine."}
+    )
+    async with app[DATABASE].read("t") as session:
+        notes = list((await session.execute(select(AuditEntryRow))).scalars())
+    lines = [(r.action, r.target_type, r.target_id) for r in notes if r.action.startswith("note")]
+    assert lines == [
+        ("note:author", "author", None),
+        ("note:author", "author", None),
+        ("note:item", "item", items[0]["id"]),
+    ]
+    # The notes are still found from either post.
+    for item in items:
+        found = await api.call(
+            "GET", f"/api/v1/moderation/items/{item['id']}/notes", mod, expect=200
+        )
+        assert [n["about"] for n in found["notes"]].count("author") == 2
 
 
 @pytest.mark.undo_window(300)
