@@ -101,9 +101,9 @@ class Reranker:
         self.encoder = encoder
         self.cache = cache if cache is not None else EmbeddingCache()
 
-    async def _embed(self, query: str, items: list[tuple[tuple[str, int, bytes], str]]) -> tuple[
-        npt.NDArray[np.float32], list[npt.NDArray[np.float32]]
-    ]:
+    async def _embed(
+        self, query: str, items: list[tuple[tuple[str, int, bytes], str]]
+    ) -> tuple[npt.NDArray[np.float32], list[npt.NDArray[np.float32]]]:
         """The query's embedding and one per item, encoding only what the cache lacks."""
         rows = [self.cache.get(key) for key, _ in items]
         missing = [i for i, row in enumerate(rows) if row is None]
@@ -143,7 +143,9 @@ class Reranker:
             return []
         items: list[tuple[tuple[str, int, bytes], str]] = []
         for hit in candidates:
-            items.append((EmbeddingCache.key("title", hit.post_id, hit.thread_title), hit.thread_title))
+            items.append(
+                (EmbeddingCache.key("title", hit.post_id, hit.thread_title), hit.thread_title)
+            )
             items.append((EmbeddingCache.key("post", hit.post_id, hit_text(hit)), hit_text(hit)))
         q, rows = await self._embed(title, items)
         scored = [
