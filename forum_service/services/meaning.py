@@ -6,8 +6,8 @@ reorders those hits. Each text becomes one L2-normalised embedding (all-MiniLM-L
 
 * Search: ``blend = COSINE_WEIGHT * cosine(query, title + post) + FTS_WEIGHT * fts`` where
   ``fts`` is the hit's full-text score relative to the best candidate's (bm25 on SQLite,
-  ts_rank on PostgreSQL; the best = 1, a hit half as good = 0.5). Blends are rounded to ``BLEND_DECIMALS`` so that equal ones
-  tie exactly, and ties go to the lower post id.
+  ts_rank on PostgreSQL; the best = 1, a hit half as good = 0.5). Blends are rounded to
+  ``BLEND_DECIMALS`` so that equal ones tie exactly, and ties go to the lower post id.
 * Similar threads: ``max(cosine(new title, title), cosine(new title, title + opening post))``;
   only threads at or above ``SIMILAR_THRESHOLD`` are kept.
 

@@ -212,7 +212,7 @@ async def test_pages_over_the_re_ranked_list_cover_every_hit_once_in_a_stable_or
 ) -> None:
     _app(api)[SEARCH].use_encoder(sentence_encoder)
     ids = []
-    for n in range(7):  # the same text: equal blends, so the order is by post id
+    for _ in range(7):  # the same text: equal blends, so the order is by post id
         made = await approved_thread(
             api, moderator, api.new_identity(), title="Interpreter", body="interpreter needed"
         )
