@@ -22,7 +22,7 @@ post embeddings cached in the process): the five warm-up rounds pay the cold emb
 measured rounds show warm re-ranking (the query's own embedding plus the blend); the first
 (cold) request of each kind is reported apart.
 
-Results: bench/results/search_latency.{json,md}.
+Results: bench/results/search_latency.{json,md} (``--rerank``: search_latency_rerank.*).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ import argparse
 import contextlib
 import os
 import random
+import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -73,7 +74,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns:
         Process exit status.
     """
-    return run_benchmark(NAME, argv, _parse_args, _run, render_markdown)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    # Re-ranked runs keep their own result files beside the full-text ones.
+    name = f"{NAME}_rerank" if "--rerank" in arguments else NAME
+    return run_benchmark(name, arguments, _parse_args, _run, render_markdown)
 
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
