@@ -132,6 +132,7 @@ def _queries(posts: int) -> dict[str, dict[str, str]]:
 
 async def _run(args: argparse.Namespace, meta: dict[str, Any]) -> dict[str, Any]:
     load = os.getloadavg()
+    meta["command"] = meta["command"].replace(f"bench.{NAME}_rerank", f"bench.{NAME}")
     meta |= {
         "server": args.server,
         "posts": args.posts,
@@ -249,6 +250,12 @@ def render_markdown(results: dict[str, Any]) -> str:
         ]
         lines += table(("query", "posts holding its words (every board)", "p50 ms", "p99 ms"), rows)
         lines.append("")
+        if meta.get("rerank") and data.get("cold_first_request_ms"):
+            lines.append(
+                "First (cold: post embeddings not yet cached) request per kind, ms: "
+                + ", ".join(f"{k} {v}" for k, v in data["cold_first_request_ms"].items())
+            )
+            lines.append("")
     return "\n".join(lines)
 
 
