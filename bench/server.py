@@ -37,17 +37,23 @@ class Endpoints:
 
 
 @contextlib.asynccontextmanager
-async def _serving(database_url: str) -> AsyncIterator[Endpoints]:
+async def _serving(database_url: str, rerank: bool = False) -> AsyncIterator[Endpoints]:
     db = Database(database_url, vault=service_settings(database_url).vault())
     counter = count_statements(db)
+    service = create_app(service_settings(database_url), database=db)
     runners = [
-        web.AppRunner(create_app(service_settings(database_url), database=db), access_log=None),
+        web.AppRunner(service, access_log=None),
         web.AppRunner(create_baseline_app(db, counter), access_log=None),
     ]
     try:
         ports = []
         for runner in runners:
             await runner.setup()
+            if rerank and runner.app is service:  # search re-ranked by meaning (issue 17)
+                from forum_service.api.keys import SEARCH
+                from forum_service.scorers import shared_sentence_encoder
+
+                service[SEARCH].use_encoder(shared_sentence_encoder(None))
             site = web.TCPSite(runner, "127.0.0.1", 0, backlog=1024)
             await site.start()
             ports.append(runner.addresses[0][1])
@@ -58,9 +64,9 @@ async def _serving(database_url: str) -> AsyncIterator[Endpoints]:
         await db.dispose()
 
 
-def _child(database_url: str, conn: Connection) -> None:
+def _child(database_url: str, conn: Connection, rerank: bool = False) -> None:
     async def main() -> None:
-        async with _serving(database_url) as endpoints:
+        async with _serving(database_url, rerank) as endpoints:
             conn.send(endpoints)
             await asyncio.get_running_loop().run_in_executor(None, conn.recv)
 
@@ -69,23 +75,26 @@ def _child(database_url: str, conn: Connection) -> None:
 
 
 @contextlib.asynccontextmanager
-async def serve(database_url: str, mode: str = "process") -> AsyncIterator[Endpoints]:
+async def serve(
+    database_url: str, mode: str = "process", *, rerank: bool = False
+) -> AsyncIterator[Endpoints]:
     """Serve the forum API and the baseline on ``database_url`` until the block ends.
 
     Args:
         database_url: a migrated database.
         mode: ``process`` (a child process) or ``inline`` (this event loop).
+        rerank: re-rank search by meaning with the sentence model (it must be installed).
 
     Yields:
         The two base URLs.
     """
     if mode == "inline":
-        async with _serving(database_url) as served:
+        async with _serving(database_url, rerank) as served:
             yield served
         return
     context = multiprocessing.get_context("spawn")
     ours, theirs = context.Pipe()
-    process = context.Process(target=_child, args=(database_url, theirs), daemon=True)
+    process = context.Process(target=_child, args=(database_url, theirs, rerank), daemon=True)
     process.start()
     loop = asyncio.get_running_loop()
     try:

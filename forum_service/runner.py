@@ -11,9 +11,9 @@ from datetime import timedelta
 from aiohttp import web
 from prometheus_client import start_http_server
 
-from forum_service.api.keys import DATABASE, METRICS
+from forum_service.api.keys import DATABASE, METRICS, SEARCH
 from forum_service.observability import Metrics
-from forum_service.scorers import scorer_loader
+from forum_service.scorers import scorer_loader, sentence_model_present, shared_sentence_encoder
 from forum_service.services.scheduler import Scheduler
 from forum_service.services.screening import ScreeningWorker
 from forum_service.settings import ServiceSettings
@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 WORKER_TASK = web.AppKey("worker_task", asyncio.Task[None])
 WORKER_STOP = web.AppKey("worker_stop", asyncio.Event)
+SEARCH_MODEL_TASK = web.AppKey("search_model_task", asyncio.Task[None])
 
 
 def build_worker(settings: ServiceSettings, db: Database) -> ScreeningWorker:
@@ -77,6 +78,46 @@ def attach_worker(app: web.Application, settings: ServiceSettings) -> None:
 
     app.cleanup_ctx.append(context)
     app.on_shutdown.append(on_shutdown)
+
+
+def attach_search_model(app: web.Application, settings: ServiceSettings) -> None:
+    """Re-rank search by meaning in ``app`` once the sentence model is loaded.
+
+    The model loads in a thread after startup (the process's one encoder, shared with the
+    abuse screen of an attached worker); search is full-text only until then, and for good
+    when the model is not installed or fails to load (``/readyz`` says which).
+    """
+
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        app[SEARCH_MODEL_TASK] = asyncio.create_task(
+            load_search_model(app, settings), name="search-model"
+        )
+        yield
+        task = app[SEARCH_MODEL_TASK]
+        if not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    app.cleanup_ctx.append(context)
+
+
+async def load_search_model(app: web.Application, settings: ServiceSettings) -> None:
+    """Load the shared sentence encoder (in a thread) and hand it to search; never raises."""
+    search = app[SEARCH]
+    if not sentence_model_present(settings.sentence_model_dir):
+        search.full_text_only("no sentence model installed")
+        log.info("search: full-text only (no sentence model installed)")
+        return
+    search.loading()
+    try:
+        encoder = await asyncio.to_thread(shared_sentence_encoder, settings.sentence_model_dir)
+    except Exception as exc:  # a missing or altered file: words alone, never a failure
+        search.full_text_only(f"sentence model failed to load: {type(exc).__name__}")
+        log.warning("search: full-text only (sentence model failed: %s)", type(exc).__name__)
+        return
+    search.use_encoder(encoder)
+    log.info("search: re-ranked by meaning (%s)", encoder.name)
 
 
 async def _stop(app: web.Application) -> None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -179,6 +179,7 @@ def load_screening_scorer(
     *,
     head_path: Path = DEFAULT_HEAD_PATH,
     sentence_model_dir: Path | None = None,
+    load_encoder: Callable[[], SentenceEncoder] | None = None,
 ) -> Scorer | None:
     """The default scorer: the sentence model, else the word models marked degraded.
 
@@ -188,6 +189,8 @@ def load_screening_scorer(
         sentence_model_dir: Load the sentence model from this directory, checked against the
             pins, instead of its package; an empty or absent directory means no sentence
             model (the fallback).
+        load_encoder: Where an installed sentence model comes from, instead of loading a new
+            encoder (a process shares one encoder between the screen and search).
 
     Returns:
         The scorer (``degraded_reason`` set when it is the fallback), or None when neither
@@ -212,7 +215,9 @@ def load_screening_scorer(
         words.degraded_reason = NO_SENTENCE_MODEL
         return words
     try:
-        if sentence_model_dir is None:
+        if load_encoder is not None:
+            encoder = load_encoder()
+        elif sentence_model_dir is None:
             encoder = SentenceEncoder.from_package()
         else:
             verify_files(sentence_model_dir, MINILM.files, what=MINILM.name)

@@ -25,11 +25,15 @@ def _worker(host: str, port: int, log_level: str, log_format: str) -> None:
 
     from forum_service.app import create_app
     from forum_service.observability import configure_logging
+    from forum_service.runner import attach_search_model
     from forum_service.settings import ServiceSettings
 
     configure_logging(log_level, log_format)
+    settings = ServiceSettings.from_env()
+    app = create_app(settings)
+    attach_search_model(app, settings)  # one encoder per worker process
     web.run_app(
-        create_app(ServiceSettings.from_env()),
+        app,
         host=host,
         port=port,
         reuse_port=True,

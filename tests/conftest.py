@@ -148,7 +148,8 @@ def pii_screen() -> Any:
 
 @pytest.fixture(scope="session")
 def sentence_encoder() -> Any:
-    """The real all-MiniLM-L6-v2 encoder from its pinned package, loaded once (about 3 s)."""
-    from moderation.embeddings import SentenceEncoder
+    """The real all-MiniLM-L6-v2 encoder from its pinned package, loaded once (about 3 s): the
+    process's shared one, as the service's screen and search use it."""
+    from forum_service.scorers import shared_sentence_encoder
 
-    return SentenceEncoder.from_package()
+    return shared_sentence_encoder(None)

@@ -9,7 +9,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from forum_service import __version__
 from forum_service.api.board_schemas import Health
-from forum_service.api.keys import DATABASE, HEALTH, METRICS
+from forum_service.api.keys import DATABASE, HEALTH, METRICS, SEARCH
 from forum_service.api.openapi import Doc, build_document, documented
 from forum_service.services.health import component_states
 from forum_service.storage.migrate import head_revision
@@ -88,6 +88,9 @@ async def readyz(request: web.Request) -> web.Response:
         details[name] = {"state": state, "detail": detail}
     if "moderation_model" not in components:
         details["moderation_model"] = {"state": "unknown", "detail": "no worker has reported yet"}
+    # Search by meaning is optional: "full-text only" is said, never a reason for "degraded".
+    search_state, search_detail = request.app[SEARCH].state
+    details["search"] = {"state": search_state, "detail": search_detail}
     degraded = any(state != "ok" for state, _ in components.values())
     health = Health(
         status="degraded" if degraded else "ready", database="reachable", details=details

@@ -37,6 +37,22 @@ async def search(
 ) -> list[SearchHit]:
     """Return approved posts holding every one of ``terms``, best first (ties: lower id first).
 
+    Arguments as `scored_search`, which also gives each hit's score.
+    """
+    found = await scored_search(session, terms, board_id=board_id, offset=offset, limit=limit)
+    return [hit for hit, _ in found]
+
+
+async def scored_search(
+    session: AsyncSession,
+    terms: Sequence[str],
+    *,
+    board_id: int | None,
+    offset: int,
+    limit: int,
+) -> list[tuple[SearchHit, float]]:
+    """`search`'s hits with their full-text scores (bm25 / ``-ts_rank``: lower is better).
+
     Args:
         session: the unit of work.
         terms: plain words (already cleaned by the service), at least one.
@@ -72,7 +88,8 @@ async def search(
         """  # noqa: S608 - as above
     sql = f"""
         WITH ranked AS ({ranked})
-        SELECT p.id, p.thread_id, t.title, b.slug, p.is_opening, p.body, p.pseudonym
+        SELECT p.id, p.thread_id, t.title, b.slug, p.is_opening, p.body, p.pseudonym,
+               ranked.score
         FROM ranked
         JOIN posts p ON p.id = ranked.post_id
         JOIN threads t ON t.id = p.thread_id
@@ -82,14 +99,17 @@ async def search(
     """  # noqa: S608 - only the fixed statement above is formatted in
     rows = (await session.execute(text(sql), params)).all()
     return [
-        SearchHit(
-            post_id=row[0],
-            thread_id=row[1],
-            thread_title=row[2],
-            board_slug=row[3],
-            is_opening=bool(row[4]),
-            body=row[5],
-            author_pseudonym=row[6],
+        (
+            SearchHit(
+                post_id=row[0],
+                thread_id=row[1],
+                thread_title=row[2],
+                board_slug=row[3],
+                is_opening=bool(row[4]),
+                body=row[5],
+                author_pseudonym=row[6],
+            ),
+            float(row[7]),
         )
         for row in rows
     ]

@@ -26,3 +26,17 @@ def test_search_latency_reports_each_query_kind_and_the_target(
     assert sqlite["hits"]["nothing"] == 0 and sqlite["hits"]["common"] > 0
     assert sqlite["meets_target"] is (sqlite["overall"]["p50_ms"] <= 20.0)
     assert "target p50 ≤ 20 ms" in (tmp_path / "search_latency.md").read_text(encoding="utf-8")
+
+
+def test_search_latency_rerank_mode_writes_its_own_results(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    argv = "--backends sqlite --server inline --posts 200 --requests 2 --rerank"
+    assert search_latency.main([*argv.split(), "--out-dir", str(tmp_path)]) == 0
+    data = json.loads((tmp_path / "search_latency_rerank.json").read_text(encoding="utf-8"))
+    assert data["meta"]["rerank"] is True
+    sqlite = data["backends"]["sqlite"]
+    assert set(sqlite["cold_first_request_ms"]) == set(sqlite["queries"])
+    assert "re-ranked by meaning" in (tmp_path / "search_latency_rerank.md").read_text("utf-8")
+    assert not (tmp_path / "search_latency.json").exists()
