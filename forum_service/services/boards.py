@@ -153,11 +153,11 @@ class BoardService:
         Callers must not modify the returned list.
         """
         # No snapshot needed: the list is read after its version, so it is never older.
+        version = await boards_repo.boards_version_now(self._db)
+        cached = self._boards
+        if cached is not None and cached[0] == version:
+            return cached[1]
         async with self._db.read("list_boards", snapshot=False) as session:
-            version = await boards_repo.boards_version(session)
-            cached = self._boards
-            if cached is not None and cached[0] == version:
-                return cached[1]
             boards = await boards_repo.list_boards(session)
         # Read after the version: at worst newer than it, and the next call reads again.
         self._boards = (version, boards)

@@ -20,6 +20,7 @@ from forum_service.domain import (
     Sealed,
     ThreadSummary,
 )
+from forum_service.storage.database import Database
 from forum_service.storage.tables import (
     BoardRow,
     CacheVersionRow,
@@ -91,6 +92,15 @@ async def boards_version(session: AsyncSession) -> int:
     rows = await _core(
         session, select(CacheVersionRow.version).where(CacheVersionRow.name == "boards")
     )
+    return int(rows[0][0]) if rows else 0
+
+
+_BOARDS_VERSION = select(CacheVersionRow.version).where(CacheVersionRow.name == "boards")
+
+
+async def boards_version_now(db: Database) -> int:
+    """``boards_version`` as one statement on the driver, outside any unit of work."""
+    rows = await db.fetch_plain(_BOARDS_VERSION)
     return int(rows[0][0]) if rows else 0
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import Select, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError, IntegrityError
 from sqlalchemy.ext.asyncio import (
@@ -39,6 +39,19 @@ class Dialect:
 
     name: str
     supports_skip_locked: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DriverQuery:
+    """A Core ``SELECT`` compiled once for this database's driver (``Database.driver_query``).
+
+    ``sql`` is in the driver's own parameter style; ``names`` are its bind parameters in order,
+    ``defaults`` the values of those the statement carries (literals in its ``WHERE``).
+    """
+
+    sql: str
+    names: tuple[str, ...]
+    defaults: dict[str, Any]
 
 
 class Database:
@@ -75,13 +88,26 @@ class Database:
             # under load). Connections idle a while are pinged instead (_install_idle_ping).
             kwargs.update(pool_size=10, max_overflow=20)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        # Where Database.fetch_plain runs: a statement straight on the driver, outside any
+        # transaction. On SQLite its own small pool without the rollback-on-return (each
+        # connection is in autocommit and only ever runs a SELECT there), which would cost one
+        # more hop to aiosqlite's thread per call; asyncpg's is free outside a transaction.
+        self._plain_engine = self.engine
         if self.dialect.name != "sqlite":
             _install_idle_ping(self.engine)
         if self.dialect.name == "sqlite":
             _install_sqlite_hooks(self.engine)
+            if "poolclass" not in kwargs:
+                self._plain_engine = create_async_engine(
+                    url,
+                    **{**kwargs, "pool_size": 4, "max_overflow": 8},
+                    pool_reset_on_return=None,
+                )
+                _install_sqlite_hooks(self._plain_engine)
             # aiosqlite logs every statement with its parameters at DEBUG: post text and
             # identity keys. Never let that reach a handler, whatever the root level.
             logging.getLogger("aiosqlite").setLevel(logging.WARNING)
+        self._driver_queries: dict[Select[*tuple[Any, ...]], DriverQuery] = {}
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         # A read without a snapshot: no BEGIN/COMMIT around its statement(s). SQLite: our
         # BEGIN hook skips it; PostgreSQL: the driver's autocommit mode.
@@ -132,6 +158,43 @@ class Database:
             finally:
                 log.debug("db.%s took %.1f ms", name, (time.perf_counter() - started) * 1000)
 
+    def driver_query(self, stmt: Select[*tuple[Any, ...]]) -> DriverQuery:
+        """``stmt`` compiled for this database's driver, once per statement object."""
+        query = self._driver_queries.get(stmt)
+        if query is None:
+            compiled = stmt.compile(dialect=self.engine.dialect)
+            query = DriverQuery(
+                sql=compiled.string,
+                names=tuple(compiled.positiontup or ()),
+                defaults=dict(compiled.params),
+            )
+            self._driver_queries[stmt] = query
+        return query
+
+    async def fetch_plain(
+        self, stmt: Select[*tuple[Any, ...]], **params: Any
+    ) -> list[Sequence[Any]]:
+        """Run one read-only statement on the driver itself, without a session or transaction.
+
+        ``stmt`` is a module-level Core ``SELECT`` with named ``bindparam``s (``params``),
+        compiled once; its columns must need no type conversion (strings, integers,
+        booleans), since the driver's raw values are returned.
+
+        The hot path's read: SQLAlchemy's aiosqlite adapter makes six hops to the driver's
+        thread for a one-statement unit of work (cursor, execute, fetch, close, COMMIT, the
+        pool's ROLLBACK); here it is one (``execute_fetchall``). On asyncpg one ``fetch``,
+        as before, without the session around it. Values are the driver's (SQLite: 0/1 for
+        booleans). Use only for a statement that needs no snapshot with another.
+        """
+        query = self.driver_query(stmt)
+        args = [params[name] if name in params else query.defaults[name] for name in query.names]
+        async with self._plain_engine.connect() as conn:
+            raw = await conn.get_raw_connection()
+            driver: Any = raw.driver_connection
+            if self.dialect.name == "sqlite":
+                return list(await driver.execute_fetchall(query.sql, args))
+            return list(await driver.fetch(query.sql, *args))
+
     async def ping(self) -> bool:
         """Return True when the database answers a trivial query."""
         try:
@@ -154,6 +217,8 @@ class Database:
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+        if self._plain_engine is not self.engine:
+            await self._plain_engine.dispose()
 
 
 #: A pooled connection unused this long is pinged before it is handed out again.
