@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import NullPool, PoolResetState
 
 from forum_service.vault import Vault
 
@@ -83,27 +83,19 @@ class Database:
                 # Pooled: opening an aiosqlite connection (a thread, PRAGMAs) costs ~2 ms of a
                 # ~5 ms read. A Database belongs to one event loop; dispose() closes the pool.
                 kwargs.update(pool_size=8, max_overflow=8)
+            # The pool's reset on return rolls back only a connection in a transaction
+            # (_install_sqlite_hooks): by default it did so after every COMMIT too, one more
+            # hop to aiosqlite's thread per unit of work for nothing.
+            kwargs["pool_reset_on_return"] = None
         else:
             # No pool_pre_ping: it cost a round trip on every checkout (~15% of a thread read
             # under load). Connections idle a while are pinged instead (_install_idle_ping).
             kwargs.update(pool_size=10, max_overflow=20)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
-        # Where Database.fetch_plain runs: a statement straight on the driver, outside any
-        # transaction. On SQLite its own small pool without the rollback-on-return (each
-        # connection is in autocommit and only ever runs a SELECT there), which would cost one
-        # more hop to aiosqlite's thread per call; asyncpg's is free outside a transaction.
-        self._plain_engine = self.engine
         if self.dialect.name != "sqlite":
             _install_idle_ping(self.engine)
         if self.dialect.name == "sqlite":
             _install_sqlite_hooks(self.engine)
-            if "poolclass" not in kwargs:
-                self._plain_engine = create_async_engine(
-                    url,
-                    **{**kwargs, "pool_size": 4, "max_overflow": 8},
-                    pool_reset_on_return=None,
-                )
-                _install_sqlite_hooks(self._plain_engine)
             # aiosqlite logs every statement with its parameters at DEBUG: post text and
             # identity keys. Never let that reach a handler, whatever the root level.
             logging.getLogger("aiosqlite").setLevel(logging.WARNING)
@@ -180,15 +172,15 @@ class Database:
         compiled once; its columns must need no type conversion (strings, integers,
         booleans), since the driver's raw values are returned.
 
-        The hot path's read: SQLAlchemy's aiosqlite adapter makes six hops to the driver's
-        thread for a one-statement unit of work (cursor, execute, fetch, close, COMMIT, the
-        pool's ROLLBACK); here it is one (``execute_fetchall``). On asyncpg one ``fetch``,
+        The hot path's read: SQLAlchemy's aiosqlite adapter makes five hops to the driver's
+        thread for a one-statement unit of work (cursor, execute, fetch, close, COMMIT); here
+        it is one (``execute_fetchall``). On asyncpg one ``fetch``,
         as before, without the session around it. Values are the driver's (SQLite: 0/1 for
         booleans). Use only for a statement that needs no snapshot with another.
         """
         query = self.driver_query(stmt)
         args = [params[name] if name in params else query.defaults[name] for name in query.names]
-        async with self._plain_engine.connect() as conn:
+        async with self.engine.connect() as conn:
             raw = await conn.get_raw_connection()
             driver: Any = raw.driver_connection
             if self.dialect.name == "sqlite":
@@ -217,8 +209,6 @@ class Database:
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
-        if self._plain_engine is not self.engine:
-            await self._plain_engine.dispose()
 
 
 #: A pooled connection unused this long is pinged before it is handed out again.
@@ -258,6 +248,15 @@ def _install_sqlite_hooks(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+    @event.listens_for(engine.sync_engine, "reset")
+    def _on_reset(dbapi_connection: Any, _record: Any, state: PoolResetState) -> None:
+        # SQLAlchemy's recipe for a custom reset (pool_reset_on_return=None). The driver
+        # connection is in autocommit (isolation_level None above), so it holds a transaction
+        # only after a BEGIN: roll back exactly then. aiosqlite answers in_transaction without
+        # a hop; a connection being thrown away (not asyncio-safe here) needs nothing.
+        if state.asyncio_safe and dbapi_connection.driver_connection.in_transaction:
+            dbapi_connection.rollback()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
