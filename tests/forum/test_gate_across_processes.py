@@ -31,9 +31,7 @@ async def _join(api: Api, admin: str, person: str) -> None:
     )
 
 
-async def test_a_join_in_one_process_admits_at_the_other_at_once(
-    api: Api, second_api: Api
-) -> None:
+async def test_a_join_in_one_process_admits_at_the_other_at_once(api: Api, second_api: Api) -> None:
     admin, person = await new_admin(api), api.new_identity()
     refused = await second_api.call("GET", "/api/v1/boards", person, expect=403)
     assert refused["error"]["code"] == "membership_required"
