@@ -263,4 +263,9 @@ def _install_sqlite_hooks(engine: AsyncEngine) -> None:
         mode = conn.get_execution_options().get(_BEGIN_MODE, "")
         if mode == _NO_BEGIN:
             return  # Database.read(snapshot=False): each statement is its own transaction
-        conn.exec_driver_sql(f"BEGIN {mode}".strip())
+        # On the driver in one hop to aiosqlite's thread (exec_driver_sql made three: cursor,
+        # execute, close); run_async is SQLAlchemy's way to await the driver from an event.
+        statement = f"BEGIN {mode}".strip()
+        conn.connection.dbapi_connection.run_async(
+            lambda driver: driver.execute_fetchall(statement)
+        )
