@@ -87,7 +87,9 @@ class Database:
             else:
                 # Pooled: opening an aiosqlite connection (a thread, PRAGMAs) costs ~2 ms of a
                 # ~5 ms read. A Database belongs to one event loop; dispose() closes the pool.
-                kwargs.update(pool_size=8, max_overflow=8)
+                # 16 kept: with 8, 10 busy clients made the pool open and close overflow
+                # connections (a thread each) all the time (py-spy: Thread.start per request).
+                kwargs.update(pool_size=16, max_overflow=16)
             # The pool's reset on return rolls back only a connection in a transaction
             # (_install_sqlite_hooks): by default it did so after every COMMIT too, one more
             # hop to aiosqlite's thread per unit of work for nothing.
