@@ -153,11 +153,11 @@ class BoardService:
         Callers must not modify the returned list.
         """
         # No snapshot needed: the list is read after its version, so it is never older.
+        version = await boards_repo.boards_version_now(self._db)
+        cached = self._boards
+        if cached is not None and cached[0] == version:
+            return cached[1]
         async with self._db.read("list_boards", snapshot=False) as session:
-            version = await boards_repo.boards_version(session)
-            cached = self._boards
-            if cached is not None and cached[0] == version:
-                return cached[1]
             boards = await boards_repo.list_boards(session)
         # Read after the version: at worst newer than it, and the next call reads again.
         self._boards = (version, boards)
@@ -170,7 +170,9 @@ class BoardService:
         neither repeat nor skip what was already there.
         """
         after = decode_cursor(cursor) if cursor else None
-        async with self._db.read("list_threads") as session:
+        # No snapshot needed: a board archived between its look-up and its page shows the
+        # page it had a moment earlier (saves BEGIN/COMMIT: SQLite hops, PostgreSQL trips).
+        async with self._db.read("list_threads", snapshot=False) as session:
             board = await boards_repo.board_by_slug(session, slug)
             if board is None:
                 raise NotFound("board_not_found", f"there is no board called {slug!r}")
@@ -196,7 +198,10 @@ class BoardService:
         # Reads never create an identity: a read-only transaction does not take SQLite's
         # write lock, so readers do not queue behind posters.
         viewer_tag = self._thread_tag(key, thread_id)
-        async with self._db.read("read_thread") as session:
+        # No snapshot needed: the posts are read after the thread and filtered by their own
+        # status, so a thread held or a post hidden in between shows no more than the state
+        # after the change would; at worst the header's reply count is one off.
+        async with self._db.read("read_thread", snapshot=False) as session:
             found = await boards_repo.thread_with_author(session, thread_id)
             if found is not None and found[0].status is PostStatus.HELD and found[1] != viewer_tag:
                 # Its opening post was reported as identifying someone or as a safety risk:

@@ -113,8 +113,7 @@ class MembershipService(StaffService):
         """
         if self.mode is MembershipMode.OPEN:
             return
-        async with self._db.read("membership_gate", snapshot=False) as session:
-            found = await identities_repo.standing(session, self._vault, key.value)
+        found = await identities_repo.standing_now(self._db, key.value)
         # counts_as_member's rule, on the two columns it reads (no sealed state to open).
         if found is None or not (found[0] or found[1].can_moderate):
             raise Forbidden("membership_required", how_to_join(self.mode))

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import Select, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError, IntegrityError
 from sqlalchemy.ext.asyncio import (
@@ -19,8 +20,9 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import NullPool, PoolResetState
 
+from forum_service.storage import sqlite_driver
 from forum_service.vault import Vault
 
 log = logging.getLogger(__name__)
@@ -39,6 +41,19 @@ class Dialect:
 
     name: str
     supports_skip_locked: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DriverQuery:
+    """A Core ``SELECT`` compiled once for this database's driver (``Database.driver_query``).
+
+    ``sql`` is in the driver's own parameter style; ``names`` are its bind parameters in order,
+    ``defaults`` the values of those the statement carries (literals in its ``WHERE``).
+    """
+
+    sql: str
+    names: tuple[str, ...]
+    defaults: dict[str, Any]
 
 
 class Database:
@@ -63,13 +78,22 @@ class Database:
             database = parsed.database
             if database and database != ":memory:":
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
-            kwargs["connect_args"] = {"timeout": 30}
+            # One hop to aiosqlite's thread per statement instead of four (sqlite_driver).
+            kwargs["async_creator"] = partial(
+                sqlite_driver.connect, database or ":memory:", timeout=30
+            )
             if not database or database == ":memory:":
                 kwargs["poolclass"] = NullPool
             else:
                 # Pooled: opening an aiosqlite connection (a thread, PRAGMAs) costs ~2 ms of a
                 # ~5 ms read. A Database belongs to one event loop; dispose() closes the pool.
-                kwargs.update(pool_size=8, max_overflow=8)
+                # 16 kept: with 8, 10 busy clients made the pool open and close overflow
+                # connections (a thread each) all the time (py-spy: Thread.start per request).
+                kwargs.update(pool_size=16, max_overflow=16)
+            # The pool's reset on return rolls back only a connection in a transaction
+            # (_install_sqlite_hooks): by default it did so after every COMMIT too, one more
+            # hop to aiosqlite's thread per unit of work for nothing.
+            kwargs["pool_reset_on_return"] = None
         else:
             # No pool_pre_ping: it cost a round trip on every checkout (~15% of a thread read
             # under load). Connections idle a while are pinged instead (_install_idle_ping).
@@ -82,6 +106,7 @@ class Database:
             # aiosqlite logs every statement with its parameters at DEBUG: post text and
             # identity keys. Never let that reach a handler, whatever the root level.
             logging.getLogger("aiosqlite").setLevel(logging.WARNING)
+        self._driver_queries: dict[Select[*tuple[Any, ...]], DriverQuery] = {}
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         # A read without a snapshot: no BEGIN/COMMIT around its statement(s). SQLite: our
         # BEGIN hook skips it; PostgreSQL: the driver's autocommit mode.
@@ -131,6 +156,43 @@ class Database:
                 raise
             finally:
                 log.debug("db.%s took %.1f ms", name, (time.perf_counter() - started) * 1000)
+
+    def driver_query(self, stmt: Select[*tuple[Any, ...]]) -> DriverQuery:
+        """``stmt`` compiled for this database's driver, once per statement object."""
+        query = self._driver_queries.get(stmt)
+        if query is None:
+            compiled = stmt.compile(dialect=self.engine.dialect)
+            query = DriverQuery(
+                sql=compiled.string,
+                names=tuple(compiled.positiontup or ()),
+                defaults=dict(compiled.params),
+            )
+            self._driver_queries[stmt] = query
+        return query
+
+    async def fetch_plain(
+        self, stmt: Select[*tuple[Any, ...]], **params: Any
+    ) -> list[Sequence[Any]]:
+        """Run one read-only statement on the driver itself, without a session or transaction.
+
+        ``stmt`` is a module-level Core ``SELECT`` with named ``bindparam``s (``params``),
+        compiled once; its columns must need no type conversion (strings, integers,
+        booleans), since the driver's raw values are returned.
+
+        The hot path's read: SQLAlchemy's aiosqlite adapter makes five hops to the driver's
+        thread for a one-statement unit of work (cursor, execute, fetch, close, COMMIT); here
+        it is one (``execute_fetchall``). On asyncpg one ``fetch``,
+        as before, without the session around it. Values are the driver's (SQLite: 0/1 for
+        booleans). Use only for a statement that needs no snapshot with another.
+        """
+        query = self.driver_query(stmt)
+        args = [params[name] if name in params else query.defaults[name] for name in query.names]
+        async with self.engine.connect() as conn:
+            raw = await conn.get_raw_connection()
+            driver: Any = raw.driver_connection
+            if self.dialect.name == "sqlite":
+                return list(await driver.execute_fetchall(query.sql, args))
+            return list(await driver.fetch(query.sql, *args))
 
     async def ping(self) -> bool:
         """Return True when the database answers a trivial query."""
@@ -194,9 +256,23 @@ def _install_sqlite_hooks(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+    @event.listens_for(engine.sync_engine, "reset")
+    def _on_reset(dbapi_connection: Any, _record: Any, state: PoolResetState) -> None:
+        # SQLAlchemy's recipe for a custom reset (pool_reset_on_return=None). The driver
+        # connection is in autocommit (isolation_level None above), so it holds a transaction
+        # only after a BEGIN: roll back exactly then. aiosqlite answers in_transaction without
+        # a hop; a connection being thrown away (not asyncio-safe here) needs nothing.
+        if state.asyncio_safe and dbapi_connection.driver_connection.in_transaction:
+            dbapi_connection.rollback()
+
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
         mode = conn.get_execution_options().get(_BEGIN_MODE, "")
         if mode == _NO_BEGIN:
             return  # Database.read(snapshot=False): each statement is its own transaction
-        conn.exec_driver_sql(f"BEGIN {mode}".strip())
+        # On the driver in one hop to aiosqlite's thread (exec_driver_sql made three: cursor,
+        # execute, close); run_async is SQLAlchemy's way to await the driver from an event.
+        statement = f"BEGIN {mode}".strip()
+        conn.connection.dbapi_connection.run_async(
+            lambda driver: driver.execute_fetchall(statement)
+        )

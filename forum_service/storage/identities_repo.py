@@ -10,10 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum_service.domain import Identity, PersonState, Role, StaffMember, SuspensionState
+from forum_service.storage.database import Database
 from forum_service.storage.sessions import insert_or_ignore
 from forum_service.storage.tables import IdentityRow
 from forum_service.vault import Vault, epoch_seconds, from_epoch
@@ -117,6 +118,21 @@ async def standing(session: AsyncSession, vault: Vault, key: str) -> tuple[bool,
         )
     ).one_or_none()
     return None if row is None else (bool(row[0]), Role(row[1]))
+
+
+_STANDING = select(IdentityRow.member, IdentityRow.role).where(
+    IdentityRow.lookup == bindparam("lookup")
+)
+
+
+async def standing_now(db: Database, key: str) -> tuple[bool, Role] | None:
+    """``standing`` as one statement on the driver, outside any unit of work (the gate's read).
+
+    It reads the row itself on every call, so a removal or demotion committed by any process
+    is seen by the next request: nothing is cached.
+    """
+    rows = await db.fetch_plain(_STANDING, lookup=db.vault.identity_lookup(key))
+    return None if not rows else (bool(rows[0][0]), Role(rows[0][1]))
 
 
 async def save_state(
