@@ -15,7 +15,10 @@ def test_burst_and_sustained_updates_are_all_answered(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PTB_TIMEDELTA", "true")
-    argv = ["--server", "inline", "--users", "6", "--burst", "3", "--concurrency", "2"]
+    # Enough people that none of them reaches the bot's flood control (a burst of 20, then
+    # 60 a minute) in the one measured second: with 6, a fast run sent one person more than
+    # 20 updates, the bot rightly stopped answering them, and the run timed out.
+    argv = ["--server", "inline", "--users", "40", "--burst", "3", "--concurrency", "2"]
     assert bot_throughput.main([*argv, "--seconds", "1", "--out-dir", str(tmp_path)]) == 0
     data = json.loads((tmp_path / "bot_throughput.json").read_text(encoding="utf-8"))
     assert data["errors"] == 0
