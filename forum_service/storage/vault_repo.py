@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import inspect
 
 from forum_service.settings import ConfigError
-from forum_service.storage.database import Database
+from forum_service.storage.database import ConstraintViolation, Database
 from forum_service.storage.sessions import Session
 from forum_service.storage.tables import VaultCheckRow
 from forum_service.vault import KeyCheck
@@ -39,14 +39,22 @@ async def verify_keys(db: Database) -> None:
     Raises:
         KeyMismatch: with what to set, never the secrets themselves.
     """
-    async with db.write("verify_keys") as session:
-        connection = await session.connection()
-        if not await connection.run_sync(lambda c: inspect(c).has_table("vault_check")):
-            return  # schema older than 0006: /readyz says migrations are behind
-        stored = await stored_check(session)
+    try:
+        async with db.write("verify_keys") as session:
+            connection = await session.connection()
+            if not await connection.run_sync(lambda c: inspect(c).has_table("vault_check")):
+                return  # schema older than 0006: /readyz says migrations are behind
+            stored = await stored_check(session)
+            if stored is None:
+                await replace_check(session, db.vault.key_check())
+                return
+    except ConstraintViolation:
+        # Another process (``api --workers N``) claimed the new database at the same moment:
+        # check our secrets against what it stored, as for any database already claimed.
+        async with db.read("verify_keys") as session:
+            stored = await stored_check(session)
         if stored is None:
-            await replace_check(session, db.vault.key_check())
-            return
+            raise
     problem = db.vault.check(stored)
     if problem is not None:
         raise KeyMismatch(f"cannot open the database: {problem}")

@@ -10,9 +10,13 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from pydantic import SecretStr
+from sqlalchemy import delete
 
 from forum_service.app import create_app
 from forum_service.settings import ServiceSettings
+from forum_service.storage import vault_repo
+from forum_service.storage.database import Database
+from forum_service.storage.tables import VaultCheckRow
 from forum_service.storage.vault_repo import KeyMismatch
 from forum_service.vault import Vault, VaultError, key_id
 from mscos_forum.cli import main
@@ -185,3 +189,28 @@ def test_rotation_knows_every_sealed_column_of_the_schema() -> None:
     }
     rotated = {(spec.table.__tablename__, spec.column) for spec in SEALED_COLUMNS}
     assert rotated == in_schema
+
+
+async def test_processes_starting_together_on_a_new_database_agree_on_its_key_check(
+    database_url: str, settings: ServiceSettings
+) -> None:
+    # `mscos-forum api --workers N` starts N processes at once on a database nobody has
+    # claimed yet: each reads "no key check" and writes one; the losers must not crash.
+    databases = [Database(database_url, vault=settings.vault()) for _ in range(4)]
+    try:
+        for _ in range(5):
+            async with databases[0].write("test_forget_check") as session:
+                await session.execute(delete(VaultCheckRow))
+            await asyncio.gather(*(vault_repo.verify_keys(db) for db in databases))
+            async with databases[0].read("test_check") as session:
+                assert await vault_repo.stored_check(session) is not None
+        other = Database(
+            database_url,
+            vault=settings.model_copy(update={"at_rest_key": SecretStr(OTHER_KEY)}).vault(),
+        )
+        with pytest.raises(KeyMismatch):
+            await vault_repo.verify_keys(other)
+        await other.dispose()
+    finally:
+        for db in databases:
+            await db.dispose()
