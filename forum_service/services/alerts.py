@@ -61,6 +61,30 @@ def _waited(waiting: Waiting, now: datetime) -> int:
     return max(0, int((now - waiting.oldest_queued_at).total_seconds()))
 
 
+async def _tell(
+    session: Session,
+    vault: Vault,
+    members: list[StaffMember],
+    waiting: Waiting,
+    *,
+    first: bool,
+    dedupe_prefix: str,
+    now: datetime,
+) -> None:
+    """Queue one alert to each of ``members`` (how many wait, the oldest's age) and start
+    their batch windows now."""
+    payload = {"waiting": waiting.count, "oldest_seconds": _waited(waiting, now), "first": first}
+    await outbox_repo.fan_out(
+        session,
+        vault,
+        {m.key: payload for m in members},
+        kind=QUEUE_ALERT,
+        dedupe_prefix=dedupe_prefix,
+        now=now,
+    )
+    await workload_repo.mark_alerted(session, [m.id for m in members], now)
+
+
 async def item_queued(
     session: Session,
     vault: Vault,
@@ -82,16 +106,15 @@ async def item_queued(
         m for m in staff if quiet or m.alert_last_at is None or m.alert_last_at + window <= now
     ]
     later = [m for m in staff if m not in now_due]
-    payload = {"waiting": waiting.count, "oldest_seconds": _waited(waiting, now), "first": quiet}
-    await outbox_repo.fan_out(
+    await _tell(
         session,
         vault,
-        {m.key: payload for m in now_due},
-        kind=QUEUE_ALERT,
+        now_due,
+        waiting,
+        first=quiet,
         dedupe_prefix=f"{QUEUE_ALERT}:{item_id}:{version}",
         now=now,
     )
-    await workload_repo.mark_alerted(session, [m.id for m in now_due], now)
     await workload_repo.mark_pending(session, [m.id for m in later if not m.alert_pending])
     for due in {m.alert_last_at + window for m in later if m.alert_last_at is not None}:
         await jobs_repo.schedule(
@@ -122,16 +145,15 @@ async def flush_batches(session: Session, vault: Vault, *, now: datetime, window
     if waiting.count == 0:
         await workload_repo.clear_pending(session, [m.id for m in due])
         return 0
-    payload = {"waiting": waiting.count, "oldest_seconds": _waited(waiting, now), "first": False}
-    await outbox_repo.fan_out(
+    await _tell(
         session,
         vault,
-        {m.key: payload for m in due},
-        kind=QUEUE_ALERT,
+        due,
+        waiting,
+        first=False,
         dedupe_prefix=f"{QUEUE_ALERT}:batch:{now.isoformat()}",
         now=now,
     )
-    await workload_repo.mark_alerted(session, [m.id for m in due], now)
     return len(due)
 
 
