@@ -244,8 +244,24 @@ async def _wrk(
         "max_ms": round(raw["max_us"] / 1000, 2),
         "errors": errors,
         "non_2xx": raw["status"],
+        "error_kinds": {
+            kind: raw[kind]
+            for kind in ("connect", "read", "write", "status", "timeout")
+            if raw[kind]
+        },
         "load_avg_1m": _load_average(),
     }
+
+
+def _error_detail(entry: dict[str, Any]) -> str:
+    """Which side had which wrk errors: 'service: 3 timeout; baseline: 1 read'."""
+    parts = []
+    for side in ("service", "baseline"):
+        kinds = entry[side].get("error_kinds") or {}
+        if kinds:
+            listed = ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items()))
+            parts.append(f"{side}: {listed}")
+    return "; ".join(parts) or "unknown"
 
 
 def _load_average() -> float:
@@ -456,7 +472,7 @@ async def _run(args: argparse.Namespace, meta: dict[str, Any]) -> dict[str, Any]
                 )
     meta["uptime_after"] = _uptime()
     failed = [
-        f"{backend} {endpoint} x{level}"
+        f"{backend} {endpoint} x{level} ({_error_detail(entry)})"
         for backend, data in results["backends"].items()
         for endpoint in args.endpoints
         for level, entry in data[endpoint].items()
@@ -523,6 +539,11 @@ def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
     middle = dict(ordered[len(ordered) // 2])
     middle["errors"] = sum(r["errors"] for r in runs)
     middle["non_2xx"] = sum(r["non_2xx"] for r in runs)
+    kinds: dict[str, int] = {}
+    for run in runs:
+        for kind, count in run.get("error_kinds", {}).items():
+            kinds[kind] = kinds.get(kind, 0) + count
+    middle["error_kinds"] = kinds
     return middle
 
 
