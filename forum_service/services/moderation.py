@@ -140,7 +140,7 @@ class ModerationService(StaffService):
             await self._staff(session, key, admin=False)
             me = self.claim_tag(key)
             item, _ = await self._open_item(session, item_id, me, now)
-            self._check_open(item, version, now)
+            self._check_open(item, version)
             claimed = await moderation_repo.set_claim(
                 session,
                 item_id,
@@ -153,7 +153,7 @@ class ModerationService(StaffService):
             if not claimed:
                 # Someone got there between the read and the update: say who (or what) did.
                 current = (await self._open_item(session, item_id, me, now))[0]
-                self._check_open(current, version, now)
+                self._check_open(current, version)
                 raise Conflict(
                     "claimed_by_other", f"another moderator is working on item {item_id}"
                 )
@@ -188,7 +188,7 @@ class ModerationService(StaffService):
             await self._staff(session, key, admin=False)
             me = self.claim_tag(key)
             item, _ = await self._open_item(session, item_id, me, now)
-            self._check_open(item, version, now)
+            self._check_open(item, version)
             post = item.post
             if await moderation_repo.screened_revision(session, item_id) != post.revision:
                 raise Conflict(
@@ -288,7 +288,7 @@ class ModerationService(StaffService):
         return found
 
     @staticmethod
-    def _check_open(item: ModerationItem, version: int, now: datetime) -> None:
+    def _check_open(item: ModerationItem, version: int) -> None:
         if item.status != PostStatus.PENDING.value:
             raise Conflict("already_decided", f"item {item.id} was already decided")
         if item.version != version:
@@ -328,7 +328,7 @@ class ModerationService(StaffService):
         async with self._db.write("moderation_decide") as session:
             await self._staff(session, key, admin=False)
             item, author = await self._open_item(session, item_id, self.claim_tag(key), now)
-            self._check_open(item, version, now)
+            self._check_open(item, version)
             post = item.post
             # Published before, and back because of a report (held: a fast report).
             reopened_report = post.status in (PostStatus.APPROVED, PostStatus.HELD)
