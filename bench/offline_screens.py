@@ -248,7 +248,7 @@ def _toxicity(
 ) -> dict[str, Any]:
     import numpy as np
 
-    from moderation.abuse_model import load_screening_scorer
+    from moderation.abuse_model import DEFAULT_HEAD_PATH, load_screening_scorer
     from moderation.policy import ModerationPolicy
     from moderation.risk_patterns import match_risk_patterns
     from moderation.toxic_models import OPERATING_POINTS, load_default_scorer
@@ -259,7 +259,7 @@ def _toxicity(
     if old is None or new is None or getattr(new, "degraded_reason", None):
         raise SystemExit("the word models and the sentence model must both be installed")
     policy = ModerationPolicy()
-    head_doc = json.loads((REPO_ROOT / "moderation/data/abuse_head_v1.json").read_text("utf-8"))
+    head_doc = json.loads(DEFAULT_HEAD_PATH.read_text("utf-8"))
 
     def flags(rows: list[dict[str, Any]], *, out_of_fold: bool) -> dict[str, list[bool]]:
         texts = [row["text"] for row in rows]

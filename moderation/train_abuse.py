@@ -1,6 +1,6 @@
 """Train the abuse head on the dev set and export it (scikit-learn: a dev dependency only).
 
-    mscos-forum model train-abuse               # writes moderation/data/abuse_head_v1.json
+    mscos-forum model train-abuse               # writes moderation/data/abuse_head_v2.json
     python -m moderation.train_abuse            # the same
 
 Run it from a checkout (it reads the dev set under tests/data); nothing at run time imports
@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from moderation.abuse_model import DEFAULT_HEAD_PATH, HEAD_FORMAT
+from moderation.abuse_model import DEFAULT_HEAD_PATH, HEAD_FORMAT, HEAD_VERSION
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEV_SET = REPO_ROOT / "tests" / "data" / "moderation_eval.jsonl"
@@ -151,7 +151,7 @@ def train(out: Path = DEFAULT_HEAD_PATH) -> dict[str, Any]:
     digest = hashlib.sha256(DEV_SET.read_bytes()).hexdigest()
     document = {
         "format": HEAD_FORMAT,
-        "version": 1,
+        "version": HEAD_VERSION,
         "encoder": encoder.name,
         "trained_on": {"file": str(DEV_SET.relative_to(REPO_ROOT)), "sha256": digest},
         "procedure": {

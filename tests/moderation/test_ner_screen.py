@@ -21,8 +21,9 @@ RULE_KINDS = {"phone", "email", "postcode", "ni_number", "nhs_number", "date_of_
 # a house name with no number ("the old farmhouse on Brook Lane") and a name the model
 # misses at the start of a sentence ("Petra lives at ...").
 KNOWN_MISSES = {("pii-79", "street_address"), ("pii-80", "person_name")}
-# spaCy tags a capitalised common noun as a person in these everyday posts (1 in 200).
-KNOWN_BENIGN_FINDINGS = {"v2-benign-038", "v2-benign-171"}
+# spaCy tags a capitalised common noun as a person in these everyday posts (3 in 700;
+# dev3-everyday-03 is "Morning! Kettle's on.").
+KNOWN_BENIGN_FINDINGS = {"v2-benign-038", "v2-benign-171", "dev3-everyday-03"}
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,7 @@ import pytest
 from moderation.abuse_model import (
     ABUSE_LABEL,
     DEFAULT_HEAD_PATH,
+    HEAD_VERSION,
     NO_SENTENCE_MODEL,
     SCORER_NAME,
     AbuseHead,
@@ -100,6 +101,20 @@ def test_head_file_was_trained_on_the_current_dev_set() -> None:
     assert document["trained_on"]["sha256"] == hashlib.sha256(dev.read_bytes()).hexdigest()
     assert document["encoder"] == MINILM.name
     assert len(document["weights"]) == DIMENSION
+    assert document["version"] == HEAD_VERSION
+    assert DEFAULT_HEAD_PATH.name == f"abuse_head_v{HEAD_VERSION}.json"
+    assert SCORER_NAME == "minilm-abuse-v2"  # README and the queue name it
+
+
+def test_the_scorer_is_named_after_the_head_it_loaded(
+    sentence_encoder: SentenceEncoder, tmp_path: Path
+) -> None:
+    document = json.loads(DEFAULT_HEAD_PATH.read_text(encoding="utf-8"))
+    older = tmp_path / "abuse_head_v1.json"
+    older.write_text(json.dumps({**document, "version": 1}), encoding="utf-8")
+
+    assert SentenceAbuseScorer(sentence_encoder, AbuseHead.load()).name == SCORER_NAME
+    assert SentenceAbuseScorer(sentence_encoder, AbuseHead.load(older)).name == "minilm-abuse-v1"
 
 
 @pytest.mark.parametrize(
