@@ -55,11 +55,14 @@ def _sqlite_thread_bumps(row: str) -> str:
     return _sqlite_bump(f"'thread:' || {row}.id") + _sqlite_bump(f"'board:' || {row}.board_id")
 
 
-_PG_FUNCTIONS = """
+_PG_STATEMENTS = (
+    """
 CREATE FUNCTION bump_cache_version(version_name text) RETURNS void LANGUAGE sql AS $$
     INSERT INTO cache_versions (name, version) VALUES (version_name, 1)
     ON CONFLICT (name) DO UPDATE SET version = cache_versions.version + 1
-$$;
+$$
+""",
+    """
 CREATE FUNCTION bump_post_versions() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     board bigint;
@@ -83,7 +86,9 @@ BEGIN
         END IF;
     END IF;
     RETURN NULL;
-END $$;
+END $$
+""",
+    """
 CREATE FUNCTION bump_thread_versions() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP <> 'INSERT' THEN
@@ -95,18 +100,24 @@ BEGIN
         PERFORM bump_cache_version('board:' || NEW.board_id);
     END IF;
     RETURN NULL;
-END $$;
+END $$
+""",
+    """
 CREATE TRIGGER posts_versions AFTER INSERT OR UPDATE OR DELETE ON posts
-    FOR EACH ROW EXECUTE FUNCTION bump_post_versions();
+    FOR EACH ROW EXECUTE FUNCTION bump_post_versions()
+""",
+    """
 CREATE TRIGGER threads_versions AFTER INSERT OR UPDATE OR DELETE ON threads
-    FOR EACH ROW EXECUTE FUNCTION bump_thread_versions();
-"""
+    FOR EACH ROW EXECUTE FUNCTION bump_thread_versions()
+""",
+)
 
 
 def upgrade() -> None:
     """Create the triggers that bump the per-thread and per-board versions."""
     if op.get_bind().dialect.name == "postgresql":
-        op.execute(_PG_FUNCTIONS)
+        for statement in _PG_STATEMENTS:
+            op.execute(statement)
         return
     for event in _EVENTS:
         rows = {"INSERT": ("NEW",), "UPDATE": ("OLD", "NEW"), "DELETE": ("OLD",)}[event]
