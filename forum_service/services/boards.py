@@ -230,8 +230,7 @@ class BoardService:
         if cached is not None:
             found = (cached.thread, cached.author_tag)
             self._refuse_unseen(found, viewer_tag, thread_id)
-            posts = cached.visible(viewer_tag, after_id=after_post_id, limit=limit + 1)
-            return ThreadView(thread=found[0], posts=tuple(posts[:limit])), len(posts) > limit
+            return cached.view(viewer_tag, after_id=after_post_id, limit=limit)
         # Too long to keep: the viewer's posts are chosen in SQL. No snapshot needed: the
         # posts are read after the thread and filtered by their own status, so a thread held
         # or a post hidden in between shows no more than the state after the change would;
@@ -259,7 +258,7 @@ class BoardService:
             )
         if len(posts) > CACHED_POSTS_PER_THREAD:
             return None
-        entry = CachedThread(thread=header[0], author_tag=header[1], posts=tuple(posts))
+        entry = CachedThread.of(header[0], header[1], posts)
         self._threads.put(thread_id, versions, entry, weight=max(1, len(posts)))
         return entry
 

@@ -11,10 +11,10 @@ the next call. Nothing here is stored anywhere but this process's memory.
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Generic, TypeVar
 
-from forum_service.domain import Page, Post, PostStatus, ThreadSummary
+from forum_service.domain import Page, Post, PostStatus, ThreadSummary, ThreadView
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -25,6 +25,8 @@ CACHED_POSTS_PER_THREAD = 200
 CACHED_POSTS_TOTAL = 5_000
 #: Boards' pages held (a page per board, cursor and page size).
 CACHED_PAGES = 256
+#: Public views kept per cached thread (one per position and page size asked for).
+PUBLIC_VIEWS_PER_THREAD = 8
 
 Versions = tuple[int, int]
 
@@ -68,11 +70,45 @@ class VersionedLru(Generic[K, V]):
 
 @dataclass(frozen=True, slots=True)
 class CachedThread:
-    """A thread's header, its author's tag, and all its posts with their authors' tags."""
+    """A thread's header, its author's tag, and all its posts with their authors' tags.
+
+    Most readers see the same thing: the thread is approved and they wrote none of its posts
+    that are not approved. Their view is the *public* one, kept once per position and page
+    size (``public``) and handed out as the same object, so the API can keep its rendering.
+    """
 
     thread: ThreadSummary
     author_tag: str
     posts: tuple[tuple[Post, str], ...]
+    #: Tags of the authors of posts that are not approved: their view is their own.
+    private_tags: frozenset[str] = frozenset()
+    public: dict[tuple[int, int], tuple[ThreadView, bool]] = field(
+        default_factory=dict, compare=False
+    )
+
+    @classmethod
+    def of(
+        cls, thread: ThreadSummary, author_tag: str, posts: list[tuple[Post, str]]
+    ) -> CachedThread:
+        """An entry for these rows, with the tags whose view is not the public one."""
+        private = frozenset(tag for post, tag in posts if post.status is not PostStatus.APPROVED)
+        return cls(thread=thread, author_tag=author_tag, posts=tuple(posts), private_tags=private)
+
+    def view(self, viewer_tag: str, *, after_id: int, limit: int) -> tuple[ThreadView, bool]:
+        """The thread as ``viewer_tag`` sees it from ``after_id``, and whether more follow.
+
+        The caller has checked that the viewer may see the thread at all.
+        """
+        public = self.thread.status is PostStatus.APPROVED and viewer_tag not in self.private_tags
+        if public:
+            found = self.public.get((after_id, limit))
+            if found is not None:
+                return found
+        posts = self.visible(viewer_tag, after_id=after_id, limit=limit + 1)
+        made = ThreadView(thread=self.thread, posts=tuple(posts[:limit])), len(posts) > limit
+        if public and len(self.public) < PUBLIC_VIEWS_PER_THREAD:
+            self.public[(after_id, limit)] = made
+        return made
 
     def visible(self, viewer_tag: str, *, after_id: int, limit: int) -> list[Post]:
         """What ``boards_repo.visible_posts`` returns for this viewer, from the entry.

@@ -7,15 +7,17 @@ process, or by a plain SQL statement no service code made — and reads again.
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
+from pydantic import BaseModel
 from sqlalchemy import text
 
 from forum_service.api.keys import BOARDS, DATABASE
+from forum_service.api.rendered import Renderings
 from forum_service.app import create_app
 from forum_service.domain import IdentityKey, PostStatus
 from forum_service.services.read_cache import CachedThread, VersionedLru
@@ -202,3 +204,31 @@ def test_the_cache_keeps_to_its_budget_and_versions() -> None:
     assert (cache.get("b", (1, 1)), cache.get("a", (1, 1)), len(cache)) == (None, "A", 2)
     cache.put("d", (1, 1), "D", weight=11)  # larger than the whole budget: not kept
     assert cache.get("d", (1, 1)) is None
+
+
+def test_a_rendering_is_reused_only_for_the_very_answer_it_was_made_from() -> None:
+    renderings = Renderings(kept=2)
+    made: list[str] = []
+
+    def render(text: str) -> Callable[[], ThreadCount]:
+        def build() -> ThreadCount:
+            made.append(text)
+            return ThreadCount(title=text)
+
+        return build
+
+    first, equal_but_new = ["a"], ["a"]
+    assert renderings.response("k", first, render("one")).body == b'{"title":"one"}'
+    assert renderings.response("k", first, render("two")).body == b'{"title":"one"}'
+    # An equal answer that is another object (a reader's own view, a reloaded entry): anew.
+    assert renderings.response("k", equal_but_new, render("three")).body == b'{"title":"three"}'
+    renderings.response("x", first, render("four"))
+    renderings.response("y", first, render("five"))  # over 2 kept: "k" goes
+    renderings.response("k", equal_but_new, render("six"))
+    assert made == ["one", "three", "four", "five", "six"]
+
+
+class ThreadCount(BaseModel):
+    """A model to render."""
+
+    title: str
