@@ -51,6 +51,7 @@ from forum_service.api.keys import (
     NEWSLETTERS,
     OUTBOX,
     REASONS,
+    RENDERINGS,
     RESOURCES,
     SEARCH,
     SETTINGS,
@@ -61,6 +62,7 @@ from forum_service.api.keys import (
 )
 from forum_service.api.membership_gate import membership_gate
 from forum_service.api.params import refuse_nul_in_path
+from forum_service.api.rendered import Renderings
 from forum_service.clock import Clock, utc_now
 from forum_service.domain import MembershipMode
 from forum_service.observability import Metrics, metrics_middleware
@@ -127,6 +129,7 @@ def create_app(
     )
     app[SETTINGS] = settings
     app[METRICS] = metrics
+    app[RENDERINGS] = Renderings()
 
     async def database_context(app: web.Application) -> AsyncIterator[None]:
         own = database is None

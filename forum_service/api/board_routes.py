@@ -20,7 +20,7 @@ from forum_service.api.board_schemas import (
     ThreadList,
     ThreadOut,
 )
-from forum_service.api.keys import BOARDS, MEMBERSHIP, METRICS
+from forum_service.api.keys import BOARDS, MEMBERSHIP, METRICS, RENDERINGS
 from forum_service.api.openapi import Doc, Param, documented
 from forum_service.api.params import (
     QueryInt,
@@ -59,7 +59,9 @@ LIMIT = PAGE.param()
 async def list_boards(request: web.Request) -> web.Response:
     """List every board."""
     boards = await request.app[BOARDS].list_boards()
-    return json_response(BoardList(boards=[BoardOut.of(board) for board in boards]))
+    return request.app[RENDERINGS].response(
+        "boards", boards, lambda: BoardList(boards=[BoardOut.of(board) for board in boards])
+    )
 
 
 @routes.get("/api/v1/boards/{slug}/threads")
@@ -75,11 +77,14 @@ async def list_boards(request: web.Request) -> web.Response:
 async def list_threads(request: web.Request) -> web.Response:
     """List a board's approved threads with cursor pagination."""
     limit = PAGE.read(request)
-    page = await request.app[BOARDS].list_threads(
-        request.match_info["slug"], request.query.get("cursor"), limit
-    )
-    return json_response(
-        ThreadList(threads=[ThreadOut.of(t) for t in page.items], next_cursor=page.next_cursor)
+    slug, cursor = request.match_info["slug"], request.query.get("cursor")
+    page = await request.app[BOARDS].list_threads(slug, cursor, limit)
+    return request.app[RENDERINGS].response(
+        ("threads", slug, cursor, limit),
+        page,
+        lambda: ThreadList(
+            threads=[ThreadOut.of(t) for t in page.items], next_cursor=page.next_cursor
+        ),
     )
 
 
@@ -133,17 +138,19 @@ async def read_thread(request: web.Request) -> web.Response:
     thread_id = path_id(request, "thread_id")
     after = POSTS_AFTER.read(request)
     limit = POSTS_PAGE.read(request)
-    view, more = await request.app[BOARDS].read_thread(
-        key, thread_id, after_post_id=after, limit=limit
-    )
-    posts = [PostOut.of(post, mine=False) for post in view.posts]
-    return json_response(
-        ThreadDetail(
+    answer = await request.app[BOARDS].read_thread(key, thread_id, after_post_id=after, limit=limit)
+
+    def render() -> ThreadDetail:
+        view, more = answer
+        posts = [PostOut.of(post, mine=False) for post in view.posts]
+        return ThreadDetail(
             thread=ThreadOut.of(view.thread),
             posts=posts,
             next_after=posts[-1].id if more and posts else None,
         )
-    )
+
+    # A reader's own view is a new answer each time; the public one is kept (read_cache).
+    return request.app[RENDERINGS].response(("thread", thread_id, after, limit), answer, render)
 
 
 @routes.post("/api/v1/threads/{thread_id}/posts")

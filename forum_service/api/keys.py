@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from forum_service.api.rendered import Renderings
 from forum_service.observability import Metrics
 from forum_service.services.admin import AdminService
 from forum_service.services.appeals import AppealService
@@ -33,6 +34,7 @@ from forum_service.storage.database import Database
 SETTINGS = web.AppKey("settings", ServiceSettings)
 DATABASE = web.AppKey("database", Database)
 BOARDS = web.AppKey("boards", BoardService)
+RENDERINGS = web.AppKey("renderings", Renderings)
 MODERATION = web.AppKey("moderation", ModerationService)
 ADMIN = web.AppKey("admin", AdminService)
 OUTBOX = web.AppKey("outbox", OutboxService)

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from forum_service.clock import Clock, utc_now
 from forum_service.domain import (
     MAX_ID,
+    SLUG,
     Board,
     Conflict,
     DomainError,
@@ -33,6 +34,15 @@ from forum_service.domain import (
 )
 from forum_service.pseudonyms import Pseudonymizer
 from forum_service.services import follows
+from forum_service.services.read_cache import (
+    CACHED_PAGES,
+    CACHED_POSTS_PER_THREAD,
+    CACHED_POSTS_TOTAL,
+    CachedPage,
+    CachedThread,
+    PageKey,
+    VersionedLru,
+)
 from forum_service.services.safeguarding import alert_staff
 from forum_service.storage import (
     audit_repo,
@@ -129,6 +139,9 @@ class BoardService:
         self._clock = clock
         # (version, boards): the list as of that version of the boards table (see list_boards).
         self._boards: tuple[int, list[Board]] | None = None
+        # Thread reads and boards' pages as of their versions (see read_cache, 0019).
+        self._threads: VersionedLru[int, CachedThread] = VersionedLru(CACHED_POSTS_TOTAL)
+        self._pages: VersionedLru[PageKey, CachedPage] = VersionedLru(CACHED_PAGES)
 
     async def _actor(self, session: Session, key: IdentityKey, *, lock: bool = False) -> Identity:
         return await identities_repo.ensure_identity(
@@ -167,9 +180,19 @@ class BoardService:
         """Return one page of a board's approved threads, newest activity first.
 
         New threads created while a client pages appear before its cursor, so later pages
-        neither repeat nor skip what was already there.
+        neither repeat nor skip what was already there. Pages are kept per process while
+        the board's versions (``boards``, ``board:<id>``) are unchanged: one small statement
+        per call, and any change to the board, its threads or their approved posts is seen
+        by the next call of every process.
         """
         after = decode_cursor(cursor) if cursor else None
+        if SLUG.fullmatch(slug) is None:  # no such board (and nothing PostgreSQL can compare)
+            raise NotFound("board_not_found", f"there is no board called {slug!r}")
+        versions = await boards_repo.board_page_versions_now(self._db, slug)
+        key = (slug, cursor, limit)
+        cached = self._pages.get(key, versions)
+        if cached is not None:
+            return cached
         # No snapshot needed: a board archived between its look-up and its page shows the
         # page it had a moment earlier (saves BEGIN/COMMIT: SQLite hops, PostgreSQL trips).
         async with self._db.read("list_threads", snapshot=False) as session:
@@ -186,7 +209,9 @@ class BoardService:
             if more and threads
             else None
         )
-        return Page(items=tuple(threads), next_cursor=next_cursor)
+        page = Page(items=tuple(threads), next_cursor=next_cursor)
+        self._pages.put(key, versions, page)
+        return page
 
     async def read_thread(
         self, key: IdentityKey, thread_id: int, *, after_post_id: int = 0, limit: int = 50
@@ -198,25 +223,62 @@ class BoardService:
         # Reads never create an identity: a read-only transaction does not take SQLite's
         # write lock, so readers do not queue behind posters.
         viewer_tag = self._thread_tag(key, thread_id)
-        # No snapshot needed: the posts are read after the thread and filtered by their own
-        # status, so a thread held or a post hidden in between shows no more than the state
-        # after the change would; at worst the header's reply count is one off.
+        versions = await boards_repo.thread_versions_now(self._db, thread_id)
+        cached = self._threads.get(thread_id, versions)
+        if cached is None:
+            cached = await self._load_thread(thread_id, versions)
+        if cached is not None:
+            found = (cached.thread, cached.author_tag)
+            self._refuse_unseen(found, viewer_tag, thread_id)
+            return cached.view(viewer_tag, after_id=after_post_id, limit=limit)
+        # Too long to keep: the viewer's posts are chosen in SQL. No snapshot needed: the
+        # posts are read after the thread and filtered by their own status, so a thread held
+        # or a post hidden in between shows no more than the state after the change would;
+        # at worst the header's reply count is one off.
         async with self._db.read("read_thread", snapshot=False) as session:
-            found = await boards_repo.thread_with_author(session, thread_id)
-            if found is not None and found[0].status is PostStatus.HELD and found[1] != viewer_tag:
-                # Its opening post was reported as identifying someone or as a safety risk:
-                # the title may be what identifies, so the whole thread waits.
-                raise NotFound(
-                    "thread_held", f"thread {thread_id} is hidden while a moderator reviews it"
-                )
-            if found is None or (
-                found[0].status is not PostStatus.APPROVED and found[1] != viewer_tag
-            ):
-                raise NotFound("thread_not_found", f"there is no thread {thread_id}")
+            header = await boards_repo.thread_with_author(session, thread_id)
+            self._refuse_unseen(header, viewer_tag, thread_id)
             posts = await boards_repo.visible_posts(
                 session, thread_id, viewer_tag, after_id=after_post_id, limit=limit + 1
             )
-        return ThreadView(thread=found[0], posts=tuple(posts[:limit])), len(posts) > limit
+        assert header is not None  # refused above otherwise
+        return ThreadView(thread=header[0], posts=tuple(posts[:limit])), len(posts) > limit
+
+    async def _load_thread(self, thread_id: int, versions: tuple[int, int]) -> CachedThread | None:
+        """Read a thread and all its posts into the cache; None when missing or too long.
+
+        Read after ``versions``, so never older than them. No snapshot needed, as above.
+        """
+        async with self._db.read("read_thread", snapshot=False) as session:
+            header = await boards_repo.thread_with_author(session, thread_id)
+            if header is None:
+                return None
+            posts = await boards_repo.thread_posts(
+                session, thread_id, limit=CACHED_POSTS_PER_THREAD + 1
+            )
+        if len(posts) > CACHED_POSTS_PER_THREAD:
+            return None
+        entry = CachedThread.of(header[0], header[1], posts)
+        self._threads.put(thread_id, versions, entry, weight=max(1, len(posts)))
+        return entry
+
+    @staticmethod
+    def _refuse_unseen(
+        found: tuple[ThreadSummary, str] | None, viewer_tag: str, thread_id: int
+    ) -> None:
+        """Refuse a thread the viewer may not see: held, or unapproved and not theirs.
+
+        Raises:
+            NotFound: ``thread_held`` or ``thread_not_found``.
+        """
+        if found is not None and found[0].status is PostStatus.HELD and found[1] != viewer_tag:
+            # Its opening post was reported as identifying someone or as a safety risk:
+            # the title may be what identifies, so the whole thread waits.
+            raise NotFound(
+                "thread_held", f"thread {thread_id} is hidden while a moderator reviews it"
+            )
+        if found is None or (found[0].status is not PostStatus.APPROVED and found[1] != viewer_tag):
+            raise NotFound("thread_not_found", f"there is no thread {thread_id}")
 
     async def read_post(self, key: IdentityKey, post_id: int) -> tuple[Post, bool]:
         """Return one post and whether the caller wrote it; others see approved posts only."""

@@ -7,7 +7,19 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Executable, Select, and_, bindparam, func, or_, select, update
+from sqlalchemy import (
+    Executable,
+    Select,
+    String,
+    and_,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum_service.domain import (
@@ -297,6 +309,69 @@ _VISIBLE_POSTS = (
         PostRow.id > bindparam("after_id"),
         or_(PostRow.status.in_([APPROVED, HELD]), PostRow.author_tag == bindparam("viewer")),
     )
+    .order_by(PostRow.id)
+    .limit(bindparam("n"))
+)
+
+
+# --- versions of cached reads (migration 0019_read_path) -------------------------------------
+
+_BOARDS_NAME = "boards"
+
+_THREAD_VERSIONS = select(CacheVersionRow.name, CacheVersionRow.version).where(
+    or_(CacheVersionRow.name == _BOARDS_NAME, CacheVersionRow.name == bindparam("thread"))
+)
+_BOARD_PAGE_VERSIONS = select(CacheVersionRow.name, CacheVersionRow.version).where(
+    or_(
+        CacheVersionRow.name == _BOARDS_NAME,
+        CacheVersionRow.name
+        == literal_column("'board:'", String)
+        + cast(
+            select(BoardRow.id).where(BoardRow.slug == bindparam("slug")).scalar_subquery(), String
+        ),
+    )
+)
+
+
+def _versions(rows: Sequence[Sequence[Any]]) -> tuple[int, int]:
+    """(the boards' version, the other row's): a row nobody has bumped yet counts as 0."""
+    found = {str(name): int(version) for name, version in rows}
+    boards = found.pop(_BOARDS_NAME, 0)
+    return boards, next(iter(found.values()), 0)
+
+
+async def thread_versions_now(db: Database, thread_id: int) -> tuple[int, int]:
+    """The versions a cached read of thread ``thread_id`` depends on, as one driver statement.
+
+    ``boards`` (its board's slug) and ``thread:<id>``: triggers bump the latter in the
+    transaction of any change to the thread's row or any of its posts.
+    """
+    return _versions(await db.fetch_plain(_THREAD_VERSIONS, thread=f"thread:{thread_id}"))
+
+
+async def board_page_versions_now(db: Database, slug: str) -> tuple[int, int]:
+    """The versions a cached page of board ``slug`` depends on, as one driver statement.
+
+    ``boards`` (the board's own row) and ``board:<id>``: bumped by any change to a thread of
+    the board and by a change to an approved or opening post in one. ``slug`` must match SLUG.
+    """
+    return _versions(await db.fetch_plain(_BOARD_PAGE_VERSIONS, slug=slug))
+
+
+async def thread_posts(
+    session: AsyncSession, thread_id: int, *, limit: int
+) -> list[tuple[Post, str]]:
+    """Every post of a thread (any status) with its author's tag, oldest first, at most ``limit``.
+
+    What a cached thread filters per viewer as :func:`visible_posts` does in SQL.
+    """
+    rows = await _core(session, _THREAD_POSTS, {"thread_id": thread_id, "n": limit})
+    return [(_post(row), row[14]) for row in rows]
+
+
+_THREAD_POSTS = (
+    _post_select()
+    .where(PostRow.thread_id == bindparam("thread_id"))
     .order_by(PostRow.id)
     .limit(bindparam("n"))
 )

@@ -97,7 +97,10 @@ class Database:
         else:
             # No pool_pre_ping: it cost a round trip on every checkout (~15% of a thread read
             # under load). Connections idle a while are pinged instead (_install_idle_ping).
-            kwargs.update(pool_size=10, max_overflow=20)
+            # 30 kept, none on overflow: the same most as before (10 + 20 overflow), but an
+            # overflow connection was closed on return and opened again (a PostgreSQL backend
+            # each) many times a second at 100 clients: 189 -> 315 req/s reading a thread.
+            kwargs.update(pool_size=30, max_overflow=0)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.dialect.name != "sqlite":
             _install_idle_ping(self.engine)
