@@ -8,7 +8,7 @@ of the database cannot say which posts, reports or RSVPs are one person's.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Unpack
+from typing import Any
 
 from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,7 +39,7 @@ def _sealed_state(vault: Vault, key: str, lookup: str, state: PersonState) -> by
     return vault.seal_json(document, state_context(lookup))
 
 
-def _opened(vault: Vault, row: IdentityRow | Row[Unpack[tuple[Any, ...]]]) -> tuple[str, PersonState]:
+def _opened(vault: Vault, row: IdentityRow | Row[*tuple[Any, ...]]) -> tuple[str, PersonState]:
     document = vault.open_json(row.state, state_context(row.lookup))
     held = document.get("s")  # states sealed before suspensions had an end have none
     state = PersonState(
@@ -55,7 +55,7 @@ def _opened(vault: Vault, row: IdentityRow | Row[Unpack[tuple[Any, ...]]]) -> tu
     return str(document["k"]), state
 
 
-def _identity(vault: Vault, row: IdentityRow | Row[Unpack[tuple[Any, ...]]]) -> Identity:
+def _identity(vault: Vault, row: IdentityRow | Row[*tuple[Any, ...]]) -> Identity:
     _, state = _opened(vault, row)
     return Identity(
         id=row.id,
