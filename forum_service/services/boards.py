@@ -58,7 +58,7 @@ from forum_service.vault import epoch_seconds
 from moderation.risk_patterns import discloses_crisis
 from moderation.watchwords import WatchAction, match_watched_words
 
-Inserter = Callable[[Session, tuple[Identity, IdentityKey], datetime], Awaitable[int]]
+Inserter = Callable[[Session, tuple[Identity, IdentityKey], datetime], Awaitable[Post]]
 
 #: Reports one identity may file per hour.
 REPORTS_PER_HOUR = 10
@@ -366,7 +366,7 @@ class BoardService:
         body: str,
         content_note: str | None,
         now: datetime,
-    ) -> int:
+    ) -> Post:
         board = await boards_repo.board_by_slug(session, slug)
         if board is None:
             raise NotFound("board_not_found", f"there is no board called {slug!r}")
@@ -377,7 +377,9 @@ class BoardService:
         thread_id = await boards_repo.insert_thread(
             session, board_id=board.id, title=title, now=now
         )
-        return await self._insert_post(session, actor, thread_id, body, title, content_note, now)
+        return await self._insert_post(
+            session, actor, (thread_id, board.slug, title), body, title, content_note, now
+        )
 
     async def _insert_reply(
         self,
@@ -387,36 +389,48 @@ class BoardService:
         body: str,
         content_note: str | None,
         now: datetime,
-    ) -> int:
-        found = await boards_repo.thread_with_author(session, thread_id)
+    ) -> Post:
+        found = await boards_repo.reply_target(session, thread_id)
         if found is None or (
-            found[0].status is not PostStatus.APPROVED
-            and found[1] != self._thread_tag(actor[1], thread_id)
+            found.status is not PostStatus.APPROVED
+            and found.author_tag != self._thread_tag(actor[1], thread_id)
         ):
             raise NotFound("thread_not_found", f"there is no thread {thread_id}")
-        if found[0].status is not PostStatus.APPROVED:
+        if found.status is not PostStatus.APPROVED:
             raise DomainError("thread_not_open", "replies open once the thread has been approved")
-        return await self._insert_post(session, actor, thread_id, body, None, content_note, now)
+        return await self._insert_post(
+            session,
+            actor,
+            (thread_id, found.board_slug, found.title),
+            body,
+            None,
+            content_note,
+            now,
+        )
 
     async def _insert_post(
         self,
         session: Session,
         actor: tuple[Identity, IdentityKey],
-        thread_id: int,
+        thread: tuple[int, str, str],
         body: str,
         title: str | None,
         content_note: str | None,
         now: datetime,
-    ) -> int:
+    ) -> Post:
         """Store a pending post under its per-thread pseudonym and queue it for moderation.
 
-        ``title`` is given for a thread's opening post only.
+        ``thread`` is ``(id, board slug, title)``; ``title`` is given for a thread's opening
+        post only.
         """
         key = actor[1]
+        thread_id, board_slug, thread_title = thread
         author_tag = self._thread_tag(key, thread_id)
-        post_id = await boards_repo.insert_post(
+        post = await boards_repo.insert_post(
             session,
             thread_id=thread_id,
+            board_slug=board_slug,
+            thread_title=thread_title,
             author_tag=author_tag,
             author_seal=self._vault.seal_key(key.value, boards_repo.author_context(author_tag)),
             pseudonym=self._pseudonyms.for_thread(key.value, thread_id),
@@ -426,8 +440,8 @@ class BoardService:
             content_note=content_note,
             now=now,
         )
-        await moderation_repo.open_item(session, post_id, now)
-        return post_id
+        await moderation_repo.open_item(session, post.id, now)
+        return post
 
     async def _create(
         self,
@@ -481,13 +495,12 @@ class BoardService:
                 raise Forbidden("identity_suspended", "your account is suspended from posting")
             recent = self._check_rate(identity, now)
             await _refuse_blocked_words(session, blocked_text)
-            post_id = await insert(session, (identity, key), now)
-            found = await boards_repo.post_with_author(session, post_id)
-            assert found is not None
+            post = await insert(session, (identity, key), now)
+            post_id = post.id
             # Authors follow their own threads: starting one, or replying to one.
             state = (
                 await follows.follow_own(
-                    session, self._vault, identity, key.value, found[0].thread_id, now
+                    session, self._vault, identity, key.value, post.thread_id, now
                 )
             ).state
             await identities_repo.save_state(
@@ -505,7 +518,7 @@ class BoardService:
                 await boards_repo.remember_idempotency_key(
                     session, scope, fingerprint, post_id, now
                 )
-            return CreatedPost(post=found[0], replayed=False)
+            return CreatedPost(post=post, replayed=False)
 
     async def revise(
         self,

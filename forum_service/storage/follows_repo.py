@@ -9,6 +9,7 @@ never in a column.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,14 +35,26 @@ async def follow(
 ) -> None:
     """Make ``key`` follow the thread (nothing happens when it already does)."""
     tag = vault.tag(key, scope(thread_id))
-    await session.execute(
-        insert_or_ignore(session, FollowRow, ["thread_id", "follower_tag"]).values(
-            thread_id=thread_id,
-            follower_tag=tag,
-            follower_seal=vault.seal_key(key, follower_context(tag)),
-            created_at=now,
+    # Every post runs this (authors follow their own threads): a Core statement built once
+    # per dialect, on the connection, without the ORM's bulk-insert step.
+    connection = await session.connection()
+    stmt = _FOLLOW.get(connection.dialect.name)
+    if stmt is None:
+        stmt = _FOLLOW[connection.dialect.name] = insert_or_ignore(
+            session, FollowRow, ["thread_id", "follower_tag"]
         )
+    await connection.execute(
+        stmt,
+        {
+            "thread_id": thread_id,
+            "follower_tag": tag,
+            "follower_seal": vault.seal_key(key, follower_context(tag)),
+            "created_at": now,
+        },
     )
+
+
+_FOLLOW: dict[str, Any] = {}
 
 
 async def unfollow(session: AsyncSession, vault: Vault, key: str, thread_id: int) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum_service.domain import Identity, PersonState, Role, StaffMember, SuspensionState
@@ -39,7 +39,7 @@ def _sealed_state(vault: Vault, key: str, lookup: str, state: PersonState) -> by
     return vault.seal_json(document, state_context(lookup))
 
 
-def _opened(vault: Vault, row: IdentityRow) -> tuple[str, PersonState]:
+def _opened(vault: Vault, row: IdentityRow | Row[*tuple[Any, ...]]) -> tuple[str, PersonState]:
     document = vault.open_json(row.state, state_context(row.lookup))
     held = document.get("s")  # states sealed before suspensions had an end have none
     state = PersonState(
@@ -55,7 +55,7 @@ def _opened(vault: Vault, row: IdentityRow) -> tuple[str, PersonState]:
     return str(document["k"]), state
 
 
-def _identity(vault: Vault, row: IdentityRow) -> Identity:
+def _identity(vault: Vault, row: IdentityRow | Row[*tuple[Any, ...]]) -> Identity:
     _, state = _opened(vault, row)
     return Identity(
         id=row.id,
@@ -73,11 +73,18 @@ async def ensure_identity(
 ) -> Identity:
     """Return the identity with ``key``, creating a practitioner on first sight.
 
-    Uses ``INSERT ... ON CONFLICT DO NOTHING`` so two first requests at once cannot collide.
-    With ``lock`` the row is locked (PostgreSQL ``FOR UPDATE``) until the transaction ends, for
-    callers that rewrite its state; SQLite write transactions are serial already.
+    The row is read first (one statement for everyone the service has seen, the hot case);
+    only when it is missing does ``INSERT ... ON CONFLICT DO NOTHING`` create it, so two first
+    requests at once cannot collide, and it is read again. With ``lock`` the row is locked
+    (PostgreSQL ``FOR UPDATE``) until the transaction ends, for callers that rewrite its
+    state; SQLite write transactions are serial already.
     """
     lookup = vault.identity_lookup(key)
+    query = _IDENTITY_LOCKED if lock else _IDENTITY
+    connection = await session.connection()
+    row = (await connection.execute(query, {"lookup": lookup})).one_or_none()
+    if row is not None:
+        return _identity(vault, row)
     fresh = PersonState(created_at=epoch_seconds(now))
     stmt = insert_or_ignore(session, IdentityRow, ["lookup"]).values(
         lookup=lookup,
@@ -87,12 +94,22 @@ async def ensure_identity(
         membership_requested=False,
         state=_sealed_state(vault, key, lookup, fresh),
     )
-    await session.execute(stmt)
-    query = select(IdentityRow).where(IdentityRow.lookup == lookup)
-    if lock:
-        query = query.with_for_update()
-    row = (await session.execute(query)).scalar_one()
-    return _identity(vault, row)
+    await connection.execute(stmt)
+    return _identity(vault, (await connection.execute(query, {"lookup": lookup})).one())
+
+
+# Built once (Core, columns only): building the expression per call and the ORM's entity
+# loading were a share of every write's time.
+_IDENTITY = select(
+    IdentityRow.id,
+    IdentityRow.lookup,
+    IdentityRow.role,
+    IdentityRow.suspended,
+    IdentityRow.member,
+    IdentityRow.membership_requested,
+    IdentityRow.state,
+).where(IdentityRow.lookup == bindparam("lookup"))
+_IDENTITY_LOCKED = _IDENTITY.with_for_update()
 
 
 async def find_identity(session: AsyncSession, vault: Vault, key: str) -> Identity | None:
@@ -140,11 +157,18 @@ async def save_state(
 ) -> None:
     """Re-seal an identity's state (in the caller's transaction, after a locked read)."""
     lookup = vault.identity_lookup(key)
-    await session.execute(
-        update(IdentityRow)
-        .where(IdentityRow.id == identity.id)
-        .values(state=_sealed_state(vault, key, lookup, state))
+    connection = await session.connection()
+    await connection.execute(
+        _SAVE_STATE,
+        {"identity_id": identity.id, "state": _sealed_state(vault, key, lookup, state)},
     )
+
+
+_SAVE_STATE = (
+    update(IdentityRow)
+    .where(IdentityRow.id == bindparam("identity_id"))
+    .values(state=bindparam("state", type_=IdentityRow.state.type))
+)
 
 
 async def set_suspended(session: AsyncSession, identity_id: int, suspended: bool) -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, literal, or_, select, update
+from sqlalchemy import case, func, insert, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum_service.domain import (
@@ -63,22 +63,26 @@ class ScreeningTask:
 
 
 async def open_item(session: AsyncSession, post_id: int, now: datetime) -> None:
-    """Put a new post into the queue, waiting for screening."""
-    session.add(
-        ModerationItemRow(
-            post_id=post_id,
-            status=PENDING,
-            version=1,
-            screening=Screening.UNSCREENED.value,
-            screen_attempts=0,
-            priority=0.0,
-            open_reports=0,
-            created_at=now,
-            updated_at=now,
-            queued_at=now,
-        )
+    """Put a new post into the queue, waiting for screening (a Core insert, no flush)."""
+    connection = await session.connection()
+    await connection.execute(
+        _OPEN_ITEM,
+        {
+            "post_id": post_id,
+            "status": PENDING,
+            "version": 1,
+            "screening": Screening.UNSCREENED.value,
+            "screen_attempts": 0,
+            "priority": 0.0,
+            "open_reports": 0,
+            "created_at": now,
+            "updated_at": now,
+            "queued_at": now,
+        },
     )
-    await session.flush()
+
+
+_OPEN_ITEM = insert(ModerationItemRow)
 
 
 async def reopen_for_revision(session: AsyncSession, post_id: int, now: datetime) -> None:

@@ -26,8 +26,12 @@ async def entries(session: AsyncSession) -> list[WatchedWordEntry]:
 
 async def watched_words(session: AsyncSession) -> list[WatchedWord]:
     """Every watched word, as the screening pipeline takes them."""
-    rows = (await session.execute(select(WatchedWordRow))).scalars()
-    return [WatchedWord(word=row.word, action=WatchAction(row.action)) for row in rows]
+    connection = await session.connection()  # Core, columns only: it runs on every post
+    rows = await connection.execute(_WATCHED_WORDS)
+    return [WatchedWord(word=word, action=WatchAction(action)) for word, action in rows]
+
+
+_WATCHED_WORDS = select(WatchedWordRow.word, WatchedWordRow.action)
 
 
 async def put(
