@@ -9,13 +9,16 @@ point for another HTTP library; PTB keeps everything above it (parameters, JSON,
 
 Behaviour kept from ``HTTPXRequest``: the same defaults (256 connections, 5 s read, write and
 connect, 1 s to wait for a free connection, 20 s to write an upload), no redirects followed,
-proxies from the environment honoured, PTB's ``User-Agent``, timeouts raised as ``TimedOut``
+proxies from the environment (``HTTPS_PROXY``, ``NO_PROXY`` ...) honoured, read once as httpx
+does when its client is made, PTB's ``User-Agent``, timeouts raised as ``TimedOut``
 and every other transport failure as ``NetworkError``.
 """
 
 from __future__ import annotations
 
+import urllib.request
 from typing import Final
+from urllib.parse import urlsplit
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
@@ -59,6 +62,8 @@ class AiohttpRequest(BaseRequest):
         "_media_write_timeout",
         "_pool_size",
         "_pool_timeout",
+        "_proxies",
+        "_proxy_for",
         "_read_timeout",
         "_session",
         "_write_timeout",
@@ -83,6 +88,8 @@ class AiohttpRequest(BaseRequest):
         self._pool_timeout = pool_timeout
         self._media_write_timeout = media_write_timeout
         self._session: aiohttp.ClientSession | None = None
+        self._proxies: dict[str, str] = {}
+        self._proxy_for: dict[tuple[str, str], str | None] = {}
 
     @property
     def read_timeout(self) -> float | None:
@@ -92,11 +99,14 @@ class AiohttpRequest(BaseRequest):
     async def initialize(self) -> None:
         """Open the session (again, after a shutdown)."""
         if self._session is None or self._session.closed:
+            # Not aiohttp's trust_env: it reads ~/.netrc and the proxy variables again on every
+            # request, each in a worker thread (two thread hops per Bot API call).
+            self._proxies = urllib.request.getproxies_environment()
+            self._proxy_for = {}
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._pool_size),
                 # The Bot API sets no cookies; nothing per bot is kept between requests.
                 cookie_jar=aiohttp.DummyCookieJar(),
-                trust_env=True,  # HTTP(S)_PROXY as httpx honours them
             )
 
     async def shutdown(self) -> None:
@@ -158,6 +168,7 @@ class AiohttpRequest(BaseRequest):
                 headers={"User-Agent": self.USER_AGENT},
                 timeout=timeout,
                 allow_redirects=False,
+                proxy=self._proxy(url) if self._proxies else None,
             ) as response:
                 return response.status, await response.read()
         except aiohttp.ConnectionTimeoutError as error:
@@ -169,6 +180,15 @@ class AiohttpRequest(BaseRequest):
             # The class name only where the message may carry the URL, which holds the token.
             detail = f": {error}" if isinstance(error, aiohttp.ClientConnectionError) else ""
             raise NetworkError(f"aiohttp.{type(error).__name__}{detail}") from error
+
+    def _proxy(self, url: str) -> str | None:
+        """The proxy from the environment for ``url``'s scheme and host (``NO_PROXY`` applied)."""
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.hostname or "")
+        if key not in self._proxy_for:
+            bypass = urllib.request.proxy_bypass_environment(key[1], self._proxies)
+            self._proxy_for[key] = None if bypass else self._proxies.get(key[0])
+        return self._proxy_for[key]
 
 
 def _sum(*seconds: float | None) -> float | None:

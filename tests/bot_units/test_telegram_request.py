@@ -131,3 +131,26 @@ async def test_requests_need_initialising_and_work_again_after_a_restart(
         await request.shutdown()  # twice: nothing
     with pytest.raises(ValueError, match="at least 1"):
         AiohttpRequest(connection_pool_size=0)
+
+
+async def test_a_proxy_from_the_environment_is_used_unless_no_proxy_names_the_host(
+    aiohttp_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    through: list[str] = []
+
+    async def proxy(request: web.Request) -> web.Response:
+        through.append(str(request.url))
+        return web.json_response({"ok": True, "result": True})
+
+    server = await _serve(aiohttp_server, proxy)
+    for name in ("http_proxy", "HTTP_PROXY"):
+        monkeypatch.setenv(name, str(server.make_url("")))
+    for name in ("no_proxy", "NO_PROXY"):
+        monkeypatch.setenv(name, "direct.invalid")
+    request = AiohttpRequest(connect_timeout=2)
+    async with request:
+        status, _ = await request.do_request("http://api.invalid/botT/getMe", "POST")
+        with pytest.raises(NetworkError):  # not through the proxy: the name does not resolve
+            await request.do_request("http://direct.invalid/botT/getMe", "POST")
+    assert status == 200
+    assert through == ["http://api.invalid/botT/getMe"]
