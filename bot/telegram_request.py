@@ -186,7 +186,7 @@ class AiohttpRequest(BaseRequest):
         parts = urlsplit(url)
         key = (parts.scheme, parts.hostname or "")
         if key not in self._proxy_for:
-            bypass = urllib.request.proxy_bypass_environment(key[1], self._proxies)
+            bypass = bool(urllib.request.proxy_bypass(key[1]))  # NO_PROXY
             self._proxy_for[key] = None if bypass else self._proxies.get(key[0])
         return self._proxy_for[key]
 
