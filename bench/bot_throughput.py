@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import tempfile
 import time
 from collections.abc import Sequence
@@ -89,6 +90,8 @@ async def _run(args: argparse.Namespace, meta: dict[str, Any]) -> dict[str, Any]
         "concurrency": args.concurrency,
         "seconds": args.seconds,
     }
+    # The machine may be shared: the 1-minute load average before and after says how much.
+    meta["load_average"] = {"start": round(os.getloadavg()[0], 2)}
     errors = ErrorCount()
     logging.getLogger().addHandler(errors)
     try:
@@ -103,6 +106,7 @@ async def _run(args: argparse.Namespace, meta: dict[str, Any]) -> dict[str, Any]
                     measured = await _measure(endpoints.service, Path(scratch), args)
     finally:
         logging.getLogger().removeHandler(errors)
+        meta["load_average"]["end"] = round(os.getloadavg()[0], 2)
     return {"meta": meta, **measured, "errors": errors.count}
 
 
@@ -186,6 +190,8 @@ def render_markdown(results: dict[str, Any]) -> str:
         f"`{meta['update']}` (one service call, one reply with buttons). Errors logged: "
         f"{results['errors']}."
     )
+    if load := meta.get("load_average"):
+        lines[-1] += f" Load average (1 min) {load['start']:g} → {load['end']:g}."
     lines.append("")
     lines += table(
         ("measurement", "figure", "latency p50 / p99 ms"),

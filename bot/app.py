@@ -51,6 +51,7 @@ from bot.handlers import (
 from bot.identity import IdentityDeriver
 from bot.quick_exit import NoteSentMessages, RecentMessages, SelfDeletingNotices
 from bot.settings import BotSettings
+from bot.telegram_request import AiohttpRequest
 from bot.update_processor import PerChatUpdateProcessor
 
 log = logging.getLogger(__name__)
@@ -135,6 +136,10 @@ def build_application(
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
         .defaults(Defaults(parse_mode=ParseMode.HTML))
+        # aiohttp, not PTB's default httpx: the Bot API client was ~40% of the bot's event loop
+        # under load (bot/telegram_request.py). One connection for the long poll, as PTB's.
+        .request(AiohttpRequest())
+        .get_updates_request(AiohttpRequest(connection_pool_size=1))
         .concurrent_updates(PerChatUpdateProcessor())
         # Not a limit: the hook that notes each message sent to a private chat, for /exit,
         # inside the count of all sends the broadcast dispatcher keeps under Telegram's limit.

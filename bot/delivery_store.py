@@ -20,6 +20,7 @@ import hmac
 import os
 import sqlite3
 import zoneinfo
+from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -35,6 +36,9 @@ from bot.identity import IDENTITY_KEY_PATTERN
 
 DEFAULT_TIMEZONE: Final = "Europe/London"
 MIN_SECRET_BYTES: Final = 16
+
+#: Identities whose current chat this process wrote, kept so an unchanged one is not rewritten.
+REMEMBERED_CACHE_SIZE: Final = 50_000
 
 _NONCE_BYTES: Final = 12
 _MAX_TIMEZONE_CHARS: Final = 64
@@ -82,6 +86,14 @@ class DeliveryStore:
         self._row_key_secret = _hkdf(secret, _HKDF_INFO_ROW_KEY)
         self._executor: ThreadPoolExecutor | None = None
         self._conn: sqlite3.Connection | None = None
+        # row key → the chat id this store wrote for it (memory only, bounded, least recently
+        # seen forgotten first). The bot remembers the chat on every update; rewriting an
+        # unchanged row cost an encryption and an fsync'd SQLite commit on the store's one
+        # thread per update. Only this store writes its file (one bot process), and
+        # ``forget`` drops the entry, so the next update after /forgetme writes again.
+        self._remembered: OrderedDict[str, int] = OrderedDict()
+        # Bumped by every forget: a remember whose write raced with one is not memoised.
+        self._forgets = 0
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(path={str(self._path)!r})"
@@ -119,6 +131,7 @@ class DeliveryStore:
         executor = self._executor
         if executor is None:
             return
+        self._remembered.clear()
         try:
             await self._run(self._close_sync)
         finally:
@@ -136,13 +149,24 @@ class DeliveryStore:
             ValueError: If the identity key is malformed (the key is not echoed).
         """
         row_key = self._row_key(identity_key)
-        blob = self._seal(row_key, "chat_id", str(int(chat_id)))
+        chat_id = int(chat_id)
+        if self._executor is not None and self._remembered.get(row_key) == chat_id:
+            self._remembered.move_to_end(row_key)
+            return
+        blob = self._seal(row_key, "chat_id", str(chat_id))
+        forgets = self._forgets
         await self._run(
             self._execute,
             "INSERT INTO delivery (row_key, chat_id) VALUES (?, ?) "
             "ON CONFLICT(row_key) DO UPDATE SET chat_id = excluded.chat_id",
             (row_key, blob),
         )
+        if forgets != self._forgets:
+            return
+        self._remembered[row_key] = chat_id
+        self._remembered.move_to_end(row_key)
+        while len(self._remembered) > REMEMBERED_CACHE_SIZE:
+            self._remembered.popitem(last=False)
 
     async def chat_id_for(self, identity_key: str) -> int | None:
         """Returns the chat id to deliver to, or ``None`` if unknown or forgotten.
@@ -173,6 +197,8 @@ class DeliveryStore:
             ValueError: If the identity key is malformed.
         """
         row_key = self._row_key(identity_key)
+        self._forgets += 1
+        self._remembered.pop(row_key, None)
         deleted = await self._run(
             self._execute, "DELETE FROM delivery WHERE row_key = ?", (row_key,)
         )

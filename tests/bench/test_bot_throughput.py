@@ -25,4 +25,6 @@ def test_burst_and_sustained_updates_are_all_answered(
     assert data["burst"]["count"] == 3
     assert data["sustained"]["updates"] > 0
     assert data["sustained"]["count"] == data["sustained"]["updates"]
-    assert "updates/s" in (tmp_path / "bot_throughput.md").read_text(encoding="utf-8")
+    assert set(data["meta"]["load_average"]) == {"start", "end"}
+    markdown = (tmp_path / "bot_throughput.md").read_text(encoding="utf-8")
+    assert "updates/s" in markdown and "Load average" in markdown

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sqlite3
 import stat
@@ -153,3 +154,56 @@ async def test_closed_store_refuses_calls(store_path: Path) -> None:
 def test_short_secret_is_refused(store_path: Path) -> None:
     with pytest.raises(ValueError, match="at least 16 bytes"):
         DeliveryStore(store_path, b"short")
+
+
+def _delete_behind_the_stores_back(path: Path) -> None:
+    with sqlite3.connect(path) as conn:
+        conn.execute("DELETE FROM delivery")
+
+
+async def test_an_unchanged_chat_is_not_rewritten(store: DeliveryStore, store_path: Path) -> None:
+    # The bot remembers the chat on every update: the same mapping again is not written again
+    # (observable here by deleting the row with another connection: it is not restored).
+    await store.remember(ALICE, ALICE_CHAT)
+    _delete_behind_the_stores_back(store_path)
+    await store.remember(ALICE, ALICE_CHAT)
+    assert await store.chat_id_for(ALICE) is None
+    # A changed chat is written.
+    await store.remember(ALICE, ALICE_CHAT + 1)
+    assert await store.chat_id_for(ALICE) == ALICE_CHAT + 1
+
+
+async def test_remembering_after_forgetting_writes_again(store: DeliveryStore) -> None:
+    await store.remember(ALICE, ALICE_CHAT)
+    assert await store.forget(ALICE) is True
+    await store.remember(ALICE, ALICE_CHAT)
+    assert await store.chat_id_for(ALICE) == ALICE_CHAT
+
+
+async def test_a_remember_racing_with_forget_is_written_again_next_time(
+    store: DeliveryStore,
+) -> None:
+    # The write is queued on the store's thread, then the forget's delete after it: the row is
+    # gone, so the next remember must not be skipped as "already stored".
+    writing = asyncio.create_task(store.remember(ALICE, ALICE_CHAT))
+    await asyncio.sleep(0)
+    assert await store.forget(ALICE) is True
+    await writing
+    assert await store.chat_id_for(ALICE) is None
+    await store.remember(ALICE, ALICE_CHAT)
+    assert await store.chat_id_for(ALICE) == ALICE_CHAT
+
+
+async def test_reopening_forgets_what_was_written(store_path: Path) -> None:
+    # Another process may have changed the file while this store was closed.
+    store = DeliveryStore(store_path, SECRET)
+    await store.open()
+    await store.remember(ALICE, ALICE_CHAT)
+    await store.close()
+    _delete_behind_the_stores_back(store_path)
+    await store.open()
+    try:
+        await store.remember(ALICE, ALICE_CHAT)
+        assert await store.chat_id_for(ALICE) == ALICE_CHAT
+    finally:
+        await store.close()
