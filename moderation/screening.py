@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -74,8 +75,8 @@ def screen_texts(
         find_personal_data: The batched PII screen; rules only by default.
         risk_patterns: Also flag quiet threats and attempts to locate or identify someone
             (`moderation.risk_patterns`), as FLAG watched-word matches.
-        scorer_timeout: Give up on the scorer after this many seconds (None: wait).
-        scorer_calls: Runs the scorer when a timeout is set. A long-lived caller passes the
+        scorer_timeout: Give up on the scorer this many seconds after it started (None: wait).
+        scorer_calls: Runs the scorer in its thread. A long-lived caller passes the
             same one each time, so that while a hung call still holds the scorer, later
             batches fail at once instead of piling up threads.
 
@@ -85,8 +86,11 @@ def screen_texts(
     if isinstance(texts, str):
         raise TypeError("screen_texts() takes a sequence of texts, not a single string")
     texts = list(texts)
-    scores, scorer_failure = _score(texts, scorer, scorer_timeout, scorer_calls)
+    # The model runs in its own thread while this one runs the PII screen: torch releases
+    # the GIL during inference, so on two cores the two screens overlap instead of queueing.
+    scoring = _start_scoring(texts, scorer, scorer_calls)
     findings, pii_failure = _find_personal_data(texts, find_personal_data)
+    scores, scorer_failure = _score(texts, scorer, scoring, scorer_timeout)
     if scorer_failure is not None:
         logger.warning("%s; %d post(s) routed as not screened", scorer_failure, len(texts))
     if pii_failure is not None:
@@ -116,7 +120,7 @@ class ScorerTimeout(Exception):
 
 
 class ScorerCalls:
-    """Runs scorer calls with a deadline, one at a time.
+    """Runs scorer calls in their own thread with a deadline, one at a time.
 
     Each call runs in a daemon thread: a `concurrent.futures` pool would do, but its worker
     threads are joined when the interpreter exits, so one scorer stuck in native code would
@@ -127,6 +131,17 @@ class ScorerCalls:
     def __init__(self) -> None:
         self._overran: threading.Thread | None = None
 
+    def start(self, scorer: Scorer, texts: list[str]) -> ScorerCall:
+        """Start ``scorer.score(texts)`` in a thread; `ScorerCall.result` waits for it.
+
+        Raises:
+            ScorerTimeout: An earlier call that overran its deadline is still running.
+        """
+        if self._overran is not None and self._overran.is_alive():
+            raise ScorerTimeout("still busy with an earlier batch that overran its deadline")
+        self._overran = None
+        return ScorerCall(self, scorer, texts)
+
     def call(self, scorer: Scorer, texts: list[str], timeout: float) -> list[dict[str, float]]:
         """Return ``scorer.score(texts)``, or raise its exception.
 
@@ -134,42 +149,71 @@ class ScorerCalls:
             ScorerTimeout: No answer within ``timeout`` seconds, or an earlier call that
                 overran is still running.
         """
-        if self._overran is not None and self._overran.is_alive():
-            raise ScorerTimeout("still busy with an earlier batch that overran its deadline")
-        self._overran = None
-        outcome: dict[str, object] = {}
+        return self.start(scorer, texts).result(timeout)
 
-        def run() -> None:
-            try:
-                outcome["result"] = scorer.score(texts)
-            except BaseException as error:  # handed to the caller's thread below
-                outcome["error"] = error
+    def _overrun(self, thread: threading.Thread) -> None:
+        self._overran = thread
 
-        thread = threading.Thread(target=run, name=f"scorer-{scorer.name}", daemon=True)
-        thread.start()
-        thread.join(timeout)
-        if thread.is_alive():
-            self._overran = thread
+
+class ScorerCall:
+    """One scorer call running in its own thread (made by `ScorerCalls.start`)."""
+
+    def __init__(self, calls: ScorerCalls, scorer: Scorer, texts: list[str]) -> None:
+        self._calls = calls
+        self._outcome: dict[str, object] = {}
+        self._started = time.monotonic()
+        self._thread = threading.Thread(
+            target=self._run, args=(scorer, texts), name=f"scorer-{scorer.name}", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, scorer: Scorer, texts: list[str]) -> None:
+        try:
+            self._outcome["result"] = scorer.score(texts)
+        except BaseException as error:  # handed to the caller's thread by result()
+            self._outcome["error"] = error
+
+    def result(self, timeout: float | None) -> list[dict[str, float]]:
+        """Wait for the scores, at most ``timeout`` seconds after the call started.
+
+        Raises:
+            ScorerTimeout: No answer within ``timeout`` seconds of the start.
+        """
+        remaining = None if timeout is None else timeout - (time.monotonic() - self._started)
+        self._thread.join(None if remaining is None else max(0.0, remaining))
+        if self._thread.is_alive():
+            self._calls._overrun(self._thread)
             raise ScorerTimeout(f"gave no answer within {timeout:g}s")
-        if "error" in outcome:
-            raise outcome["error"]  # type: ignore[misc]
-        return outcome["result"]  # type: ignore[return-value]
+        if "error" in self._outcome:
+            raise self._outcome["error"]  # type: ignore[misc]
+        return self._outcome["result"]  # type: ignore[return-value]
+
+
+def _start_scoring(
+    texts: list[str], scorer: Scorer | None, calls: ScorerCalls | None
+) -> ScorerCall | ScorerTimeout | None:
+    """Start the scorer on the batch, or say why it cannot start (None: nothing to score)."""
+    if scorer is None or not texts:
+        return None
+    try:
+        return (calls or ScorerCalls()).start(scorer, texts)
+    except ScorerTimeout as error:
+        return error
 
 
 def _score(
     texts: list[str],
     scorer: Scorer | None,
+    scoring: ScorerCall | ScorerTimeout | None,
     timeout: float | None,
-    calls: ScorerCalls | None,
 ) -> tuple[list[dict[str, float]] | None, str | None]:
     """Return checked scores, or None and why not. Never raises for a scorer's fault."""
-    if scorer is None or not texts:
+    if scorer is None or scoring is None:
         return None, None
     try:
-        if timeout is None:
-            batch = scorer.score(texts)
-        else:
-            batch = (calls or ScorerCalls()).call(scorer, texts, timeout)
+        if isinstance(scoring, ScorerTimeout):
+            raise scoring
+        batch = scoring.result(timeout)
         if not isinstance(batch, list) or len(batch) != len(texts):
             count = len(batch) if isinstance(batch, list) else type(batch).__name__
             raise ScorerError(f"returned {count} results for {len(texts)} texts")
