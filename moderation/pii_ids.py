@@ -95,9 +95,10 @@ _NHS_GROUPED = re.compile(r"(?<![\w+/.\-])([1-9]\d{2})([ \-])(\d{3})\2(\d{4})(?!
 _NHS_ANY_SPACING = re.compile(
     r"(?<![\w+/.\-])(?<!\d[ .\-])[1-9](?:[ .\-]?\d){9}(?![\w/\-]|[ .\-]\d)"
 )
-# The label may be followed by "no.", "number:" or "#", but not by the end of a sentence.
+# The label may be followed by "no.", "number:" or "#", but not by the end of a sentence
+# (a full stop, then a capital: only the label itself is case-insensitive).
 _NHS_CUE = re.compile(
-    r"(?i:\b(?:nhs|chi|h&c|health\s+and\s+care)\b(?:[^.!?\n]|\.(?!\s+[A-Z])){0,30})$"
+    r"(?i:\b(?:nhs|chi|h&c|health\s+and\s+care)\b)(?:[^.!?\n]|\.(?!\s+[A-Z])){0,30}$"
 )
 _DIALLING_CODE = re.compile(r"\+\d{1,3}[ \-]?\(?$")
 

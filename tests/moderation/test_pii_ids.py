@@ -60,6 +60,10 @@ def test_nhs_check_digit() -> None:
         ("NHS number 943 476 5919.", "943 476 5919"),
         ("listed as 943-476-5919 on the letter", "943-476-5919"),
         ("NHS no: 9434765919", "9434765919"),
+        # "no." then a lower-case word is not the end of a sentence (the label's cue was
+        # case-insensitive, so any letter after ". " read as a new sentence).
+        ("Her NHS no. is 9434765919 if the GP asks.", "9434765919"),
+        ("NHS no. for her: 943.476.5919", "943.476.5919"),
     ],
 )
 def test_nhs_numbers_grouped_or_after_a_label(text: str, expected: str) -> None:
@@ -72,6 +76,7 @@ def test_nhs_numbers_grouped_or_after_a_label(text: str, expected: str) -> None:
         "Batch 9434765919 was misprinted",  # valid checksum but no label and no grouping
         "NHS number 943 476 5918",  # checksum fails
         "Ring +1 202 555 0143 from the US",  # grouped like an NHS number: a phone
+        "Ask the NHS. Reference 9434765919 is the council's",  # the label's sentence ended
     ],
 )
 def test_ten_digit_look_alikes_are_not_nhs_numbers(text: str) -> None:
