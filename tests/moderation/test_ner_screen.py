@@ -185,3 +185,22 @@ def test_presidio_email_recogniser_is_offline_and_quiet(
     assert [(r.start, r.end) for r in results] == [(9, 29)]
     assert "Public Suffix" not in caplog.text
     assert "Traceback" not in caplog.text
+
+
+def test_a_batch_finds_exactly_what_one_post_at_a_time_finds(md_screen: PiiScreen) -> None:
+    """The worker screens a batch in one ``nlp.pipe``: no finding may depend on the batch."""
+    import json
+
+    rows = [
+        json.loads(line)
+        for line in (Path(__file__).parents[1] / "data" / "moderation_eval.jsonl")
+        .read_text(encoding="utf-8")
+        .splitlines()
+        if line.strip()
+    ]
+    texts = [row["text"] for row in rows if row["label"] in {"pii", "lookalike"}][:80]
+    texts += ["", "   ", "lower case only, no names here", texts[0]]
+    assert len(texts) > 60
+    one_by_one = [md_screen.find(text) for text in texts]
+    assert md_screen.find_many(texts) == one_by_one
+    assert sum(1 for found in one_by_one if found) > 40  # the comparison is not of empties
