@@ -588,8 +588,11 @@ def _combine(rounds: list[dict[str, Any]]) -> dict[str, Any]:
             "p99": ratio(service["p99_ms"], baseline["p99_ms"]),
         },
         "errors": service["errors"] + baseline["errors"],
-        "load_avg_1m": statistics.median(
-            r[app]["load_avg_1m"] for r in rounds for app in ("service", "baseline")
+        "load_avg_1m": round(
+            statistics.median(
+                r[app]["load_avg_1m"] for r in rounds for app in ("service", "baseline")
+            ),
+            2,
         ),
     }
 
