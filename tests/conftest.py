@@ -115,6 +115,13 @@ def api(client: TestClient[Any, Any]) -> Api:
     return Api(client)
 
 
+@pytest.fixture
+async def second_api(aiohttp_client: Any, settings: ServiceSettings) -> AsyncIterator[Api]:
+    """Another API process on the same database: its own app, engine, pools and caches."""
+    second: TestClient[Any, Any] = await aiohttp_client(create_app(settings))
+    yield Api(second)
+
+
 @pytest.fixture(autouse=True)
 def _ptb_and_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
     """PTB 22: RetryAfter.retry_after as timedelta (else a deprecation warning, fatal under -W

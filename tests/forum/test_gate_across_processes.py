@@ -4,24 +4,11 @@ holds on the very next request to another on the same database."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Any
-
 import pytest
-from aiohttp.test_utils import TestClient
 
-from forum_service.app import create_app
-from forum_service.settings import ServiceSettings
 from tests.support.api import Api, make_moderator, new_admin
 
 pytestmark = pytest.mark.membership("invite")
-
-
-@pytest.fixture
-async def second_api(aiohttp_client: Any, settings: ServiceSettings) -> AsyncIterator[Api]:
-    """Another API process on the same database: its own app, engine and pools."""
-    client: TestClient[Any, Any] = await aiohttp_client(create_app(settings))
-    yield Api(client)
 
 
 async def _join(api: Api, admin: str, person: str) -> None:

@@ -2,45 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import Any
 
-import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient
 from sqlalchemy import text
 
 from forum_service.api.keys import DATABASE
-from forum_service.app import create_app
 from forum_service.services.health import HealthCheck
-from forum_service.settings import ServiceSettings
 from forum_service.storage import component_status_repo
 from forum_service.storage.database import Database
-from tests.support.api import Api, make_moderator, moderation_queue
+from tests.support.api import Api, approve_post, make_moderator
 
 
 async def _counts(api: Api, reader: str) -> dict[str, int]:
     boards = await api.call("GET", "/api/v1/boards", reader, expect=200)
     return {b["slug"]: b["approved_thread_count"] for b in boards["boards"]}
-
-
-async def _approve(api: Api, moderator: str, post_id: int) -> None:
-    (item,) = [i for i in await moderation_queue(api, moderator) if i["post"]["id"] == post_id]
-    await api.call(
-        "POST",
-        f"/api/v1/moderation/items/{item['id']}/decision",
-        moderator,
-        json={"version": item["version"], "action": "approve"},
-        expect=200,
-    )
-
-
-@pytest.fixture
-async def second_api(aiohttp_client: Any, settings: ServiceSettings) -> AsyncIterator[Api]:
-    """Another API process on the same database: its own app, engine and caches."""
-    client: TestClient[Any, Any] = await aiohttp_client(create_app(settings))
-    yield Api(client)
 
 
 async def test_a_newly_approved_thread_is_counted_at_once(api: Api) -> None:
@@ -50,7 +26,7 @@ async def test_a_newly_approved_thread_is_counted_at_once(api: Api) -> None:
     assert before == await _counts(api, reader)
     created = await api.new_thread(author, board="housing")
     assert await _counts(api, reader) == before  # pending: not counted
-    await _approve(api, moderator, created["post"]["id"])
+    await approve_post(api, moderator, created["post"]["id"])
     after = await _counts(api, reader)
     assert after == before | {"housing": before["housing"] + 1}
 
@@ -62,7 +38,7 @@ async def test_an_approval_in_one_process_is_seen_by_another_at_once(
     await make_moderator(api, moderator)
     before = await _counts(second_api, reader)  # cached in the second process
     created = await api.new_thread(author, board="safety")
-    await _approve(api, moderator, created["post"]["id"])  # approved through the first
+    await approve_post(api, moderator, created["post"]["id"])  # approved through the first
     assert await _counts(second_api, reader) == before | {"safety": before["safety"] + 1}
     assert await _counts(api, reader) == await _counts(second_api, reader)
 

@@ -7,42 +7,20 @@ process, or by a plain SQL statement no service code made — and reads again.
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
-import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient
 from pydantic import BaseModel
 from sqlalchemy import text
 
 from forum_service.api.keys import BOARDS, DATABASE
 from forum_service.api.rendered import Renderings
-from forum_service.app import create_app
 from forum_service.domain import IdentityKey, PostStatus
 from forum_service.services.read_cache import CachedThread, VersionedLru
-from forum_service.settings import ServiceSettings
 from forum_service.storage import boards_repo
 from forum_service.storage.database import Database
-from tests.support.api import Api, make_moderator, moderation_queue
-
-
-@pytest.fixture
-async def second_api(aiohttp_client: Any, settings: ServiceSettings) -> AsyncIterator[Api]:
-    """Another API process on the same database: its own app, engine and caches."""
-    client: TestClient[Any, Any] = await aiohttp_client(create_app(settings))
-    yield Api(client)
-
-
-async def _approve(api: Api, moderator: str, post_id: int) -> None:
-    (item,) = [i for i in await moderation_queue(api, moderator) if i["post"]["id"] == post_id]
-    await api.call(
-        "POST",
-        f"/api/v1/moderation/items/{item['id']}/decision",
-        moderator,
-        json={"version": item["version"], "action": "approve"},
-        expect=200,
-    )
+from tests.support.api import Api, approve_post, make_moderator
 
 
 async def _sql(app: web.Application, statement: str, **params: Any) -> None:
@@ -52,7 +30,7 @@ async def _sql(app: web.Application, statement: str, **params: Any) -> None:
 
 async def _approved_thread(api: Api, author: str, moderator: str, board: str = "safety") -> int:
     created = await api.new_thread(author, board=board, title="Cached", body="Opening")
-    await _approve(api, moderator, created["post"]["id"])
+    await approve_post(api, moderator, created["post"]["id"])
     return int(created["thread_id"])
 
 
@@ -79,7 +57,7 @@ async def test_a_reply_approved_in_one_process_shows_in_another_cached_read(
         ("Opening", "approved"),
         ("A reply", "pending"),
     ]
-    await _approve(api, moderator, reply["post"]["id"])
+    await approve_post(api, moderator, reply["post"]["id"])
     after = await _read(second_api, reader, thread_id)
     assert [p["body"] for p in after["posts"]] == ["Opening", "A reply"]
     assert after["thread"]["reply_count"] == first["thread"]["reply_count"] + 1
@@ -140,7 +118,7 @@ async def test_a_board_page_cached_in_one_process_follows_changes_made_in_anothe
         "POST", f"/api/v1/threads/{thread_id}/posts", author, json={"body": "More"}, expect=201
     )
     assert (await page())[0] == (thread_id, "Cached", 0)  # pending replies are not counted
-    await _approve(api, moderator, reply["post"]["id"])
+    await approve_post(api, moderator, reply["post"]["id"])
     assert (await page())[0] == (thread_id, "Cached", 1)
     # A reply hidden by a statement no service code made: its count goes at once.
     await _sql(app, "UPDATE posts SET status = 'hidden' WHERE id = :id", id=reply["post"]["id"])

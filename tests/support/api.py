@@ -96,3 +96,15 @@ async def moderation_queue(api: Api, moderator: str) -> list[dict[str, Any]]:
     """The moderation queue's items as ``moderator`` sees them, highest risk first."""
     body = await api.call("GET", "/api/v1/moderation/queue", moderator, expect=200)
     return list(body["items"])
+
+
+async def approve_post(api: Api, moderator: str, post_id: int) -> None:
+    """``moderator`` approves the queue item of ``post_id`` (it must be in their queue)."""
+    (item,) = [i for i in await moderation_queue(api, moderator) if i["post"]["id"] == post_id]
+    await api.call(
+        "POST",
+        f"/api/v1/moderation/items/{item['id']}/decision",
+        moderator,
+        json={"version": item["version"], "action": "approve"},
+        expect=200,
+    )
