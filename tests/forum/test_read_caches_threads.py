@@ -210,3 +210,53 @@ class ThreadCount(BaseModel):
     """A model to render."""
 
     title: str
+
+
+async def _version(app: web.Application, name: str) -> int:
+    async with app[DATABASE].read("test_version") as session:
+        found = await session.scalar(
+            text("SELECT version FROM cache_versions WHERE name = :name"), {"name": name}
+        )
+    return int(found or 0)
+
+
+async def test_resealing_authors_bumps_no_version_but_a_visible_change_does(
+    api: Api, app: web.Application
+) -> None:
+    """A rekey rewrites every post's ``author_seal`` in one transaction: readers see nothing of
+    it, so the triggers must neither bump nor lock the thread's and board's version rows (on
+    PostgreSQL those row locks, held to the end of a rekey, could deadlock with moderators)."""
+    author, moderator = api.new_identity(), api.new_identity()
+    await make_moderator(api, moderator)
+    thread_id = await _approved_thread(api, author, moderator)
+    async with app[DATABASE].read("test_board") as session:
+        board = await session.scalar(
+            text("SELECT board_id FROM threads WHERE id = :id"), {"id": thread_id}
+        )
+    names = (f"thread:{thread_id}", f"board:{board}")
+    before = [await _version(app, name) for name in names]
+    assert before[0] > 0  # the thread's writes so far did bump it
+    reseal = "UPDATE posts SET author_seal = author_seal WHERE thread_id = :id"
+    await _sql(app, reseal, id=thread_id)
+    assert [await _version(app, name) for name in names] == before
+    await _sql(app, "UPDATE posts SET content_note = 'Seen' WHERE thread_id = :id", id=thread_id)
+    after = [await _version(app, name) for name in names]
+    assert after[0] > before[0] and after[1] > before[1]
+
+
+def test_the_post_trigger_watches_every_column_but_the_seal() -> None:
+    """A column added to ``posts`` later must be added to the trigger's list (or be sealed)."""
+    import importlib.util
+    from pathlib import Path
+
+    from forum_service.storage.rekey_repo import SEALED_COLUMNS
+    from forum_service.storage.tables import PostRow
+
+    path = Path(boards_repo.__file__).parent / "migrations" / "versions" / "0019_read_path.py"
+    spec = importlib.util.spec_from_file_location("read_path_migration", path)
+    assert spec is not None and spec.loader is not None
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    sealed = {c.column for c in SEALED_COLUMNS if c.table is PostRow}
+    assert sealed == {"author_seal"}
+    assert set(migration.POST_COLUMNS_READERS_SEE) == set(PostRow.__table__.columns.keys()) - sealed
