@@ -171,15 +171,17 @@ class AiohttpRequest(BaseRequest):
                 proxy=self._proxy(url) if self._proxies else None,
             ) as response:
                 return response.status, await response.read()
-        except aiohttp.ConnectionTimeoutError as error:
+        # ``from None`` throughout: PTB logs these with their traceback, and aiohttp's own
+        # errors may carry the URL, which holds the bot's token.
+        except aiohttp.ConnectionTimeoutError:
             # Getting a connection took too long: the request was not sent.
-            raise TimedOut(_CONNECTION_TIMEOUT_MESSAGE) from error
-        except TimeoutError as error:
-            raise TimedOut from error
+            raise TimedOut(_CONNECTION_TIMEOUT_MESSAGE) from None
+        except TimeoutError:
+            raise TimedOut from None
         except aiohttp.ClientError as error:
-            # The class name only where the message may carry the URL, which holds the token.
+            # The class name only where the message may carry the URL.
             detail = f": {error}" if isinstance(error, aiohttp.ClientConnectionError) else ""
-            raise NetworkError(f"aiohttp.{type(error).__name__}{detail}") from error
+            raise NetworkError(f"aiohttp.{type(error).__name__}{detail}") from None
 
     def _proxy(self, url: str) -> str | None:
         """The proxy from the environment for ``url``'s scheme and host (``NO_PROXY`` applied)."""

@@ -154,3 +154,28 @@ async def test_a_proxy_from_the_environment_is_used_unless_no_proxy_names_the_ho
             await request.do_request("http://direct.invalid/botT/getMe", "POST")
     assert status == 200
     assert through == ["http://api.invalid/botT/getMe"]
+
+
+async def test_a_garbled_answer_leaves_the_token_out_of_the_traceback_too() -> None:
+    """PTB logs errors with their traceback: no cause or context may carry the URL."""
+    import traceback
+
+    async def garble(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 banana\r\nX: \x00\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(garble, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    url = f"http://127.0.0.1:{port}/botSECRET-TOKEN/getMe"  # a traceback shows the call's line
+    request = AiohttpRequest()
+    try:
+        async with request:
+            with pytest.raises(NetworkError) as raised:
+                await request.do_request(url, "POST")
+    finally:
+        server.close()
+        await server.wait_closed()
+    printed = "".join(traceback.format_exception(raised.value))
+    assert "SECRET-TOKEN" not in printed
