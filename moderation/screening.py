@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -75,7 +74,8 @@ def screen_texts(
         find_personal_data: The batched PII screen; rules only by default.
         risk_patterns: Also flag quiet threats and attempts to locate or identify someone
             (`moderation.risk_patterns`), as FLAG watched-word matches.
-        scorer_timeout: Give up on the scorer this many seconds after it started (None: wait).
+        scorer_timeout: Give up on the scorer this many seconds after the PII screen is done
+            and the batch waits for it (None: wait).
         scorer_calls: Runs the scorer in its thread. A long-lived caller passes the
             same one each time, so that while a hung call still holds the scorer, later
             batches fail at once instead of piling up threads.
@@ -161,7 +161,6 @@ class ScorerCall:
     def __init__(self, calls: ScorerCalls, scorer: Scorer, texts: list[str]) -> None:
         self._calls = calls
         self._outcome: dict[str, object] = {}
-        self._started = time.monotonic()
         self._thread = threading.Thread(
             target=self._run, args=(scorer, texts), name=f"scorer-{scorer.name}", daemon=True
         )
@@ -174,13 +173,15 @@ class ScorerCall:
             self._outcome["error"] = error
 
     def result(self, timeout: float | None) -> list[dict[str, float]]:
-        """Wait for the scores, at most ``timeout`` seconds after the call started.
+        """Wait for the scores, at most ``timeout`` seconds from now.
+
+        The deadline counts from the wait, not from the start: the scorer runs while the
+        caller does other work (the PII screen), and that work's time is not the scorer's.
 
         Raises:
-            ScorerTimeout: No answer within ``timeout`` seconds of the start.
+            ScorerTimeout: No answer within ``timeout`` seconds of waiting.
         """
-        remaining = None if timeout is None else timeout - (time.monotonic() - self._started)
-        self._thread.join(None if remaining is None else max(0.0, remaining))
+        self._thread.join(timeout)
         if self._thread.is_alive():
             self._calls._overrun(self._thread)
             raise ScorerTimeout(f"gave no answer within {timeout:g}s")

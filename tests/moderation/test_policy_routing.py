@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -317,6 +318,32 @@ def test_screen_texts_gives_up_on_a_scorer_that_does_not_answer_in_time(
 
     assert [r.route for r in batch.results] == [Route.NOT_SCREENED]
     assert batch.scorer_failure == "scorer hanging gave no answer within 0.05s"
+
+
+def test_a_slow_pii_screen_does_not_spend_the_scorers_time(policy: ModerationPolicy) -> None:
+    """The scorer runs beside the PII screen; its deadline counts from when the batch waits
+    for it, so a healthy scorer is not called hung because the PII screen took long."""
+    pii_done = threading.Event()
+
+    class Steady:
+        name = "steady"
+
+        def score(self, texts: Any) -> list[dict[str, float]]:
+            pii_done.wait(timeout=5)  # still working when the PII screen ends
+            time.sleep(0.1)
+            return [dict(LOW) for _ in texts]
+
+    def slow_pii(texts: Any) -> list[list[Any]]:
+        time.sleep(0.4)  # longer than the scorer's whole timeout
+        pii_done.set()
+        return [[] for _ in texts]
+
+    batch = screen_texts(
+        ["a"], scorer=Steady(), policy=policy, scorer_timeout=0.3, find_personal_data=slow_pii
+    )
+
+    assert batch.scorer_failure is None
+    assert [r.route for r in batch.results] == [Route.LOW_RISK]
 
 
 def test_a_failing_pii_screen_falls_back_to_the_rules(policy: ModerationPolicy) -> None:
