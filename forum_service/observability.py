@@ -189,21 +189,37 @@ def metrics_middleware(metrics: Metrics) -> Middleware:
 # even if a library logs them (e.g. httpx logs Bot API URLs, which contain the token).
 _SECRETS = [
     (re.compile(r"\b[0-9a-f]{64}\b"), "<identity-key>"),
-    (re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{30,}\b"), "<bot-token>"),
+    # No word boundary in front: in a Bot API URL the token follows "bot" (".../bot123:AA...").
+    (re.compile(r"(?<!\d)\d{5,}:[A-Za-z0-9_-]{30,}\b"), "<bot-token>"),
 ]
 
 
+def _scrub(text: str) -> str:
+    for pattern, replacement in _SECRETS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 class RedactingFilter(logging.Filter):
-    """Scrub identity keys and bot tokens from every record's message."""
+    """Scrub identity keys and bot tokens from every record's message and traceback."""
+
+    _formatter = logging.Formatter()
 
     def filter(self, record: logging.LogRecord) -> bool:
-        """Rewrite the message in place; never drops a record."""
+        """Rewrite the message (and a traceback, as text) in place; never drops a record."""
         message = record.getMessage()
-        cleaned = message
-        for pattern, replacement in _SECRETS:
-            cleaned = pattern.sub(replacement, cleaned)
+        cleaned = _scrub(message)
         if cleaned != message:
             record.msg, record.args = cleaned, None
+        if record.exc_info:
+            # Both formatters print exc_text when there is no exc_info: format it here, once,
+            # scrubbed (an exception's text can hold a URL, and a Bot API URL the token).
+            record.exc_text = _scrub(self._formatter.formatException(record.exc_info))
+            record.exc_info = None
+        elif record.exc_text:
+            record.exc_text = _scrub(record.exc_text)
+        if record.stack_info:
+            record.stack_info = _scrub(record.stack_info)
         return True
 
 

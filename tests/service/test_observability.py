@@ -197,3 +197,29 @@ def test_redacting_filter_and_json_lines(
     finally:
         root.handlers[:] = saved[0]
         root.setLevel(saved[1])
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_a_logged_traceback_is_scrubbed_too(fmt: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Libraries log failures with ``exc_info``; a token in an exception (a URL in a client
+    error, say) must not reach the log through the traceback."""
+    token = "123456789:AAEhBP0av28-abcdefghijklmnopqrstuvwxyz"
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    try:
+        configure_logging("INFO", fmt)
+        try:
+            raise ConnectionError(f"https://api.telegram.org/bot{token}/getMe unreachable")
+        except ConnectionError:
+            logging.getLogger("telegram.ext.test").exception("request failed")
+        # The way httpx logs a request: the token right after "bot", no word boundary.
+        logging.getLogger("telegram.ext.test").warning(
+            "POST https://api.telegram.org/bot%s/x", token
+        )
+        err = capsys.readouterr().err
+    finally:
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+    assert "request failed" in err and "ConnectionError" in err
+    assert token not in err
+    assert "<bot-token>" in err
