@@ -239,6 +239,11 @@ _DATE_THEN_DOB = re.compile(
 _EVENT_GAP = re.compile(
     r"(?i:\b(?:on|at|by|until|till|before|after|since|from|during|in|for)(?:\s+the)?\s*$)"
 )
+# "birthday party on 14 March 2019", "birthday cards went out on …": an occasion, not a birth.
+_BIRTHDAY_OCCASION = re.compile(
+    r"(?i:\s*(?:party|parties|cake|cards?|celebrations?|lunch|dinner|meal|presents?|gifts?"
+    r"|trip|outing|event|picnic|do)\b)"
+)
 _BIRTHDAY_ON = re.compile(r"(?i:^\s*(?:is|was|falls|fell)?\s*(?:on|in)?(?:\s+the)?\s*$)")
 _AGE = r"(?:aged?\s+(?P<age>\d{1,2})|(?P<age2>\d{1,2})\s*(?:years?\s+old|yrs?(?:\s+old)?|y/?o)\b)"
 # An age right beside a date: "aged 16, 12/01/2009", "17 years old (12.02.2007)".
@@ -284,6 +289,8 @@ def _labelled_dates(text: str) -> Iterator[re.Match[str]]:
     for match in _DOB.finditer(text):
         gap = match.group("gap") or ""
         birthday = match.group("label").lower().startswith("birthday")
+        if birthday and _BIRTHDAY_OCCASION.match(text, match.end("label")):
+            continue
         if _EVENT_GAP.search(gap) and not (birthday and _BIRTHDAY_ON.match(gap)):
             continue
         year = _year(match)
