@@ -184,8 +184,9 @@ _MONTH = (
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 )
 _ORDINAL = r"(?:st|nd|rd|th)?"
-# Day, month and year in the orders and separators people write them, and (`_MONTH_YEAR`,
-# after a birth label only) a month and a year: "born March 1990", "DOB: 03/1998".
+# Day, month and year in the orders and separators people write them, and (after a birth
+# label only) a month and a year, "born March 1990", "DOB: 03/1998", or eight digits,
+# "DOB 17081990".
 _DATE_BODY = (
     r"(?P<day>\d{1,2})(?P<sep>[ \u00a0]?[/.\-][ \u00a0]?|\s)(?P<month>\d{1,2})(?P=sep)"
     r"(?P<year>\d{4}|\d{2})(?!\d)"
@@ -196,8 +197,9 @@ _DATE_BODY = (
     rf"|(?<![\w']){_MONTH}\s+(?:the\s+)?\d{{1,2}}{_ORDINAL},?\s+(?P<y3>\d{{4}})(?!\d)"
 )
 _MONTH_YEAR_BODY = (
-    rf"(?<![\w']){_MONTH},?\s+(?P<y4>\d{{4}})(?!\d)"
+    rf"(?<![\w']){_MONTH},?[\s\-]+(?P<y4>\d{{4}})(?!\d)"
     r"|(?<![\d/.])(?P<my_month>\d{1,2})/(?P<y5>\d{4})(?![\d/])"
+    r"|(?<!\d)(?P<c_day>\d{2})(?P<c_month>\d{2})(?P<y6>(?:19|20)\d{2})(?!\d)"
 )
 _DATE = rf"(?P<date>{_DATE_BODY})"
 _DATE_OR_MONTH_YEAR = rf"(?P<date>{_DATE_BODY}|{_MONTH_YEAR_BODY})"
@@ -259,7 +261,7 @@ def _year(match: re.Match[str]) -> int | None:
     raw = next(
         (
             value
-            for name in ("year", "iso_year", "y2", "y3", "y4", "y5")
+            for name in ("year", "iso_year", "y2", "y3", "y4", "y5", "y6")
             if (value := _group(match, name))
         ),
         None,
@@ -274,8 +276,15 @@ def _year(match: re.Match[str]) -> int | None:
 
 
 def _plausible(match: re.Match[str]) -> bool:
-    day = _group(match, "day") or _group(match, "iso_day")
-    month = _group(match, "month") or _group(match, "iso_month") or _group(match, "my_month")
+    day = _group(match, "day") or _group(match, "iso_day") or _group(match, "c_day")
+    month = next(
+        (
+            value
+            for name in ("month", "iso_month", "my_month", "c_month")
+            if (value := _group(match, name))
+        ),
+        None,
+    )
     if day and not 1 <= int(day) <= 31:
         return False
     if month and not 1 <= int(month) <= 12:

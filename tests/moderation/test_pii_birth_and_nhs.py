@@ -66,6 +66,9 @@ def _found(text: str) -> list[tuple[str, str]]:
         ("She was born October 1994, so she was 15 then.", "October 1994"),
         ("He was born in October 1994 in Kabul.", "October 1994"),
         ("DOB: 10/1994 is all the form has.", "10/1994"),
+        ("DOB: Oct-1994", "Oct-1994"),
+        # eight digits right after a label
+        ("DOB 21101994 (no separators on the old system)", "21101994"),
         # an age beside the date
         (f"aged 17, born 03.03.{THIS_YEAR - 17}", f"03.03.{THIS_YEAR - 17}"),
         (f"16 y/o, 03.03.{THIS_YEAR - 16} on his papers", f"03.03.{THIS_YEAR - 16}"),
@@ -128,6 +131,8 @@ def test_an_impossible_month_after_a_label_is_not_a_date_of_birth() -> None:
     assert _found("DOB: 13/1998") == []
     assert _found("DOB: 14/13/1998") == []
     assert _found(f"DOB: 01/01/{THIS_YEAR + 1}") == []  # not born yet
+    assert _found("DOB 31131994") == []  # eight digits, but month 13
+    assert _found("Invoice 21101994 is paid.") == []  # eight digits without a birth label
 
 
 VALID = "9434765919"
