@@ -90,15 +90,36 @@ def find_ni_numbers(text: str) -> Iterator[PiiFinding]:
 
 # --- NHS numbers ------------------------------------------------------------------------
 
-_NHS_GROUPED = re.compile(r"(?<![\w+/.\-])([1-9]\d{2})([ \-])(\d{3})\2(\d{4})(?![\w/\-]|\.\d)")
-# After an NHS label, ten digits in any grouping ("975 2636 969", "420.281.2662", plain).
-_NHS_ANY_SPACING = re.compile(
-    r"(?<![\w+/.\-])(?<!\d[ .\-])[1-9](?:[ .\-]?\d){9}(?![\w/\-]|[ .\-]\d)"
+_NHS_GROUPED = re.compile(
+    r"(?<![\w+/])(?<!\d[.\-])([1-9]\d{2})([ \-])(\d{3})\2(\d{4})(?![\w/\-]|\.\d)"
 )
-# The label may be followed by "no.", "number:" or "#", but not by the end of a sentence
-# (a full stop, then a capital: only the label itself is case-insensitive).
-_NHS_CUE = re.compile(
-    r"(?i:\b(?:nhs|chi|h&c|health\s+and\s+care)\b)(?:[^.!?\n]|\.(?!\s+[A-Z])){0,30}$"
+# Between two digits of a number after (or before) an NHS label: nothing, a space or two, or
+# a dot or dash with a space or two around it ("975 2636 969", "420.281.2662", "340–938–2305",
+# "366 - 016 - 9986").
+_GAP = r"(?:[ \u00a0]{0,2}[.\-\u2013][ \u00a0]{0,2}|[ \u00a0]{1,2})?"
+_NHS_ANY_SPACING = re.compile(
+    rf"(?<![\w+/])(?<!\d[.\-\u2013])(?<!\d[ \u00a0])[1-9](?:{_GAP}\d){{9}}"
+    r"(?![\w/\-\u2013]|[ .\-\u2013]\d)"
+)
+# The label may be followed by "no.", "number:" or "#" and a few words ("NHS number, from the
+# GP letter, is"), but not by the end of a sentence (a full stop, then a capital: only the
+# label itself is case-insensitive) or of a clause (";"). A colon may end a line ("NHS:\n").
+_NHS_LABEL = r"(?i:\b(?:nhs|n\.h\.s\.?|chi|h&c|health\s+and\s+care)(?!\w))"
+_NHS_CUE = re.compile(rf"{_NHS_LABEL}(?:[^.!?\n;]|\.(?!\s+[A-Z])|:[ \t]*\n){{0,60}}$")
+# The label right after the number: "9434765919 is her NHS number", "9434765919 (NHS no.)".
+_NHS_CUE_AFTER = re.compile(
+    r"(?i:\s*(?:\(\s*|,\s*|\s-\s*)?(?:(?:is|was|as)\s+(?:(?:her|his|their|my|your|the)\s+)?)?"
+    r"(?:nhs|n\.h\.s|chi)\b)"
+)
+# A number labelled as something else is not an NHS number, even if its digits pass the
+# check and an NHS label is near: "NHS trust invoice number 3397499607", "case ref 227 904
+# 0069", "the court file number is 933 838 4586"; nor is one to call ("ring 943 476 5919").
+_OTHER_NUMBER_LABEL = re.compile(
+    r"(?i:\b(?:ref|refs|reference|case|crime|incident|log|claim|account|acct|invoice|order"
+    r"|policy|serial|batch|ticket|file|voucher|tracking|booking|receipt|cheque|licen[cs]e"
+    r"|permit|ucrn|crn|urn|nrm|(?:case|file|client|record)\s+id"
+    r"|call|ring|text|phone|tel|mobile|whatsapp|fax|dial)"
+    r"(?:\s+(?:no|num|number|nr|id|code)\b)?\.?(?:\s+(?:is|was))?[\s.:#=\-]*)$"
 )
 _DIALLING_CODE = re.compile(r"\+\d{1,3}[ \-]?\(?$")
 
@@ -122,9 +143,12 @@ def nhs_check_digit_ok(digits: str) -> bool:
 
 
 def find_nhs_numbers(text: str) -> Iterator[PiiFinding]:
-    """Find NHS numbers: 3-3-4 groups, or ten digits in any grouping after an NHS label.
+    """Find NHS numbers: 3-3-4 groups, or ten digits in any grouping beside an NHS label.
 
-    Every candidate must pass the modulus 11 check.
+    The label may come first ("NHS no. 943.476.5919", "her NHS number, from the GP letter,
+    is 9434765919") or right after ("9434765919 is her NHS number"). A number with a label of
+    its own (case, reference, invoice, crime ...) is not one. Every candidate must pass the
+    modulus 11 check.
 
     Args:
         text: The post text.
@@ -137,10 +161,16 @@ def find_nhs_numbers(text: str) -> Iterator[PiiFinding]:
         for match in pattern.finditer(text):
             if (match.start(), match.end()) in seen:
                 continue
-            before = text[max(0, match.start() - 40) : match.start()]
-            if _DIALLING_CODE.search(before):
+            before = text[max(0, match.start() - 80) : match.start()]
+            if _DIALLING_CODE.search(before[-40:]):
                 continue  # "+1 202 555 0143" is a phone number
-            if needs_cue and not _NHS_CUE.search(before):
+            if _OTHER_NUMBER_LABEL.search(before[-40:]):
+                continue
+            if (
+                needs_cue
+                and not _NHS_CUE.search(before)
+                and not _NHS_CUE_AFTER.match(text, match.end())
+            ):
                 continue
             if nhs_check_digit_ok(re.sub(r"\D", "", match.group(0))):
                 seen.add((match.start(), match.end()))
@@ -154,31 +184,88 @@ _MONTH = (
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 )
 _ORDINAL = r"(?:st|nd|rd|th)?"
-_DATE = (
-    r"(?P<date>"
-    r"(?P<day>\d{1,2})(?P<sep>[/.\-]|\s)(?P<month>\d{1,2})(?P=sep)(?P<year>\d{4}|\d{2})(?!\d)"
-    r"|(?P<iso_year>\d{4})[\-/](?P<iso_month>\d{2})[\-/](?P<iso_day>\d{2})(?!\d)"
-    rf"|\d{{1,2}}{_ORDINAL}[\s\-]+(?:of\s+)?{_MONTH},?[\s\-]+(?P<y2>\d{{4}}|\d{{2}})(?!\d)"
-    rf"|{_MONTH}\s+\d{{1,2}}{_ORDINAL},?\s+(?P<y3>\d{{4}})(?!\d)"
-    r")"
+# Day, month and year in the orders and separators people write them, and (after a birth
+# label only) a month and a year, "born March 1990", "DOB: 03/1998", or eight digits,
+# "DOB 17081990".
+_DATE_BODY = (
+    r"(?P<day>\d{1,2})(?P<sep>[ \u00a0]?[/.\-][ \u00a0]?|\s)(?P<month>\d{1,2})(?P=sep)"
+    r"(?P<year>\d{4}|\d{2})(?!\d)"
+    r"|(?P<iso_year>\d{4})(?P<isep>[\-/. ])(?P<iso_month>\d{1,2})(?P=isep)(?P<iso_day>\d{1,2})"
+    r"(?![\d/.\-]\d)"
+    rf"|(?<![\w'])\d{{1,2}}{_ORDINAL}(?:[\s\-]+(?:of\s+)?|-?){_MONTH}(?:,?[\s\-]+|-?)"
+    r"'?(?P<y2>\d{4}|\d{2})(?!\d)"
+    rf"|(?<![\w']){_MONTH}\s+(?:the\s+)?\d{{1,2}}{_ORDINAL},?\s+(?P<y3>\d{{4}})(?!\d)"
 )
-_DOB_LABEL = (
-    r"\b(?:d\.?\s?o\.?\s?b\.?|date[\s\-]+of[\s\-]+birth|birth\s*date|born(?:\s+on)?"
-    r"|birthday(?:\s+is)?)(?![\w])"
+_MONTH_YEAR_BODY = (
+    rf"(?<![\w']){_MONTH},?[\s\-]+(?P<y4>\d{{4}})(?!\d)"
+    r"|(?<![\d/.])(?P<my_month>\d{1,2})/(?P<y5>\d{4})(?![\d/])"
+    r"|(?<!\d)(?P<c_day>\d{2})(?P<c_month>\d{2})(?P<y6>(?:19|20)\d{2})(?!\d)"
 )
-# Between the label and the date: a few words without digits or a sentence end ("date of
-# birth, per the passport, is", "date of birth recorded as", "birthday is on").
+_DATE = rf"(?P<date>{_DATE_BODY})"
+_DATE_OR_MONTH_YEAR = rf"(?P<date>{_DATE_BODY}|{_MONTH_YEAR_BODY})"
+_DOB_WORDS = (
+    r"d[.\-]?\s?o[.\-]?\s?b\.?|date[\s\-]+of[\s\-]+birth|birth[\s\-]*date|birthday(?:\s+is)?"
+)
+# A birth label, then a few words without digits or a sentence end ("date of birth, per the
+# passport, is", "date of birth recorded as", "birthday is on"), then the date. The label may
+# touch the date ("DOB14/03/1990", "dob-14.3.90").
 _DOB = re.compile(
-    rf"(?i:{_DOB_LABEL}(?P<gap>[^\d.!?\n]{{0,40}}?(?:\s|:|-|=|\())?\s*)" + rf"(?i:{_DATE})"
+    rf"(?i:\b(?P<label>{_DOB_WORDS})(?![A-Za-z])"
+    r"(?P<gap>[^\d.!?\n;]{0,60}?(?:\s|:|-|=|\()|\.?[\-:]?)\s*)"
+    rf"(?i:{_DATE_OR_MONTH_YEAR})"
 )
+# "born" takes the date right after it: "born 02/11/2007", "born on the 3rd of March",
+# "born in March 1990"; "born out of a meeting on 3 March 2019" is not a birth.
+_BORN = re.compile(
+    r"(?i:\b(?P<label>born)(?:\s+(?:on|in))?(?:\s+the)?\s*[:\-]?\s*)"
+    rf"(?i:{_DATE_OR_MONTH_YEAR})"
+)
+# "b." right before a date, as in "(b. 1990-08-17)", "née Petrova, b. 14.06.1985" — but not a
+# list item or a paragraph ("a. 12/03/2025 b. 19/03/2025", "para b. 03.02.2024").
+_B_DOT = re.compile(r"(?<![\w.])b\.\s?" + rf"(?i:{_DATE_OR_MONTH_YEAR})")
+_LIST_CONTEXT = re.compile(
+    r"(?i:(?:(?<![\w.])a[.)]\s.*|\b(?:para(?:graph)?|section|s|item|items|page|p|pp|option"
+    r"|options|point|clause|annex|appendix|question|q|step)\.?\s*\(?|\d\s*)$)",
+    re.DOTALL,
+)
+# A birth label right after the date: "12/04/1989 (DOB)", "1990-08-17 is her date of birth",
+# "18.07.1992 - that's her DOB".
+_DATE_THEN_DOB = re.compile(
+    rf"(?i:{_DATE})"
+    rf"(?i:\s*\(\s*(?:{_DOB_WORDS})\s*\)|(?:\s*,|\s+[\-\u2013\u2014])?\s+"
+    r"(?:is|was|that's|that\s+is|being)\s+(?:(?:her|his|their|my|your|the)\s+)?"
+    rf"(?:real\s+|actual\s+|correct\s+|official\s+)?(?:{_DOB_WORDS})(?![A-Za-z]))"
+)
+# After a birth label, a gap ending in a preposition of time introduces another event:
+# "date of birth was disputed at the hearing on 5 May 2024", "birthday cards went out on".
+_EVENT_GAP = re.compile(
+    r"(?i:\b(?:on|at|by|until|till|before|after|since|from|during|in|for)(?:\s+the)?\s*$)"
+)
+# "birthday party on 14 March 2019", "birthday cards went out on …": an occasion, not a birth.
+_BIRTHDAY_OCCASION = re.compile(
+    r"(?i:\s*(?:party|parties|cake|cards?|celebrations?|lunch|dinner|meal|presents?|gifts?"
+    r"|trip|outing|event|picnic|do)\b)"
+)
+_BIRTHDAY_ON = re.compile(r"(?i:^\s*(?:is|was|falls|fell)?\s*(?:on|in)?(?:\s+the)?\s*$)")
 _AGE = r"(?:aged?\s+(?P<age>\d{1,2})|(?P<age2>\d{1,2})\s*(?:years?\s+old|yrs?(?:\s+old)?|y/?o)\b)"
 # An age right beside a date: "aged 16, 12/01/2009", "17 years old (12.02.2007)".
 _AGE_THEN_DATE = re.compile(rf"(?i:{_AGE}[\s,;:(\-]{{1,4}})" + rf"(?i:{_DATE})")
 _EARLIEST_BIRTH_YEAR = 1900
 
 
+def _group(match: re.Match[str], name: str) -> str | None:
+    return match.group(name) if name in match.re.groupindex else None
+
+
 def _year(match: re.Match[str]) -> int | None:
-    raw = match.group("year") or match.group("iso_year") or match.group("y2") or match.group("y3")
+    raw = next(
+        (
+            value
+            for name in ("year", "iso_year", "y2", "y3", "y4", "y5", "y6")
+            if (value := _group(match, name))
+        ),
+        None,
+    )
     if raw is None:
         return None
     year = int(raw)
@@ -189,22 +276,54 @@ def _year(match: re.Match[str]) -> int | None:
 
 
 def _plausible(match: re.Match[str]) -> bool:
-    day = match.group("day") or match.group("iso_day")
-    month = match.group("month") or match.group("iso_month")
-    if day and month and not (1 <= int(day) <= 31 and 1 <= int(month) <= 12):
+    day = _group(match, "day") or _group(match, "iso_day") or _group(match, "c_day")
+    month = next(
+        (
+            value
+            for name in ("month", "iso_month", "my_month", "c_month")
+            if (value := _group(match, name))
+        ),
+        None,
+    )
+    if day and not 1 <= int(day) <= 31:
+        return False
+    if month and not 1 <= int(month) <= 12:
         return False
     year = _year(match)
     return year is None or _EARLIEST_BIRTH_YEAR <= year <= date.today().year
 
 
-def find_dates_of_birth(text: str) -> Iterator[PiiFinding]:
-    """Find dates of birth: dates after a birth label, or right after an age that fits them.
+def _labelled_dates(text: str) -> Iterator[re.Match[str]]:
+    this_year = date.today().year
+    for match in _DOB.finditer(text):
+        gap = match.group("gap") or ""
+        birthday = match.group("label").lower().startswith("birthday")
+        if birthday and _BIRTHDAY_OCCASION.match(text, match.end("label")):
+            continue
+        if _EVENT_GAP.search(gap) and not (birthday and _BIRTHDAY_ON.match(gap)):
+            continue
+        year = _year(match)
+        if birthday and year is not None and year >= this_year - 1:
+            continue  # "the centre's 10th birthday on 4 April 2025" is a celebration
+        yield match
+    yield from _BORN.finditer(text)
+    for match in _B_DOT.finditer(text):
+        if not _LIST_CONTEXT.search(text[max(0, match.start() - 80) : match.start()]):
+            yield match
+    yield from _DATE_THEN_DOB.finditer(text)
 
-    Labels: "DOB", "d.o.b.", "date of birth", "birth date", "born (on)", "birthday (is)", with
-    at most a few words between label and date. A bare date is a hearing or a deadline, and
-    "born in 1994" is only a year: neither is reported. A date after an age ("aged 16,
-    12/01/2009") counts only when the age fits the year. A "birthday" in this year or the
-    last is a celebration ("the centre's 10th birthday on 4 April 2025"), not a birth.
+
+def find_dates_of_birth(text: str) -> Iterator[PiiFinding]:
+    """Find dates of birth: dates beside a birth label, or right after an age that fits them.
+
+    Labels: "DOB", "d.o.b.", "date of birth", "birth date", "birthday (is)" with at most a
+    few words between label and date; "born (on|in)" and "b." right before the date; "(DOB)"
+    or "is her date of birth" right after it. A month and a year after a label count ("born
+    March 1990"); a year alone does not ("born in 1994"), nor does a bare date (a hearing, a
+    deadline) or a date after a label and a preposition of time ("date of birth was disputed
+    at the hearing on 5 May 2024"). A date after an age ("aged 16, 12/01/2009") counts only
+    when the age fits the year. A "birthday" in this year or the last is a celebration, not
+    a birth.
 
     Args:
         text: The post text.
@@ -214,20 +333,20 @@ def find_dates_of_birth(text: str) -> Iterator[PiiFinding]:
     """
     found: set[tuple[int, int]] = set()
     this_year = date.today().year
-    for match in _DOB.finditer(text):
-        if not _plausible(match):
-            continue
-        year = _year(match)
-        label = match.group(0)[: match.start("date") - match.start()].lower()
-        if "birthday" in label and year is not None and year >= this_year - 1:
-            continue
-        found.add((match.start("date"), match.end("date")))
+    for match in _labelled_dates(text):
+        if _plausible(match):
+            found.add((match.start("date"), match.end("date")))
     for match in _AGE_THEN_DATE.finditer(text):
         year = _year(match)
         age = int(match.group("age") or match.group("age2"))
         if _plausible(match) and year is not None and abs(this_year - year - age) <= 1:
             found.add((match.start("date"), match.end("date")))
-    for start, end in sorted(found):
+    # One date found by two rules (or with and without its ordinal) is reported once.
+    kept: list[tuple[int, int]] = []
+    for start, end in sorted(found, key=lambda span: (span[0], -span[1])):
+        if not kept or start >= kept[-1][1]:
+            kept.append((start, end))
+    for start, end in kept:
         yield PiiFinding(PiiKind.DATE_OF_BIRTH, start, end)
 
 
