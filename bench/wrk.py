@@ -294,9 +294,10 @@ def _serve_child(kind: str, url: str, workers: int, conn: Connection) -> None:
     async def main() -> None:
         settings = service_settings(url, membership="invite")
         if kind == "service":
-            from forum_service.app import create_app
+            # As `mscos-forum api` serves it: search model attached, heap frozen once started.
+            from mscos_forum.serving import api_app
 
-            app = create_app(settings)
+            app = api_app(settings)
         else:
             from bench import wrk_baseline
             from forum_service.pseudonyms import Pseudonymizer
@@ -317,6 +318,29 @@ def _serve_child(kind: str, url: str, workers: int, conn: Connection) -> None:
     conn.close()
 
 
+async def _settled(base: str, *, answers: int = 1) -> None:
+    """Wait until the service has loaded its sentence model (or given up on it).
+
+    The model loads in a thread after startup, and the heap is frozen after that: measuring
+    before would time the load, not the requests. Each poll is a new connection, so with
+    several worker processes sharing the port, ``answers`` settled replies in a row are
+    asked for to have heard from each of them with some likelihood.
+    """
+    import aiohttp
+
+    settled = 0
+    connector = aiohttp.TCPConnector(force_close=True)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        for _ in range(int(START_TIMEOUT * 10)):
+            async with session.get(f"{base}/readyz") as response:
+                search = (await response.json()).get("details", {}).get("search", {})
+            settled = settled + 1 if "loading" not in str(search.get("detail", "loading")) else 0
+            if settled >= answers:
+                return
+            await asyncio.sleep(0.1)
+    raise RuntimeError("the service's sentence model did not load in time")
+
+
 @contextlib.asynccontextmanager
 async def _server(kind: str, url: str) -> AsyncIterator[tuple[str, int]]:
     """Serve ``kind`` on ``url`` in a child process until the block ends: (base URL, pid)."""
@@ -334,7 +358,10 @@ async def _server(kind: str, url: str) -> AsyncIterator[tuple[str, int]]:
         else:
             raise RuntimeError(f"the {kind} server did not start in time")
         port, pid = ours.recv()
-        yield f"http://127.0.0.1:{port}", pid
+        base = f"http://127.0.0.1:{port}"
+        if kind == "service":
+            await _settled(base)
+        yield base, pid
     finally:
         with contextlib.suppress(OSError):
             ours.send("stop")
@@ -390,6 +417,7 @@ async def _service_processes(url: str, workers: int) -> AsyncIterator[tuple[str,
                 await asyncio.sleep(0.1)
             else:
                 raise RuntimeError("mscos-forum api did not start in time")
+        await _settled(base, answers=4 * workers)  # each worker loads its own model
         yield base, process.pid
     finally:
         process.terminate()

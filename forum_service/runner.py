@@ -12,6 +12,7 @@ from aiohttp import web
 from prometheus_client import start_http_server
 
 from forum_service.api.keys import DATABASE, METRICS, SEARCH
+from forum_service.heap import freeze_heap
 from forum_service.observability import Metrics
 from forum_service.scorers import scorer_loader, sentence_model_present, shared_sentence_encoder
 from forum_service.services.scheduler import Scheduler
@@ -65,6 +66,7 @@ def attach_worker(app: web.Application, settings: ServiceSettings) -> None:
         worker = build_worker(settings, app[DATABASE])
         metrics = app[METRICS]
         worker.on_batch = metrics.record_batch
+        worker.on_started = _freeze_after_models
         app[WORKER_STOP] = stop
         app[WORKER_TASK] = asyncio.create_task(
             _background(worker, build_scheduler(settings, app[DATABASE]), stop, settings),
@@ -100,6 +102,32 @@ def attach_search_model(app: web.Application, settings: ServiceSettings) -> None
                 await task
 
     app.cleanup_ctx.append(context)
+
+
+def freeze_heap_once_started(app: web.Application) -> None:
+    """Freeze the heap (:mod:`forum_service.heap`) when ``app`` has started, and again when
+    its sentence model has loaded.
+
+    For a serving process only: call it after the app's other contexts are attached (it runs
+    after their startup). Tests build apps without it, so their heaps are collected as usual.
+    """
+
+    async def freeze(app: web.Application) -> None:
+        freeze_heap("startup")
+        task = app.get(SEARCH_MODEL_TASK)
+        if task is not None:
+            task.add_done_callback(_freeze_after_search_model)
+
+    app.on_startup.append(freeze)
+
+
+def _freeze_after_search_model(task: asyncio.Task[None]) -> None:
+    if not task.cancelled():
+        freeze_heap("the search model loaded")
+
+
+def _freeze_after_models() -> None:
+    freeze_heap("the moderation models loaded")
 
 
 async def load_search_model(app: web.Application, settings: ServiceSettings) -> None:
@@ -151,6 +179,7 @@ async def run_worker(settings: ServiceSettings) -> None:
         await db.dispose()
         raise
     worker = build_worker(settings, db)
+    worker.on_started = _freeze_after_models
     if settings.worker_metrics_port:
         metrics = Metrics()
         start_http_server(settings.worker_metrics_port, registry=metrics.registry)

@@ -23,17 +23,13 @@ def _worker(host: str, port: int, log_level: str, log_format: str) -> None:
     """One worker process: the API application on the shared port."""
     from aiohttp import web
 
-    from forum_service.app import create_app
     from forum_service.observability import configure_logging
-    from forum_service.runner import attach_search_model
     from forum_service.settings import ServiceSettings
+    from mscos_forum.serving import api_app
 
     configure_logging(log_level, log_format)
-    settings = ServiceSettings.from_env()
-    app = create_app(settings)
-    attach_search_model(app, settings)  # one encoder per worker process
     web.run_app(
-        app,
+        api_app(ServiceSettings.from_env()),  # one encoder per worker process
         host=host,
         port=port,
         reuse_port=True,

@@ -156,8 +156,6 @@ def cmd_api(args: argparse.Namespace) -> int:
     """Serve the JSON API."""
     from aiohttp import web
 
-    from forum_service.app import create_app
-
     settings = ServiceSettings.from_env()
     host = args.host or settings.host
     port = args.port if args.port is not None else settings.port
@@ -170,12 +168,10 @@ def cmd_api(args: argparse.Namespace) -> int:
         if settings.database_url.startswith("sqlite"):
             log.warning("--workers with SQLite: writes stay serial; one worker is enough there")
         return api_workers.serve(host, port, args.workers, args.log_level, args.log_format)
-    from forum_service.runner import attach_search_model
+    from mscos_forum.serving import api_app
 
-    app = create_app(settings)
-    attach_search_model(app, settings)
     web.run_app(
-        app,
+        api_app(settings),
         host=args.host or settings.host,
         port=args.port if args.port is not None else settings.port,
         print=lambda message: log.info("%s", message),

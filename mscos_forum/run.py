@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from forum_service.app import create_app
-from forum_service.runner import attach_search_model, attach_worker
+from forum_service.runner import attach_search_model, attach_worker, freeze_heap_once_started
 from forum_service.settings import ServiceSettings
 from forum_service.storage import migrate
 
@@ -51,6 +51,7 @@ async def serve_all(
     app = create_app(settings)
     attach_worker(app, settings)
     attach_search_model(app, settings)
+    freeze_heap_once_started(app)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)

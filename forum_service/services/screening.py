@@ -117,6 +117,9 @@ class ScreeningWorker:
         self._pii_failed = False
         self._alert_batch = alert_batch
         self.on_batch: Callable[[BatchReport], None] | None = None
+        #: Called once :meth:`run_forever` has loaded the screens (a serving process freezes
+        #: its heap there: ``forum_service.heap``).
+        self.on_started: Callable[[], None] | None = None
 
     async def start(self) -> None:
         """Load the PII screen and the scorer (in threads) and publish their status."""
@@ -349,6 +352,8 @@ class ScreeningWorker:
     async def run_forever(self, stop: asyncio.Event, *, idle_seconds: float = 1.0) -> None:
         """Screen batches until ``stop`` is set; sleeps ``idle_seconds`` when there is no work."""
         await self.start()
+        if self.on_started is not None:
+            self.on_started()
         while not stop.is_set():
             try:
                 report = await self.run_once()

@@ -33,6 +33,7 @@ from forum_service.domain import (
     Sealed,
     ThreadSummary,
 )
+from forum_service.storage.batched_reads import batched_reads
 from forum_service.storage.database import Database
 from forum_service.storage.tables import (
     BoardRow,
@@ -108,13 +109,9 @@ async def boards_version(session: AsyncSession) -> int:
     return int(rows[0][0]) if rows else 0
 
 
-_BOARDS_VERSION = select(CacheVersionRow.version).where(CacheVersionRow.name == "boards")
-
-
 async def boards_version_now(db: Database) -> int:
     """``boards_version`` as one statement on the driver, outside any unit of work."""
-    rows = await db.fetch_plain(_BOARDS_VERSION)
-    return int(rows[0][0]) if rows else 0
+    return (await batched_reads(db).versions.get(_BOARDS_NAME)) or 0
 
 
 async def _core(
@@ -347,9 +344,6 @@ _VISIBLE_POSTS = (
 
 _BOARDS_NAME = "boards"
 
-_THREAD_VERSIONS = select(CacheVersionRow.name, CacheVersionRow.version).where(
-    or_(CacheVersionRow.name == _BOARDS_NAME, CacheVersionRow.name == bindparam("thread"))
-)
 _BOARD_PAGE_VERSIONS = select(CacheVersionRow.name, CacheVersionRow.version).where(
     or_(
         CacheVersionRow.name == _BOARDS_NAME,
@@ -373,9 +367,12 @@ async def thread_versions_now(db: Database, thread_id: int) -> tuple[int, int]:
     """The versions a cached read of thread ``thread_id`` depends on, as one driver statement.
 
     ``boards`` (its board's slug) and ``thread:<id>``: triggers bump the latter in the
-    transaction of any change to the thread's row or any of its posts.
+    transaction of any change to the thread's row or any of its posts. Concurrent requests'
+    reads share one statement (``storage.batched_reads``), each started after it was asked.
     """
-    return _versions(await db.fetch_plain(_THREAD_VERSIONS, thread=f"thread:{thread_id}"))
+    name = f"thread:{thread_id}"
+    found = await batched_reads(db).versions.get_many((_BOARDS_NAME, name))
+    return found[_BOARDS_NAME] or 0, found[name] or 0
 
 
 async def board_page_versions_now(db: Database, slug: str) -> tuple[int, int]:

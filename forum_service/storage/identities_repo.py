@@ -14,6 +14,7 @@ from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum_service.domain import Identity, PersonState, Role, StaffMember, SuspensionState
+from forum_service.storage.batched_reads import batched_reads
 from forum_service.storage.database import Database
 from forum_service.storage.sessions import insert_or_ignore
 from forum_service.storage.tables import IdentityRow
@@ -137,19 +138,15 @@ async def standing(session: AsyncSession, vault: Vault, key: str) -> tuple[bool,
     return None if row is None else (bool(row[0]), Role(row[1]))
 
 
-_STANDING = select(IdentityRow.member, IdentityRow.role).where(
-    IdentityRow.lookup == bindparam("lookup")
-)
-
-
 async def standing_now(db: Database, key: str) -> tuple[bool, Role] | None:
     """``standing`` as one statement on the driver, outside any unit of work (the gate's read).
 
     It reads the row itself on every call, so a removal or demotion committed by any process
-    is seen by the next request: nothing is cached.
+    is seen by the next request: nothing is cached. Concurrent requests' reads share one
+    statement (``storage.batched_reads``), each started after its request asked.
     """
-    rows = await db.fetch_plain(_STANDING, lookup=db.vault.identity_lookup(key))
-    return None if not rows else (bool(rows[0][0]), Role(rows[0][1]))
+    found = await batched_reads(db).standing.get(db.vault.identity_lookup(key))
+    return None if found is None else (found[0], Role(found[1]))
 
 
 async def save_state(
