@@ -157,7 +157,13 @@ def test_offline_screens_bench_writes_json_and_markdown(
     dev = results["toxicity"]["dev"]
     assert dev["old_default"]["abusive/all"][1] == dev["new_default"]["abusive/all"][1] >= 150
     assert dev["new_default"]["benign/everyday"][1] >= 100
-    assert set(results["toxicity"]) >= {"holdout", "holdout_v2", "holdout_v3", "extras"}
+    assert set(results["toxicity"]) >= {
+        "holdout",
+        "holdout_v2",
+        "holdout_v3",
+        "holdout_v4",
+        "extras",
+    }
     assert "old_models | old_default | new_head | new_default" in (
         tmp_path / "offline_screens.md"
     ).read_text(encoding="utf-8")
