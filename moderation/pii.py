@@ -134,9 +134,22 @@ def _looks_like_phone(
         return False
     if _REFERENCE_CUE.search(text[max(0, start - 40) : start]):
         return False
+    if _is_service_line(number):
+        return False
     # Drama-reserved and unallocated ranges are not "valid" but are still numbers someone
     # could dial or mistype; a possible number of a full length is enough.
     return bool(phonenumbers.is_valid_number(number) or phonenumbers.is_possible_number(number))
+
+
+# UK freephone (0800, 0808, 0500) and non-geographic (03xx) numbers belong to organisations
+# (helplines, councils, charities), never to a person: a post that gives one is pointing to a
+# service. The short service numbers (116 xxx, 111, 999, 112) are too short to be flagged.
+_SERVICE_LINE_PREFIXES = ("800", "808", "500", "3")
+
+
+def _is_service_line(number: phonenumbers.PhoneNumber) -> bool:
+    national = phonenumbers.national_significant_number(number)
+    return number.country_code == 44 and national.startswith(_SERVICE_LINE_PREFIXES)
 
 
 # --- e-mail addresses -------------------------------------------------------------------

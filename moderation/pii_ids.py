@@ -105,11 +105,26 @@ _NHS_ANY_SPACING = re.compile(
 # GP letter, is"), but not by the end of a sentence (a full stop, then a capital: only the
 # label itself is case-insensitive) or of a clause (";"). A colon may end a line ("NHS:\n").
 _NHS_LABEL = r"(?i:\b(?:nhs|n\.h\.s\.?|chi|h&c|health\s+and\s+care)(?!\w))"
-_NHS_CUE = re.compile(rf"{_NHS_LABEL}(?:[^.!?\n;]|\.(?!\s+[A-Z])|:[ \t]*\n){{0,60}}$")
+# The label may be anywhere earlier in the same sentence, up to 120 characters back ("The NHS
+# number on the discharge summary, which I need to forward to the new GP, is ..."): the
+# modulus 11 check every candidate must pass keeps a long window safe.
+_NHS_WINDOW = 120
+_NHS_LABEL_RE = re.compile(_NHS_LABEL)
+_NHS_TO_NUMBER = re.compile(rf"(?:[^.!?\n;]|\.(?!\s+[A-Z])|:[ \t]*\n){{0,{_NHS_WINDOW}}}")
 # The label right after the number: "9434765919 is her NHS number", "9434765919 (NHS no.)".
 _NHS_CUE_AFTER = re.compile(
     r"(?i:\s*(?:\(\s*|,\s*|\s-\s*)?(?:(?:is|was|as)\s+(?:(?:her|his|their|my|your|the)\s+)?)?"
     r"(?:nhs|n\.h\.s|chi)\b)"
+)
+# Beyond the label's first 60 characters, a word naming another kind of number or a way to
+# call hands the number to that label ("the NHS trust sent the invoice, whose number you
+# asked about, as 3397499607").
+_FAR_GAP = 60
+_OTHER_NUMBER_WORD = re.compile(
+    r"(?i:\b(?:ref|refs|reference|case|crime|incident|log|claim|account|acct|invoice|order"
+    r"|policy|serial|batch|ticket|file|voucher|tracking|booking|receipt|cheque|licen[cs]e"
+    r"|permit|ucrn|crn|urn|nrm|call|ring|text|phone|tel|mobile|whatsapp|fax|dial|passport"
+    r"|visa|bank|sort|meter|parcel|code)\b)"
 )
 # A number labelled as something else is not an NHS number, even if its digits pass the
 # check and an NHS label is near: "NHS trust invoice number 3397499607", "case ref 227 904
@@ -142,13 +157,23 @@ def nhs_check_digit_ok(digits: str) -> bool:
     return check != 10 and check == int(digits[9])
 
 
+def _nhs_label_before(before: str) -> bool:
+    """Whether the nearest NHS label in `before` reaches its end within one sentence."""
+    for label in reversed(list(_NHS_LABEL_RE.finditer(before))):
+        if _NHS_TO_NUMBER.fullmatch(before, label.end()):
+            between = before[label.end() :]
+            return len(between) <= _FAR_GAP or not _OTHER_NUMBER_WORD.search(between)
+    return False
+
+
 def find_nhs_numbers(text: str) -> Iterator[PiiFinding]:
     """Find NHS numbers: 3-3-4 groups, or ten digits in any grouping beside an NHS label.
 
-    The label may come first ("NHS no. 943.476.5919", "her NHS number, from the GP letter,
-    is 9434765919") or right after ("9434765919 is her NHS number"). A number with a label of
-    its own (case, reference, invoice, crime ...) is not one. Every candidate must pass the
-    modulus 11 check.
+    The label may come first, anywhere earlier in the same sentence up to 120 characters
+    back ("NHS no. 943.476.5919", "her NHS number, from the GP letter, is 9434765919"; beyond
+    60 characters, with no other number's label or a word to call between), or right after
+    ("9434765919 is her NHS number"). A number with a label of its own (case, reference,
+    invoice, crime ...) is not one. Every candidate must pass the modulus 11 check.
 
     Args:
         text: The post text.
@@ -161,14 +186,14 @@ def find_nhs_numbers(text: str) -> Iterator[PiiFinding]:
         for match in pattern.finditer(text):
             if (match.start(), match.end()) in seen:
                 continue
-            before = text[max(0, match.start() - 80) : match.start()]
+            before = text[max(0, match.start() - _NHS_WINDOW - 20) : match.start()]
             if _DIALLING_CODE.search(before[-40:]):
                 continue  # "+1 202 555 0143" is a phone number
             if _OTHER_NUMBER_LABEL.search(before[-40:]):
                 continue
             if (
                 needs_cue
-                and not _NHS_CUE.search(before)
+                and not _nhs_label_before(before)
                 and not _NHS_CUE_AFTER.match(text, match.end())
             ):
                 continue
@@ -220,6 +245,53 @@ _BORN = re.compile(
     r"(?i:\b(?P<label>born)(?:\s+(?:on|in))?(?:\s+the)?\s*[:\-]?\s*)"
     rf"(?i:{_DATE_OR_MONTH_YEAR})"
 )
+# "born" a few words before the date, in the same sentence: "born in the spring of '97, 12
+# April 1997 to be exact", "born in Leeds on 3 March 1990". Only a full date counts here.
+_BORN_GAP = 40
+_BORN_THEN_GAP = re.compile(
+    rf"(?i:\bborn\b(?P<gap>[^.!?\n;]{{1,{_BORN_GAP}}}?)(?<=[\s,:(\-]))" + rf"(?i:{_DATE})"
+)
+# ... unless the gap tells of another event: "born in Eritrea and arrived on 12 April 2019",
+# "born out of a meeting on 3 March 2019".
+_EVENT_WORD = re.compile(
+    r"(?i:\b(?:arriv(?:e|ed|es|ing|al)|came|come|comes|moved?|entered|enter|married|marry"
+    r"|left|leave|fled|flee|travell?ed|travel|trafficked|rescued|referred|met|meet|meeting"
+    r"|started|joined|since|until|till|before|after|out\s+of|hearing|interview|appointment"
+    r"|visit|visited|deported|detained|released|removed|returned|reported|registered"
+    r"|called|rang|phoned|e-?mailed|contacted|wrote|sent)\b)"
+)
+# "new born baby unit", "first born", "British born": "born" as part of an adjective.
+_BORN_ADJECTIVE = re.compile(
+    r"(?i:\b(?:new|newly|first|still|free|well|home|foreign|native|[a-z]+-)\s*$)"
+)
+_YEAR_IN_GAP = re.compile(r"(?<![\w'’])(?:['’](?P<short>\d{2})|(?P<long>(?:19|20)\d{2}))(?!\d)")
+
+
+def _born_after_gap(text: str) -> Iterator[re.Match[str]]:
+    for match in _BORN_THEN_GAP.finditer(text):
+        gap = match.group("gap")
+        if _EVENT_WORD.search(gap) or _BORN_ADJECTIVE.search(text, 0, match.start()):
+            continue
+        # "born in 1994, and on 12 April 2019 ...": a year in the gap is the birth year; a
+        # date in another year is something else.
+        year = _year(match)
+        years = [m.group("long") or m.group("short") for m in _YEAR_IN_GAP.finditer(gap)]
+        if year is not None and any(not str(year).endswith(y) for y in years):
+            continue
+        yield match
+
+
+# A further date right after a date of birth, joined by a short connector, is a date of birth
+# too: "dob 03/10/1991 or possibly 10/03/1991", "the mother's DOB is 6/7/72 and the
+# daughter's is 21/1/2009", "DOB 4/5/88, and her son's 2/3/2010", "12/04/1989 / 04/12/1989".
+_CHAINED_DATE = re.compile(
+    r"(?i:,?\s*(?:or(?:\s+(?:possibly|perhaps|maybe|else))?"
+    r"|and(?:\s+(?:the|her|his|their|my|your|our)\s+[a-z\-]+['’]s(?:\s+(?:is|was))?"
+    r"|\s+(?:his|hers|theirs)\s+(?:is|was))?"
+    r"|/)\s*[:\-]?\s*)" + rf"(?i:{_DATE})"
+)
+
+
 # "b." right before a date, as in "(b. 1990-08-17)", "née Petrova, b. 14.06.1985" — but not a
 # list item or a paragraph ("a. 12/03/2025 b. 19/03/2025", "para b. 03.02.2024").
 _B_DOT = re.compile(r"(?<![\w.])b\.\s?" + rf"(?i:{_DATE_OR_MONTH_YEAR})")
@@ -275,7 +347,17 @@ def _year(match: re.Match[str]) -> int | None:
     return year
 
 
-def _plausible(match: re.Match[str]) -> bool:
+def _plausible(match: re.Match[str], *, month_first: bool = False) -> bool:
+    """Whether a matched date can be a date of birth.
+
+    With `month_first`, a day/month date that is valid only the US way round counts too
+    ("DOB: 09/22/1996": 22 cannot be a month).
+    """
+    if month_first and _group(match, "day") and _group(match, "month"):
+        first, second = int(match.group("day")), int(match.group("month"))
+        if 1 <= first <= 12 < second <= 31:
+            year = _year(match)
+            return year is None or _EARLIEST_BIRTH_YEAR <= year <= date.today().year
     day = _group(match, "day") or _group(match, "iso_day") or _group(match, "c_day")
     month = next(
         (
@@ -307,6 +389,7 @@ def _labelled_dates(text: str) -> Iterator[re.Match[str]]:
             continue  # "the centre's 10th birthday on 4 April 2025" is a celebration
         yield match
     yield from _BORN.finditer(text)
+    yield from _born_after_gap(text)
     for match in _B_DOT.finditer(text):
         if not _LIST_CONTEXT.search(text[max(0, match.start() - 80) : match.start()]):
             yield match
@@ -334,13 +417,22 @@ def find_dates_of_birth(text: str) -> Iterator[PiiFinding]:
     found: set[tuple[int, int]] = set()
     this_year = date.today().year
     for match in _labelled_dates(text):
-        if _plausible(match):
+        if _plausible(match, month_first=True):
             found.add((match.start("date"), match.end("date")))
     for match in _AGE_THEN_DATE.finditer(text):
         year = _year(match)
         age = int(match.group("age") or match.group("age2"))
         if _plausible(match) and year is not None and abs(this_year - year - age) <= 1:
             found.add((match.start("date"), match.end("date")))
+    pending = sorted(found)
+    while pending:
+        _, end = pending.pop()
+        chained = _CHAINED_DATE.match(text, end)
+        if chained and _plausible(chained, month_first=True):
+            span = (chained.start("date"), chained.end("date"))
+            if span not in found:
+                found.add(span)
+                pending.append(span)
     # One date found by two rules (or with and without its ordinal) is reported once.
     kept: list[tuple[int, int]] = []
     for start, end in sorted(found, key=lambda span: (span[0], -span[1])):
@@ -363,6 +455,24 @@ _HANDLE = re.compile(
     r"(?<![\w.@/+\-])@(?P<handle>[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?)"
 )
 _TIME = re.compile(r"\d{1,2}(?:[:.]\d{2})?(?:am|pm)?", re.IGNORECASE)
+# "@everyone", "@moderators": a mention of a role or a broadcast to a group, not of a person.
+# Any other word after "@" stays a handle ("@digest" too): a username identifies someone.
+_ROLE_MENTIONS = frozenset(
+    {
+        "everyone",
+        "here",
+        "channel",
+        "all",
+        "admin",
+        "admins",
+        "mod",
+        "mods",
+        "moderator",
+        "moderators",
+        "staff",
+        "team",
+    }
+)
 _PLATFORM_NAME = re.compile(
     r"(?i:\b(?:snapchat|snap|insta(?:gram)?|tiktok|telegram|twitter|kik|facebook|fb|signal"
     r"|discord)\s+(?:username\s+|handle\s+|name\s+|account\s+|id\s+)?(?:is|:|=)\s*)"
@@ -372,6 +482,9 @@ _PLATFORM_NAME = re.compile(
 
 def find_social_handles(text: str) -> Iterator[PiiFinding]:
     """Find profile URLs of social networks, @handles and handles named after a platform.
+
+    "@" before a role or broadcast word (everyone, here, channel, all, admin(s), mod(s),
+    moderator(s), staff, team) is a mention of a group, not a handle.
 
     Args:
         text: The post text.
@@ -387,6 +500,8 @@ def find_social_handles(text: str) -> Iterator[PiiFinding]:
     for match in _HANDLE.finditer(text):
         handle = match.group("handle")
         if _TIME.fullmatch(handle) or not any(ch.isalpha() for ch in handle):
+            continue
+        if handle.casefold() in _ROLE_MENTIONS:
             continue
         yield PiiFinding(PiiKind.SOCIAL_HANDLE, match.start(), match.end())
     for match in _PLATFORM_NAME.finditer(text):
