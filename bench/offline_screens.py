@@ -52,6 +52,8 @@ HOLDOUT_V2_SET = REPO_ROOT / "tests" / "data" / "moderation_holdout_v2.jsonl"
 HOLDOUT_V3_SET = REPO_ROOT / "tests" / "data" / "moderation_holdout_v3.jsonl"
 #: Written blind (no dev set, no screens' code, no v3 misses) once v3's misses had been read.
 HOLDOUT_V4_SET = REPO_ROOT / "tests" / "data" / "moderation_holdout_v4.jsonl"
+#: Written blind (no dev set, no screens' code, no v4) once v4's PII misses had been read.
+HOLDOUT_V5_SET = REPO_ROOT / "tests" / "data" / "moderation_holdout_v5.jsonl"
 DEFAULT_OUT_DIR = REPO_ROOT / "bench" / "results"
 RESULT_NAME = "offline_screens"
 PII_SCREENS = ("rules", "ner_md", "ner_sm", "presidio_default")
@@ -89,6 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     screens = [s for s in args.screens.split(",") if s]
     dev, holdout, holdout_v2 = _load(DEV_SET), _load(HOLDOUT_SET), _load(HOLDOUT_V2_SET)
     holdout_v3, holdout_v4 = _load(HOLDOUT_V3_SET), _load(HOLDOUT_V4_SET)
+    holdout_v5 = _load(HOLDOUT_V5_SET)
     # Speed first, each screen in a fresh process, before this one loads any model.
     speed = {s: _measure_in_subprocess(s, args.posts) for s in screens}
     finders = {s: _finder(s) for s in screens if s in PII_SCREENS}
@@ -98,6 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "pii_holdout_v2": {s: _pii_quality(holdout_v2, find) for s, find in finders.items()},
         "pii_holdout_v3": {s: _pii_quality(holdout_v3, find) for s, find in finders.items()},
         "pii_holdout_v4": {s: _pii_quality(holdout_v4, find) for s, find in finders.items()},
+        "pii_holdout_v5": {s: _pii_quality(holdout_v5, find) for s, find in finders.items()},
         "toxicity": (
             _toxicity(
                 dev,
@@ -106,6 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "holdout_v2": holdout_v2,
                     "holdout_v3": holdout_v3,
                     "holdout_v4": holdout_v4,
+                    "holdout_v5": holdout_v5,
                 },
             )
             if "toxicity" in screens
@@ -148,6 +153,7 @@ def _meta(dev: list[dict[str, Any]], holdout: list[dict[str, Any]]) -> dict[str,
         "holdout_v2_counts": dict(Counter(row["label"] for row in _load(HOLDOUT_V2_SET))),
         "holdout_v3_counts": dict(Counter(row["label"] for row in _load(HOLDOUT_V3_SET))),
         "holdout_v4_counts": dict(Counter(row["label"] for row in _load(HOLDOUT_V4_SET))),
+        "holdout_v5_counts": dict(Counter(row["label"] for row in _load(HOLDOUT_V5_SET))),
         "loadavg_at_start": [round(x, 2) for x in os.getloadavg()],
         "packages": {
             name: version(name)
@@ -496,7 +502,8 @@ def _markdown(results: Mapping[str, Any]) -> str:
         "",
         f"Python {meta['python']}, {meta['cpu_count']} CPUs. Dev set {meta['dev_counts']}; "
         f"hold-out {meta['holdout_counts']}; v2 {meta.get('holdout_v2_counts')}; "
-        f"v3 {meta.get('holdout_v3_counts')}; v4 {meta.get('holdout_v4_counts')}.",
+        f"v3 {meta.get('holdout_v3_counts')}; v4 {meta.get('holdout_v4_counts')}; "
+        f"v5 {meta.get('holdout_v5_counts')}.",
         f"Packages: {', '.join(f'{k} {v}' for k, v in meta['packages'].items() if v)}.",
         "",
     ]
@@ -504,7 +511,8 @@ def _markdown(results: Mapping[str, Any]) -> str:
         ("dev set", pii),
         ("fresh hold-out v2", results.get("pii_holdout_v2", {})),
         ("hold-out v3", results.get("pii_holdout_v3", {})),
-        ("fresh hold-out v4", results.get("pii_holdout_v4", {})),
+        ("hold-out v4", results.get("pii_holdout_v4", {})),
+        ("fresh hold-out v5", results.get("pii_holdout_v5", {})),
     ):
         if table:
             lines += _pii_markdown(title, table)
@@ -518,7 +526,7 @@ def _markdown(results: Mapping[str, Any]) -> str:
             "CV); the hold-outs were never trained or tuned on.",
             "",
         ]
-        for split in ("dev", "holdout", "holdout_v2", "holdout_v3", "holdout_v4"):
+        for split in ("dev", "holdout", "holdout_v2", "holdout_v3", "holdout_v4", "holdout_v5"):
             table = tox[split]
             columns = ("old_models", "old_default", "new_head", "new_default")
             lines += [
