@@ -28,6 +28,7 @@ from moderation.model_files import ModelFileError, locate
 from moderation.model_pins import SPACY_MODELS
 from moderation.pii import find_pii
 from moderation.pii_types import PiiFinding, PiiKind, merge_findings
+from moderation.public_references import drop_public
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -54,6 +55,7 @@ _NOT_PEOPLE = frozenset(
         "salvation",
         "army",
         "shelter",
+        "freepost",
         "palermo",
         "echr",
         "nrm",
@@ -195,7 +197,7 @@ class PiiScreen:
             if self._pyap is not None and any(f.kind == PiiKind.POSTCODE for f in candidates):
                 candidates.extend(_pyap_addresses(self._pyap, text))
             candidates.extend(names)
-            found.append(merge_findings(candidates))
+            found.append(drop_public(text, merge_findings(candidates)))
         return found
 
     def _people_many(self, texts: list[str]) -> list[list[PiiFinding]]:

@@ -23,6 +23,7 @@ from moderation.pii_ids import (
     find_social_handles,
 )
 from moderation.pii_types import PII_KIND_DESCRIPTIONS, PiiFinding, PiiKind, merge_findings
+from moderation.public_references import drop_public
 
 __all__ = ["PII_KIND_DESCRIPTIONS", "PiiFinding", "PiiKind", "find_pii", "redact"]
 
@@ -40,6 +41,10 @@ def find_pii(text: str) -> list[PiiFinding]:
     Returns:
         Findings sorted by start, with no two spans overlapping.
     """
+    return drop_public(text, _find_all(text))
+
+
+def _find_all(text: str) -> list[PiiFinding]:
     return merge_findings(
         [
             *_find_emails(text),
@@ -292,6 +297,7 @@ _NAME_CUE = re.compile(
     r"|friend|uncle|aunt|cousin)))\s*[,:]?\s+" + _NAME_CANDIDATE
 )
 _HONORIFIC_NAME = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|MR|MRS|MS)\.?\s+" + _NAME_CANDIDATE)
+_STREET_NAME_WORD = re.compile(_STREET_SUFFIX)
 # Capitalised words that follow the cues above without being a person's name.
 _NOT_NAMES = _words(
     """
@@ -311,7 +317,25 @@ _NOT_NAMES = _words(
 )
 
 
+# "Blessing Adeyoola-Karr", "Comfort Mensah-Doyle": a capitalised word before a double-barrelled
+# capitalised surname is a person's full name with no cue needed (the NER model misses many,
+# above all after given names that are also words). Organisations and places are left out by
+# the words of `_NOT_NAMES` and street suffixes.
+_DOUBLE_BARRELLED = re.compile(
+    r"(?<![\w'’-])(?P<first>[A-Z][a-z]+)\s(?P<last>[A-Z][a-z]+-[A-Z][a-z]+)(?![\w'’-])"
+)
+
+
+def _double_barrelled_names(text: str) -> Iterator[PiiFinding]:
+    for match in _DOUBLE_BARRELLED.finditer(text):
+        words = [match.group("first"), *match.group("last").split("-")]
+        if any(w.casefold() in _NOT_NAMES or _STREET_NAME_WORD.fullmatch(w) for w in words):
+            continue
+        yield PiiFinding(PiiKind.PERSON_NAME, match.start(), match.end())
+
+
 def _find_person_names(text: str) -> Iterator[PiiFinding]:
+    yield from _double_barrelled_names(text)
     for match in _NAME_CUE.finditer(text):
         cue = match.group("cue")
         # A capitalised cue mid-sentence is part of a proper noun ("the Boy Scouts").

@@ -94,17 +94,18 @@ _NHS_GROUPED = re.compile(
     r"(?<![\w+/])(?<!\d[.\-])([1-9]\d{2})([ \-])(\d{3})\2(\d{4})(?![\w/\-]|\.\d)"
 )
 # Between two digits of a number after (or before) an NHS label: nothing, a space or two, or
-# a dot or dash with a space or two around it ("975 2636 969", "420.281.2662", "340–938–2305",
-# "366 - 016 - 9986").
-_GAP = r"(?:[ \u00a0]{0,2}[.\-\u2013][ \u00a0]{0,2}|[ \u00a0]{1,2})?"
+# a dot, dash or slash with a space or two around it ("975 2636 969", "420.281.2662",
+# "340–938–2305", "366 - 016 - 9986", "648/375/8588").
+_GAP = r"(?:[ \u00a0]{0,2}[.\-\u2013/][ \u00a0]{0,2}|[ \u00a0]{1,2})?"
 _NHS_ANY_SPACING = re.compile(
-    rf"(?<![\w+/])(?<!\d[.\-\u2013])(?<!\d[ \u00a0])[1-9](?:{_GAP}\d){{9}}"
-    r"(?![\w/\-\u2013]|[ .\-\u2013]\d)"
+    rf"(?<![\w+/])(?<!\d[.\-\u2013/])(?<!\d[ \u00a0])[1-9](?:{_GAP}\d){{9}}"
+    r"(?![\w/\-\u2013]|[ .\-\u2013/]\d)"
 )
-# The label may be followed by "no.", "number:" or "#" and a few words ("NHS number, from the
-# GP letter, is"), but not by the end of a sentence (a full stop, then a capital: only the
-# label itself is case-insensitive) or of a clause (";"). A colon may end a line ("NHS:\n").
-_NHS_LABEL = r"(?i:\b(?:nhs|n\.h\.s\.?|chi|h&c|health\s+and\s+care)(?!\w))"
+# The label may be glued to its "no" ("NHSno:"), or followed by "no.", "number:" or "#" and a
+# few words ("NHS number, from the GP letter, is"), but not by the end of a sentence (a full
+# stop, then a capital: only the label itself is case-insensitive) or of a clause (";"). A
+# colon may end a line ("NHS:\n").
+_NHS_LABEL = r"(?i:\b(?:nhs(?:no|num|nr|number)?|n\.h\.s\.?|chi|h&c|health\s+and\s+care)(?!\w))"
 # The label may be anywhere earlier in the same sentence, up to 120 characters back ("The NHS
 # number on the discharge summary, which I need to forward to the new GP, is ..."): the
 # modulus 11 check every candidate must pass keeps a long window safe.
@@ -456,7 +457,8 @@ _HANDLE = re.compile(
 )
 _TIME = re.compile(r"\d{1,2}(?:[:.]\d{2})?(?:am|pm)?", re.IGNORECASE)
 # "@everyone", "@moderators": a mention of a role or a broadcast to a group, not of a person.
-# Any other word after "@" stays a handle ("@digest" too): a username identifies someone.
+# Any other word after "@" stays a handle, unless it names a service (below): a username
+# identifies someone.
 _ROLE_MENTIONS = frozenset(
     {
         "everyone",
@@ -473,6 +475,50 @@ _ROLE_MENTIONS = frozenset(
         "team",
     }
 )
+# "@digest", "@help", "@events": a generic word for a service names a bot, a command or a
+# shared inbox, not a person; so does any "@word" right before "bot", "command" or "channel".
+_SERVICE_MENTIONS = frozenset(
+    {
+        "help",
+        "helpdesk",
+        "info",
+        "information",
+        "support",
+        "digest",
+        "events",
+        "event",
+        "news",
+        "newsletter",
+        "updates",
+        "alerts",
+        "announcements",
+        "notices",
+        "reminders",
+        "resources",
+        "library",
+        "training",
+        "jobs",
+        "vacancies",
+        "feedback",
+        "faq",
+        "rules",
+        "welcome",
+        "rota",
+        "calendar",
+        "bot",
+        "start",
+        "menu",
+        "settings",
+        "queue",
+        "report",
+        "reports",
+        "search",
+        "subscribe",
+        "unsubscribe",
+    }
+)
+_NOT_HANDLES = _ROLE_MENTIONS | _SERVICE_MENTIONS
+_SERVICE_AFTER = re.compile(r"(?i:\s+(?:bot|command|channel|feed|inbox|mailbox)\b)")
 _PLATFORM_NAME = re.compile(
     r"(?i:\b(?:snapchat|snap|insta(?:gram)?|tiktok|telegram|twitter|kik|facebook|fb|signal"
     r"|discord)\s+(?:username\s+|handle\s+|name\s+|account\s+|id\s+)?(?:is|:|=)\s*)"
@@ -484,7 +530,9 @@ def find_social_handles(text: str) -> Iterator[PiiFinding]:
     """Find profile URLs of social networks, @handles and handles named after a platform.
 
     "@" before a role or broadcast word (everyone, here, channel, all, admin(s), mod(s),
-    moderator(s), staff, team) is a mention of a group, not a handle.
+    moderator(s), staff, team) is a mention of a group, not a handle; before a generic
+    service word (help, digest, events, resources, news ...) or before "bot", "command" or
+    "channel" it names a bot or a shared inbox.
 
     Args:
         text: The post text.
@@ -501,7 +549,9 @@ def find_social_handles(text: str) -> Iterator[PiiFinding]:
         handle = match.group("handle")
         if _TIME.fullmatch(handle) or not any(ch.isalpha() for ch in handle):
             continue
-        if handle.casefold() in _ROLE_MENTIONS:
+        if handle.casefold() in _NOT_HANDLES:
+            continue
+        if _SERVICE_AFTER.match(text, match.end()):
             continue
         yield PiiFinding(PiiKind.SOCIAL_HANDLE, match.start(), match.end())
     for match in _PLATFORM_NAME.finditer(text):

@@ -239,7 +239,7 @@ def test_at_a_role_or_broadcast_word_is_not_a_handle(word: str) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("Posts from @digest are the weekly summary.", "@digest"),  # a username: flagged
+        ("Posts from @digestlady are the weekly summary.", "@digestlady"),
         ("ask @team_leeds for the rota", "@team_leeds"),
         ("she is @everyone2 on Telegram", "@everyone2"),
         ("DM @moderator.anna about it", "@moderator.anna"),
