@@ -108,7 +108,7 @@ _PUBLIC_TITLE_BEFORE = re.compile(
     r"|Princess|Pope|President|Senator|Chancellor|Archbishop|Bishop|Cardinal|Rabbi"
     r"|Councillor|Cllr|Mayor|Minister|Secretary|Commissioner|Justice|Judge|Ambassador"
     r"|Governor|Premier|Rt\.?\s+Hon\.?|Right\s+Honourable|(?i:prime\s+minister|home\s+secretary"
-    r"|foreign\s+secretary|secretary\s+of\s+state|anti-slavery\s+commissioner|the\s+late))"
+    r"|foreign\s+secretary|secretary\s+of\s+state|anti-slavery\s+commissioner))"
     r"\s+)$"
 )
 # Public roles right after a name: "Jess Phillips MP", "Sarah Champion, MP", "X KC".

@@ -84,6 +84,12 @@ def test_public_figures_are_not_personal_data(md_screen: PiiScreen, text: str) -
     assert [f.kind for f in md_screen.find(text)] == []
 
 
+def test_a_dead_clients_name_is_still_personal_data() -> None:
+    text = "The inquest for the late Mrs Adaeze Okafor is next month."
+
+    assert _found(text) == [("person_name", "Mrs Adaeze Okafor")]
+
+
 def test_a_private_name_beside_a_public_figure_is_still_found(md_screen: PiiScreen) -> None:
     text = "Like Theresa May said, every case matters: my client Irina Volkova agrees."
 
