@@ -56,6 +56,7 @@ def test_the_v3_and_v4_hold_outs_are_listed_with_the_others() -> None:
         "moderation_holdout_v3.jsonl",
         "moderation_holdout_v4.jsonl",
         "moderation_holdout_v5.jsonl",
+        "moderation_holdout_v6.jsonl",
     ]
 
 
@@ -138,6 +139,35 @@ def test_v5_covers_what_it_was_written_to_measure() -> None:
         return sum(found == kind for row in rows for found in row["pii"])
 
     assert all(row["id"].startswith(f"h5-{row['label']}-") for row in rows)
+    assert all(count("abusive", c) >= 21 for c in CATEGORIES["abusive"])
+    assert sum("[slur]" in row["text"] for row in rows if row["category"] == "hate") >= 8
+    assert count("benign", "everyday") >= 80
+    assert count("benign") - count("benign", "everyday") >= 150
+    assert count("benign", "quoted_abuse") >= 30
+    assert count("pii") >= 80
+    assert kinds("date_of_birth") >= 30
+    assert kinds("nhs_number") >= 25
+    assert (
+        sum(kinds(kind.value) for kind in PiiKind) - kinds("date_of_birth") - kinds("nhs_number")
+        >= 25
+    )
+    assert count("lookalike") >= 40
+    assert len(rows) >= 480
+
+
+def test_v6_covers_what_it_was_written_to_measure() -> None:
+    rows = _rows(DATA / "moderation_holdout_v6.jsonl")
+
+    def count(label: str, category: str | None = None) -> int:
+        return sum(
+            row["label"] == label and (category is None or row["category"] == category)
+            for row in rows
+        )
+
+    def kinds(kind: str) -> int:
+        return sum(found == kind for row in rows for found in row["pii"])
+
+    assert all(row["id"].startswith(f"h6-{row['label']}-") for row in rows)
     assert all(count("abusive", c) >= 21 for c in CATEGORIES["abusive"])
     assert sum("[slur]" in row["text"] for row in rows if row["category"] == "hate") >= 8
     assert count("benign", "everyday") >= 80
